@@ -1,0 +1,115 @@
+"""Bytes to text: gzip with a size cap, binary detection, encoding detection.
+
+Each failure raises `Unreadable` with a stable reason code, so a bad file becomes a `rejected`
+row instead of stopping the run.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+
+from charset_normalizer import from_bytes
+
+
+class Unreadable(Exception):
+    """A document that cannot be read; `reason` is a stable code, the message the detail."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+_BOMS = [
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+]
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Browsers read these labels as their supersets (WHATWG encoding standard).
+_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
+            "us-ascii": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874"}
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Inflate every gzip member of `data`, refusing to produce more than `limit` bytes
+    (a gzip bomb is rejected after reading at most `limit` bytes of output)."""
+    out: list[bytes] = []
+    total = 0
+    rest = data
+    while rest:
+        d = zlib.decompressobj(wbits=47)  # 32 + 15: gzip or zlib header, max window
+        try:
+            chunk = d.decompress(rest, limit - total + 1)
+        except zlib.error as e:
+            raise Unreadable("gzip_corrupt", str(e)) from e
+        total += len(chunk)
+        out.append(chunk)
+        if total > limit or d.unconsumed_tail:
+            raise Unreadable("too_large", f"inflates to more than {limit} bytes")
+        if not d.eof:
+            raise Unreadable("gzip_truncated", "compressed stream ends before its end marker")
+        rest = d.unused_data.lstrip(b"\0")
+    return b"".join(out)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:8192]
+    if b"\0" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(head) * 0.05
+
+
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
+    """Decode raw bytes to text; returns (text, encoding). BOM, then strict UTF-8, then the
+    page's declared charset (HTML), then charset-normalizer's detection."""
+    if not data.strip():
+        raise Unreadable("empty", "no content")
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            text = _try(data, enc)
+            if text is None:
+                raise Unreadable("undecodable", f"invalid {enc} after its byte-order mark")
+            return _check_text(text), enc
+    if _looks_binary(data):
+        raise Unreadable("binary", "control bytes: not a text or HTML document")
+    text = _try(data, "utf-8")
+    if text is not None:
+        return _check_text(text), "utf-8"
+    if html:
+        m = _META_CHARSET.search(data[:8192])
+        if m:
+            label = m.group(1).decode("ascii", "replace").lower()
+            enc = _ALIASES.get(label, label)
+            text = _try(data, enc)
+            if text is not None:
+                return _check_text(text), enc
+    best = from_bytes(data[: 1024 * 1024]).best()
+    if best is None or best.encoding is None:
+        raise Unreadable("undecodable", "no text encoding fits these bytes")
+    text = _try(data, best.encoding)
+    if text is None:
+        raise Unreadable("undecodable", f"detected {best.encoding} but the bytes do not decode")
+    return _check_text(text), best.encoding
+
+
+def _check_text(text: str) -> str:
+    if not text.strip():
+        raise Unreadable("empty", "only whitespace")
+    head = text[:8192]
+    bad = sum(1 for c in head if (ord(c) < 32 and c not in "\t\n\r\f\x1b") or c == "\ufffd")
+    if bad > len(head) * 0.05:
+        raise Unreadable("binary", "decoded text is mostly control or replacement characters")
+    return text

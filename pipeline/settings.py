@@ -1,0 +1,40 @@
+"""Run settings: where data lives and the limits that keep hostile input bounded.
+
+A plain dataclass so the core stays Dagster-free; the Dagster resource and the CLI build one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_workers() -> int:
+    """Worker processes for per-document work: every core, unless CURATE_WORKERS says otherwise."""
+    env = os.environ.get("CURATE_WORKERS")
+    if env:
+        return max(1, int(env))
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    raw_dir: Path = PROJECT_ROOT / "data" / "raw"
+    curated_dir: Path = PROJECT_ROOT / "data" / "curated"
+    # Limits (hostile input): a raw file or a decompressed member larger than this is rejected.
+    max_file_bytes: int = 64 * 1024 * 1024
+    # One document (a page, a text, a JSONL record body) larger than this is rejected.
+    max_document_bytes: int = 8 * 1024 * 1024
+    # Wall-clock limit for trafilatura on one page, in seconds.
+    extract_timeout_s: float = 20.0
+    # Worker processes for extraction; 1 runs in-process.
+    workers: int = field(default_factory=default_workers)
+    # Documents handed to a worker at a time.
+    chunk_size: int = 64
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "raw_dir", Path(self.raw_dir))
+        object.__setattr__(self, "curated_dir", Path(self.curated_dir))
