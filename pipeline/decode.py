@@ -35,6 +35,10 @@ _ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "as
             "us-ascii": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874"}
 
 
+_WESTERN = {"English", "Spanish", "French", "German", "Italian", "Portuguese", "Dutch", "Danish",
+            "Swedish", "Norwegian", "Finnish", "Catalan", "Indonesian"}
+
+
 def gunzip(data: bytes, limit: int) -> bytes:
     """Inflate every gzip member of `data`, refusing to produce more than `limit` bytes
     (a gzip bomb is rejected after reading at most `limit` bytes of output)."""
@@ -99,10 +103,15 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     best = from_bytes(data[: 1024 * 1024]).best()
     if best is None or best.encoding is None:
         raise Unreadable("undecodable", "no text encoding fits these bytes")
-    text = _try(data, best.encoding)
+    encoding = best.encoding
+    if best.language in _WESTERN and encoding != "cp1252" and _try(data, "cp1252") is not None:
+        # On short texts the detector confuses single-byte Latin code pages; for a Western
+        # European language windows-1252 is the de-facto encoding (as browsers assume).
+        encoding = "cp1252"
+    text = _try(data, encoding)
     if text is None:
         raise Unreadable("undecodable", f"detected {best.encoding} but the bytes do not decode")
-    return _check_text(text), best.encoding
+    return _check_text(text), encoding
 
 
 def _check_text(text: str) -> str:

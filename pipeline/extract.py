@@ -7,6 +7,7 @@ so the work is done in worker processes (`pipeline.parallel`) with a per-documen
 from __future__ import annotations
 
 import signal
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +47,9 @@ def _on_alarm(signum: int, frame: object) -> None:
 
 
 def with_time_limit(seconds: float, fn, *args, **kwargs):
-    """Run `fn` with a wall-clock limit using SIGALRM (works in the main thread of a worker)."""
-    if seconds <= 0:
+    """Run `fn` with a wall-clock limit using SIGALRM. Worker processes run it in their main
+    thread; elsewhere (a thread of a host process) signals are unavailable and it runs unlimited."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         return fn(*args, **kwargs)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -95,3 +97,21 @@ def detect_language(text: str) -> str | None:
 
     lang, _score = py3langid.classify(sample)
     return lang
+
+
+def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:
+    """Worker entry point: (doc_id, html, url, timeout) -> a row of extracted fields, or a reject
+    reason. Never raises, so one bad page cannot stop a batch."""
+    doc_id, html, url, timeout = task
+    try:
+        got = with_time_limit(timeout, extract_html, html, url)
+    except ExtractionTimeout:
+        return {"doc_id": doc_id, "error": "extract_timeout",
+                "detail": f"trafilatura took longer than {timeout:g} s"}
+    except RecursionError:
+        return {"doc_id": doc_id, "error": "extract_error", "detail": "document nested too deeply"}
+    except Exception as e:  # noqa: BLE001 - any library failure is a reject, with its message
+        return {"doc_id": doc_id, "error": "extract_error", "detail": f"{type(e).__name__}: {e}"[:300]}
+    if got is None:
+        return {"doc_id": doc_id, "error": "no_article", "detail": "no article body found in the page"}
+    return {"doc_id": doc_id, "error": None, "detail": None, **got.__dict__}

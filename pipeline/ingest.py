@@ -174,6 +174,8 @@ def _read_warc(data: bytes, rel: str, settings: Settings) -> Iterator[Doc | Reje
     i = -1
     try:
         for i, record in enumerate(ArchiveIterator(BytesIO(data), ensure_http_headers=False)):
+            if record.format != "warc":
+                raise ValueError("not a WARC record (no WARC/1.x header)")
             if record.rec_type != "response":
                 continue  # warcinfo, request, metadata: not documents
             source = f"{rel}#{i}"

@@ -1,0 +1,129 @@
+"""`curate`: run the pipeline, list versions, clean files without publishing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from pipeline.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    kw = {}
+    if getattr(args, "raw_dir", None):
+        kw["raw_dir"] = Path(args.raw_dir).resolve()
+    if getattr(args, "curated_dir", None):
+        kw["curated_dir"] = Path(args.curated_dir).resolve()
+    if getattr(args, "workers", None):
+        kw["workers"] = args.workers
+    return Settings(**kw)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Materialise every asset in-process (the same job the UI and the schedule run)."""
+    import dagster as dg
+
+    from pipeline.definitions import build_definitions
+    from pipeline.orchestration.gate import gate_dir
+
+    settings = _settings(args)
+    if not settings.raw_dir.is_dir():
+        print(f"error: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
+        return 2
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("curate")
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") \
+        else dg.DagsterInstance.ephemeral()
+    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    stats = _materialization_stats(result)
+    raw = stats.get("raw_documents", {})
+    dedup = stats.get("deduplicated", {})
+    print(f"raw documents: {raw.get('raw_documents', '?')} in {raw.get('files', '?')} files "
+          f"under {settings.raw_dir}")
+    staged = stats.get("curated_batch", {})
+    if staged:
+        print(f"rejected: {staged.get('rejected')}   duplicates: {dedup.get('duplicates')}   "
+              f"articles: {staged.get('articles')}")
+    report = gate_dir(settings.curated_dir, result.run_id) / "report.txt"
+    if not result.success:
+        if report.is_file():
+            print("validation FAILED: nothing was published; the latest version is unchanged.")
+            print(report.read_text().rstrip())
+        for ev in result.all_events:
+            if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error:
+                print(f"step {ev.step_key} failed: {ev.step_failure_data.error.message.strip()}",
+                      file=sys.stderr)
+        print("run FAILED", file=sys.stderr)
+        return 1
+    pub = result.output_for_node("published_version")
+    if pub["created"]:
+        print(f"published version {pub['version']}: {pub['path']}")
+    else:
+        print(f"unchanged: the data equals version {pub['version']}, nothing new published "
+              f"({pub['path']})")
+    print("rows: " + ", ".join(f"{t} {n}" for t, n in pub["rows"].items()))
+    print(f"read it: pl.read_parquet('{settings.curated_dir / 'latest' / 'articles.parquet'}')")
+    return 0
+
+
+def _materialization_stats(result) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for ev in result.get_asset_materialization_events():
+        mat = ev.event_specific_data.materialization
+        out[mat.asset_key.to_user_string()] = {k: getattr(v, "value", v)
+                                               for k, v in mat.metadata.items()}
+    return out
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from pipeline.reader import versions
+
+    settings = _settings(args)
+    vs = versions(settings.curated_dir)
+    if not vs:
+        print(f"no versions under {settings.curated_dir}")
+        return 0
+    if args.json:
+        print(json.dumps(vs, indent=2))
+        return 0
+    for v in vs:
+        rows = "  ".join(f"{t}={n}" for t, n in v["rows"].items() if t != "dedup_index")
+        mark = "  <- latest" if v["latest"] else ""
+        print(f"v{v['version']:<4} {v['created_at']}  {rows}{mark}")
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from pipeline.cleanfiles import clean_paths
+
+    return clean_paths([Path(p) for p in args.paths], Path(args.out) if args.out else None,
+                       explain=args.explain, workers=args.workers or 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="curate", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="run the whole pipeline and publish a version")
+    r.add_argument("--raw-dir")
+    r.add_argument("--curated-dir")
+    r.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    r.set_defaults(fn=cmd_run)
+    v = sub.add_parser("versions", help="list published versions with row counts")
+    v.add_argument("--curated-dir")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(fn=cmd_versions)
+    c = sub.add_parser("clean", help="clean files without publishing")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("--out", help="folder for one cleaned .txt per input (default: print)")
+    c.add_argument("--explain", action="store_true", help="show each removed line and why")
+    c.add_argument("--workers", type=int)
+    c.set_defaults(fn=cmd_clean)
+    args = p.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

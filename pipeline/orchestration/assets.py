@@ -1,0 +1,127 @@
+"""The pipeline's assets: each calls one step of `pipeline.steps` and attaches its stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline import steps, store
+from pipeline.orchestration.metadata import preview, stats_metadata
+from pipeline.orchestration.resources import CurationConfig
+
+INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
+
+
+@dg.asset(group_name=INGEST, kinds={"polars"},
+          description="Every raw document under data/raw (txt, HTML, JSONL, WARC, gzip) with its "
+                      "provenance; byte-identical copies collapsed; unreadable input rejected "
+                      "with a reason.")
+def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
+                  ) -> dg.Output[steps.RawStep]:
+    s = curation.settings()
+    raw = steps.read_raw(s)
+    return dg.Output(raw, metadata={
+        **stats_metadata(raw.stats), "raw_dir": dg.MetadataValue.path(str(s.raw_dir)),
+        "input_fingerprint": raw.fingerprint,
+        "rejects": preview(raw.rejected, ["source", "reason", "detail"]),
+    })
+
+
+@dg.asset(group_name=TRANSFORM, kinds={"trafilatura"},
+          description="HTML pages through trafilatura (worker processes, per-page time limit) "
+                      "to body text and metadata; text scrapes pass through.")
+def extracted(context: dg.AssetExecutionContext, curation: CurationConfig,
+              raw_documents: steps.RawStep) -> dg.Output[steps.ExtractStep]:
+    ex = steps.extract(raw_documents, curation.settings())
+    return dg.Output(ex, metadata={
+        **stats_metadata(ex.stats),
+        "preview": preview(ex.documents, ["source", "kind", "title", "published", "site"]),
+    })
+
+
+@dg.asset(group_name=TRANSFORM, kinds={"polars"},
+          description="The boilerplate engine over every line: removed lines audited with "
+                      "category and rule; title, date and site lines moved into metadata.")
+def cleaned(context: dg.AssetExecutionContext, extracted: steps.ExtractStep
+            ) -> dg.Output[steps.CleanStep]:
+    cl = steps.clean(extracted)
+    return dg.Output(cl, metadata={
+        **stats_metadata(cl.stats),
+        "removed_sample": preview(cl.removed_lines, ["doc_id", "line_no", "category", "rule",
+                                                     "text"], rows=20),
+        "preview": preview(cl.documents, ["source", "title", "published", "site", "language",
+                                          "text"]),
+    })
+
+
+@dg.asset(group_name=TRANSFORM, kinds={"polars"},
+          description="Exact and near-duplicate detection (MinHash LSH over the clean body, "
+                      "verified); one representative per cluster, every copy audited.")
+def deduplicated(context: dg.AssetExecutionContext, raw_documents: steps.RawStep,
+                 cleaned: steps.CleanStep) -> dg.Output[steps.DedupStep]:
+    dd = steps.dedupe(cleaned, raw_documents)
+    return dg.Output(dd, metadata={
+        **stats_metadata(dd.stats),
+        "duplicates": preview(dd.duplicates, ["source", "duplicate_of", "similarity", "method"],
+                              rows=20),
+    })
+
+
+@dg.asset(group_name=PUBLISH, kinds={"polars"},
+          description="The next version's tables in the data contract's schema, staged for the "
+                      "validation gate (write-audit-publish).")
+def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
+                  raw_documents: steps.RawStep, extracted: steps.ExtractStep,
+                  cleaned: steps.CleanStep, deduplicated: steps.DedupStep
+                  ) -> dg.Output[steps.Staged]:
+    curated = Path(curation.curated_dir)
+    prev = None
+    if store.latest_version(curated) is not None:
+        from pipeline.reader import load_articles
+
+        prev = load_articles("latest", curated).select("doc_id", "ingested_at")
+    st = steps.stage(raw_documents, extracted, cleaned, deduplicated, previous_articles=prev)
+    return dg.Output(st, metadata={
+        **stats_metadata(st.stats),
+        "preview": preview(st.tables["articles"], ["title", "site", "published", "language",
+                                                   "n_words", "n_copies", "source"]),
+    })
+
+
+@dg.asset(group_name=PUBLISH, kinds={"parquet"},
+          description="Publishes the validated batch as a new immutable version (all tables at "
+                      "once, with a manifest) and moves the latest pointer; an unchanged batch "
+                      "publishes nothing.")
+def published_version(context: dg.AssetExecutionContext, curation: CurationConfig,
+                      curated_batch: steps.Staged) -> dg.Output[dict]:
+    from pipeline.orchestration.gate import gate_dir, load_gate
+
+    curated = Path(curation.curated_dir)
+    report_dir = gate_dir(curated, context.run_id)
+    gate = load_gate(report_dir)
+    tables = {**curated_batch.tables, "dedup_index": curated_batch.index}
+    result = store.publish(
+        curated, tables,
+        metadata={"input_fingerprint": curated_batch.fingerprint,
+                  "code_version": steps.code_version(),
+                  "raw_documents": curated_batch.n_raw_documents,
+                  "stats": curated_batch.stats, "validation": gate},
+        attachments={"validation": report_dir} if report_dir.is_dir() else None)
+    summary = {"version": result.version, "path": str(result.path), "created": result.created,
+               "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()}}
+    md = {
+        "version": dg.MetadataValue.int(result.version),
+        "path": dg.MetadataValue.path(str(result.path)),
+        "new_version": dg.MetadataValue.bool(result.created),
+        **{f"rows.{t}": dg.MetadataValue.int(n) for t, n in summary["rows"].items()},
+    }
+    if not result.created:
+        context.log.info(f"content unchanged: version {result.version} is already current")
+    docs = result.path / "validation" / "docs" / "index.html"
+    if docs.is_file():
+        md["validation_docs"] = dg.MetadataValue.path(str(docs))
+    return dg.Output(summary, metadata=md)
+
+
+ASSETS = [raw_documents, extracted, cleaned, deduplicated, curated_batch, published_version]

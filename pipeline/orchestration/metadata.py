@@ -1,0 +1,35 @@
+"""Step stats and frames turned into Dagster metadata the UI shows."""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+
+def stats_metadata(stats: dict) -> dict[str, dg.MetadataValue]:
+    out: dict[str, dg.MetadataValue] = {}
+    for k, v in stats.items():
+        if isinstance(v, bool):
+            out[k] = dg.MetadataValue.bool(v)
+        elif isinstance(v, int):
+            out[k] = dg.MetadataValue.int(v)
+        elif isinstance(v, float):
+            out[k] = dg.MetadataValue.float(v)
+        else:
+            out[k] = dg.MetadataValue.text(str(v))
+    return out
+
+
+def preview(df: pl.DataFrame, columns: list[str], rows: int = 10, width: int = 80
+            ) -> dg.MetadataValue:
+    """A Markdown table of the first rows, long strings cut, for the asset's page."""
+    cols = [c for c in columns if c in df.columns]
+    head = df.select(cols).head(rows)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in head.iter_rows():
+        cells = []
+        for v in row:
+            s = "" if v is None else str(v).replace("\n", " ").replace("|", "\\|")
+            cells.append(s if len(s) <= width else s[: width - 1] + "…")
+        lines.append("| " + " | ".join(cells) + " |")
+    return dg.MetadataValue.md("\n".join(lines))

@@ -1,0 +1,285 @@
+"""The pipeline's steps as pure functions over Polars frames, Dagster-free.
+
+Each step returns frames plus `stats` (counts that become asset metadata in the UI) and the
+rows it dropped, each with a reason. The Dagster assets in `pipeline.orchestration` and the
+tests call exactly these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import schema
+from pipeline.extract import detect_language, extract_task
+from pipeline.hashing import hash_bytes
+from pipeline.ingest import ingest
+from pipeline.parallel import map_ordered
+from pipeline.settings import Settings
+
+
+def _counts(df: pl.DataFrame, col: str, prefix: str) -> dict[str, int]:
+    if df.is_empty():
+        return {}
+    rows = df.group_by(col).len().sort(col).iter_rows()
+    return {f"{prefix}.{k}": int(n) for k, n in rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Read raw documents; collapse byte-identical copies before any parsing.
+
+
+@dataclass
+class RawStep:
+    documents: pl.DataFrame   # unique raw documents (ingest.DOCUMENT_SCHEMA)
+    copies: pl.DataFrame      # byte-identical copies: doc_id, source, duplicate_of
+    rejected: pl.DataFrame    # schema.REJECTED
+    fingerprint: str          # of every raw document's (source, bytes hash)
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def read_raw(settings: Settings) -> RawStep:
+    got = ingest(settings.raw_dir, settings)
+    docs = got.documents
+    # The copy with the smallest doc_id stands for its byte-identical twins: order-independent.
+    docs = docs.with_columns(pl.col("doc_id").min().over("raw_hash").alias("_rep"))
+    copies = docs.filter(pl.col("doc_id") != pl.col("_rep")).select(
+        "doc_id", "source", pl.col("_rep").alias("duplicate_of"))
+    unique = docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep")
+    fp_rows = sorted([*zip(docs["source"], docs["raw_hash"], strict=True),
+                      *zip(got.rejected["source"], got.rejected["doc_id"], strict=True)])
+    fingerprint = hash_bytes(*(f"{s}\t{h}".encode() for s, h in fp_rows))
+    stats = {
+        "files": got.n_files,
+        "raw_documents": docs.height + got.rejected.height,
+        "documents_read": docs.height,
+        "byte_identical_copies": copies.height,
+        "rejected": got.rejected.height,
+        **_counts(got.rejected, "reason", "rejected"),
+    }
+    return RawStep(unique, copies.sort("doc_id"), got.rejected, fingerprint, stats)
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Extract: HTML through trafilatura (worker processes, time limit), text passes through.
+
+EXTRACTED_SCHEMA: dict[str, pl.DataType] = {
+    "doc_id": pl.String(), "source": pl.String(), "kind": pl.String(), "url": pl.String(),
+    "fetched_at": pl.String(), "text": pl.String(), "title": pl.String(),
+    "published": pl.String(), "site": pl.String(), "hostname": pl.String(),
+}
+
+
+@dataclass
+class ExtractStep:
+    documents: pl.DataFrame   # EXTRACTED_SCHEMA
+    rejected: pl.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def extract(raw: RawStep, settings: Settings) -> ExtractStep:
+    docs = raw.documents
+    html = docs.filter(pl.col("kind") == "html")
+    tasks = [(d, b, u, settings.extract_timeout_s)
+             for d, b, u in html.select("doc_id", "body", "url").iter_rows()]
+    results = map_ordered(extract_task, tasks, settings.workers, settings.chunk_size)
+    res_schema = {"doc_id": pl.String(), "error": pl.String(), "detail": pl.String(),
+                  "text": pl.String(), "title": pl.String(), "published": pl.String(),
+                  "site": pl.String(), "url": pl.String(), "hostname": pl.String(),
+                  "language": pl.String()}
+    res = pl.DataFrame(results, schema=res_schema) if results else pl.DataFrame(schema=res_schema)
+    meta = html.select("doc_id", "source", "url", "fetched_at", "n_bytes")
+    failed = res.filter(pl.col("error").is_not_null()).join(meta, on="doc_id").select(
+        "doc_id", "source", pl.lit("extract").alias("stage"), pl.col("error").alias("reason"),
+        "detail", "n_bytes")
+    ok_html = res.filter(pl.col("error").is_null()).join(
+        meta.rename({"url": "record_url"}), on="doc_id").select(
+        "doc_id", "source", pl.lit("html").alias("kind"),
+        pl.coalesce("record_url", "url").alias("url"), "fetched_at", "text", "title",
+        "published", "site", "hostname")
+    text = docs.filter(pl.col("kind") == "text").select(
+        "doc_id", "source", "kind", "url", "fetched_at", pl.col("body").alias("text"),
+        *[pl.lit(None, pl.String()).alias(c) for c in ("title", "published", "site", "hostname")])
+    out = pl.concat([ok_html.cast(EXTRACTED_SCHEMA), text.cast(EXTRACTED_SCHEMA)]).sort("doc_id")
+    rejected = schema.conform(failed, "rejected")
+    stats = {"documents_in": docs.height, "html": html.height, "text": docs.height - html.height,
+             "documents_out": out.height, "rejected": rejected.height,
+             **_counts(rejected, "reason", "rejected")}
+    return ExtractStep(out, rejected, stats)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Clean: the boilerplate engine over every document's lines; metadata lines become columns.
+
+CLEANED_SCHEMA: dict[str, pl.DataType] = {
+    "doc_id": pl.String(), "source": pl.String(), "kind": pl.String(), "url": pl.String(),
+    "site": pl.String(), "title": pl.String(), "published": pl.Date(), "language": pl.String(),
+    "text": pl.String(), "fetched_at": pl.String(),
+}
+
+
+@dataclass
+class CleanStep:
+    documents: pl.DataFrame   # CLEANED_SCHEMA
+    removed_lines: pl.DataFrame
+    rejected: pl.DataFrame
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def _host(url: pl.Expr) -> pl.Expr:
+    return url.str.extract(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/]*@)?([^/:?#]+)", 1).str.to_lowercase(
+    ).str.strip_prefix("www.")
+
+
+def _parse_date(col: pl.Expr) -> pl.Expr:
+    return col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
+
+
+def clean(ex: ExtractStep) -> CleanStep:
+    from pipeline.boilerplate import clean_documents
+
+    docs = ex.documents.with_columns(
+        pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
+    result = clean_documents(docs.select("doc_id", "text", "kind", "site_key", "title"))
+    found = result.documents.rename({"text": "clean_text", "title": "t_title",
+                                     "published": "t_published", "site": "t_site"})
+    out = docs.join(found, on="doc_id", how="left").select(
+        "doc_id", "source", "kind", "url",
+        pl.coalesce("site", "t_site", "site_key").alias("site"),
+        pl.coalesce("title", "t_title").alias("title"),
+        pl.coalesce(_parse_date(pl.col("published")), "t_published").alias("published"),
+        pl.col("clean_text").fill_null("").alias("text"), "fetched_at",
+    )
+    empty = out.filter(pl.col("text").str.strip_chars() == "")
+    out = out.filter(pl.col("text").str.strip_chars() != "")
+    # Language identification: a library call per document (py3langid), ~0.1 ms each.
+    out = out.with_columns(pl.Series("language", [detect_language(t) or "und"
+                                                  for t in out["text"]], pl.String()))
+    rejected = schema.conform(empty.select(
+        "doc_id", "source", pl.lit("clean").alias("stage"), pl.lit("no_content").alias("reason"),
+        pl.lit("every line was boilerplate").alias("detail"), pl.lit(None, pl.UInt64()
+                                                                      ).alias("n_bytes")),
+        "rejected")
+    removed = schema.conform(result.removed, "removed_lines")
+    stats = {"documents_in": docs.height, "documents_out": out.height,
+             "rejected": rejected.height, **result.stats}
+    return CleanStep(out.select(list(CLEANED_SCHEMA)).cast(CLEANED_SCHEMA), removed, rejected,
+                     stats)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. Deduplicate the clean bodies (exact + near); fold in the byte-identical copies.
+
+
+@dataclass
+class DedupStep:
+    articles: pl.DataFrame     # kept representatives, CLEANED_SCHEMA + cluster_id, n_copies
+    duplicates: pl.DataFrame   # schema.DUPLICATES
+    index: pl.DataFrame        # signature index stored with the version (incremental dedup)
+    stats: dict[str, int | float] = field(default_factory=dict)
+
+
+def dedupe(cl: CleanStep, raw: RawStep, index: pl.DataFrame | None = None) -> DedupStep:
+    from pipeline.dedup import deduplicate
+
+    docs = cl.documents
+    result = deduplicate(docs.select("doc_id", "text", "published"), index=index)
+    a = result.assignments.filter(pl.col("is_new"))
+    # Byte-identical copies of a document that was later rejected are rejected with it.
+    copies = raw.copies
+    members = a.select("doc_id", "cluster_id", "duplicate_of", "similarity", "method")
+    # Who stands for each cluster: the row with no duplicate_of.
+    reps = members.filter(pl.col("duplicate_of").is_null()).select("cluster_id",
+                                                                    pl.col("doc_id").alias("rep"))
+    copies_k = copies.join(members.select("doc_id", "cluster_id"),
+                           left_on="duplicate_of", right_on="doc_id", how="inner")
+    n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
+                         ).group_by("cluster_id").len("n_copies")
+    articles = docs.join(reps, left_on="doc_id", right_on="rep", how="inner").join(
+        n_copies, on="cluster_id", how="left").sort("doc_id")
+    near = members.filter(pl.col("duplicate_of").is_not_null()).join(
+        docs.select("doc_id", "source"), on="doc_id").select(
+        "doc_id", "source", "duplicate_of", "similarity", "method")
+    exact_raw = copies_k.join(reps, on="cluster_id").select(
+        "doc_id", "source", pl.col("rep").alias("duplicate_of"),
+        pl.lit(1.0).alias("similarity"), pl.lit("exact_raw").alias("method"))
+    duplicates = schema.conform(pl.concat([near, exact_raw], how="vertical_relaxed"),
+                                "duplicates").sort("doc_id")
+    stats = {"documents_in": docs.height, "articles": articles.height,
+             "duplicates": duplicates.height, **_counts(duplicates, "method", "duplicates"),
+             **{f"dedup.{k}": v for k, v in result.stats.items()}}
+    return DedupStep(articles, duplicates, result.index, stats)
+
+
+def orphan_copies(raw: RawStep, rejected: pl.DataFrame) -> pl.DataFrame:
+    """Byte-identical copies whose original was rejected downstream: rejected too, same reason."""
+    got = raw.copies.join(rejected.select(pl.col("doc_id").alias("duplicate_of"), "stage",
+                                          "reason", "detail", pl.col("source").alias("of")),
+                          on="duplicate_of", how="inner")
+    return schema.conform(got.with_columns(
+        pl.format("byte-identical copy of {}: {}", "of", pl.col("detail").fill_null(""))
+        .alias("detail")), "rejected")
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Stage: the tables of the next version, in the contract's schema.
+
+
+@dataclass
+class Staged:
+    tables: dict[str, pl.DataFrame]
+    n_raw_documents: int
+    fingerprint: str
+    index: pl.DataFrame | None = None  # dedup signature index, stored with the version
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def content_hash(text: pl.Series) -> pl.Series:
+    """Hash of the normalised text (case-folded, whitespace collapsed)."""
+    norm = text.str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.Series(text.name, [hash_bytes(t.encode()) for t in norm], pl.String())
+
+
+def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
+          previous_articles: pl.DataFrame | None = None, now: datetime | None = None) -> Staged:
+    now = now or datetime.now(UTC)
+    art = dd.articles.with_columns(
+        pl.col("text").str.count_matches(r"\S+").cast(pl.UInt32).alias("n_words"),
+        content_hash(dd.articles["text"]).alias("content_hash"),
+        pl.lit(now).dt.replace_time_zone("UTC").alias("ingested_at"),
+    )
+    if previous_articles is not None and not previous_articles.is_empty():
+        # When the pipeline first saw a document stays what it was in the previous version.
+        seen = previous_articles.select("doc_id", pl.col("ingested_at").alias("_seen"))
+        art = art.join(seen, on="doc_id", how="left").with_columns(
+            pl.coalesce("_seen", "ingested_at").alias("ingested_at")).drop("_seen")
+    articles = schema.conform(art, "articles").sort("doc_id")
+    rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
+    rejected = pl.concat([rejected, orphan_copies(raw, rejected)]).sort("source")
+    kept_ids = set(cl.documents["doc_id"])
+    removed = cl.removed_lines.filter(pl.col("doc_id").is_in(kept_ids)).sort("doc_id", "line_no")
+    tables = {"articles": articles, "rejected": schema.conform(rejected, "rejected"),
+              "duplicates": dd.duplicates, "removed_lines": removed}
+    n_raw = raw.stats["raw_documents"]
+    stats = {"raw_documents": n_raw, "articles": articles.height,
+             "copies_represented": int(articles["n_copies"].sum() or 0),
+             "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
+             "removed_lines": removed.height}
+    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats)
+
+
+def code_version() -> str:
+    """Package version plus a hash of the package's source: changes with any code change,
+    needs no git."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("news-curation")
+    except PackageNotFoundError:
+        v = "0"
+    files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    digest = hash_bytes(*(f.read_bytes() for f in files))[:12]
+    return f"{v}+{digest}"

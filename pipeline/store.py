@@ -1,0 +1,262 @@
+"""The versioned Parquet store: immutable versions that appear atomically, a latest pointer.
+
+Layout under the curated folder (plain files any Parquet reader opens, no library needed):
+
+    versions/v000001/articles.parquet  rejected.parquet  duplicates.parquet  removed_lines.parquet
+    versions/v000001/manifest.json     (row counts, schema, checksums, fingerprint, code version)
+    latest -> versions/v000001         (symlink, swapped atomically)
+    LATEST                             (the latest version number, for tools that avoid symlinks)
+    attempts/<time>-<id>/              (batches that failed validation, with their reports)
+    .staging/                          (versions being written; never read, cleared on next run)
+    .lock                              (one publisher at a time)
+
+A version is written completely under .staging, then renamed into versions/ in one rename(2):
+readers see all of it or none of it. A run killed at any point leaves at most a staging folder,
+which the next publisher removes.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+VERSION_DIR = re.compile(r"^v(\d{6,})$")
+DATA_TABLES = ("articles", "rejected", "duplicates", "removed_lines")
+
+
+class StoreBusy(RuntimeError):
+    """Another run holds the store's lock."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: int
+    path: Path
+    created: bool  # False: the content equals the latest version's, nothing new was written
+    manifest: dict
+
+
+def versions_dir(curated: Path) -> Path:
+    return Path(curated) / "versions"
+
+
+def version_path(curated: Path, version: int) -> Path:
+    return versions_dir(curated) / f"v{version:06d}"
+
+
+def list_versions(curated: Path) -> list[int]:
+    """Complete versions (a manifest is the last file written before the atomic rename)."""
+    vdir = versions_dir(curated)
+    if not vdir.is_dir():
+        return []
+    out = []
+    for p in vdir.iterdir():
+        m = VERSION_DIR.match(p.name)
+        if m and (p / "manifest.json").is_file():
+            out.append(int(m.group(1)))
+    return sorted(out)
+
+
+def latest_version(curated: Path) -> int | None:
+    """The version LATEST names, or the newest complete one if the pointer is missing/stale."""
+    versions = list_versions(curated)
+    if not versions:
+        return None
+    try:
+        named = int((Path(curated) / "LATEST").read_text().strip())
+        if named in versions and named == versions[-1]:
+            return named
+    except (OSError, ValueError):
+        pass
+    return versions[-1]
+
+
+def resolve(curated: Path, version: int | str = "latest") -> int:
+    if version == "latest":
+        v = latest_version(curated)
+        if v is None:
+            raise FileNotFoundError(f"no published version under {curated}")
+        return v
+    v = int(version)
+    if v not in list_versions(curated):
+        raise FileNotFoundError(f"version {v} does not exist under {curated}")
+    return v
+
+
+def read_manifest(curated: Path, version: int | str = "latest") -> dict:
+    v = resolve(curated, version)
+    return json.loads((version_path(curated, v) / "manifest.json").read_text())
+
+
+@contextmanager
+def locked(curated: Path, wait: bool = False) -> Iterator[None]:
+    """Hold the store's lock: a second concurrent publisher fails fast (or waits) instead of
+    racing for the next version number. The OS drops the lock when a process dies."""
+    curated = Path(curated)
+    curated.mkdir(parents=True, exist_ok=True)
+    fd = os.open(curated / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EACCES):
+                raise StoreBusy(f"another run is publishing to {curated}; try again when it ends"
+                                ) from e
+            raise
+        yield
+    finally:
+        os.close(fd)
+
+
+def recover(curated: Path) -> list[str]:
+    """Undo what a killed run left: staging folders, temp pointer files, a stale LATEST.
+    Call with the lock held. Returns what was cleaned, for the run's log."""
+    curated = Path(curated)
+    done = []
+    staging = curated / ".staging"
+    if staging.is_dir():
+        for p in staging.iterdir():
+            shutil.rmtree(p, ignore_errors=True)
+            done.append(f"removed unfinished staging {p.name}")
+    vdir = versions_dir(curated)
+    if vdir.is_dir():
+        for p in vdir.iterdir():
+            if VERSION_DIR.match(p.name) and not (p / "manifest.json").is_file():
+                shutil.rmtree(p, ignore_errors=True)
+                done.append(f"removed incomplete {p.name}")
+    for tmp in curated.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+        done.append(f"removed {tmp.name}")
+    latest = latest_version(curated)
+    if latest is not None:
+        _point_latest(curated, latest)
+    return done
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _point_latest(curated: Path, version: int) -> None:
+    """Swap the LATEST file and the `latest` symlink, each with an atomic rename."""
+    tmp = curated / ".LATEST.tmp"
+    tmp.write_text(f"{version}\n")
+    os.replace(tmp, curated / "LATEST")
+    link_tmp = curated / ".latest.tmp"
+    link_tmp.unlink(missing_ok=True)
+    os.symlink(Path("versions") / f"v{version:06d}", link_tmp)
+    os.replace(link_tmp, curated / "latest")
+    _fsync_dir(curated)
+
+
+def _write_table(df: pl.DataFrame, path: Path) -> None:
+    df.write_parquet(path, compression="zstd", statistics=True)
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def _content_digest(tables: dict[str, dict]) -> str:
+    """One digest over the data tables' checksums: equal digests, equal dataset content."""
+    parts = [f"{name}:{tables[name]['sha256']}" for name in sorted(tables)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
+            attachments: dict[str, Path] | None = None, force: bool = False) -> PublishResult:
+    """Write `tables` as the next version, atomically. When their content equals the latest
+    version's and `force` is off, nothing is written and the latest version is returned.
+
+    `attachments` are extra folders or files (validation results, a report) copied into the
+    version, so they appear with it in the same rename."""
+    curated = Path(curated)
+    with locked(curated):
+        recover(curated)
+        staging = curated / ".staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        try:
+            info: dict[str, dict] = {}
+            for name, df in tables.items():
+                path = staging / f"{name}.parquet"
+                _write_table(df, path)
+                info[name] = {
+                    "file": path.name,
+                    "rows": df.height,
+                    "sha256": _sha256(path),
+                    "schema": {c: str(t) for c, t in df.schema.items()},
+                }
+            digest = _content_digest(info)
+            latest = latest_version(curated)
+            if latest is not None and not force:
+                prev = read_manifest(curated, latest)
+                if prev.get("content_digest") == digest:
+                    shutil.rmtree(staging, ignore_errors=True)
+                    return PublishResult(latest, version_path(curated, latest), False, prev)
+            version = (latest or 0) + 1
+            for name, src in (attachments or {}).items():
+                dst = staging / name
+                if Path(src).is_dir():
+                    shutil.copytree(src, dst)
+                elif Path(src).is_file():
+                    shutil.copyfile(src, dst)
+            manifest = {
+                "version": version,
+                "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "parent_version": latest,
+                "content_digest": digest,
+                "tables": info,
+                **metadata,
+            }
+            (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            _fsync_dir(staging)
+            final = version_path(curated, version)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.rename(staging, final)  # the moment the version becomes visible
+            _fsync_dir(final.parent)
+            _point_latest(curated, version)
+            return PublishResult(version, final, True, manifest)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+def record_attempt(curated: Path, name: str, files: dict[str, Path], info: dict) -> Path:
+    """Keep a batch that failed validation (its reports and a summary) under attempts/, apart
+    from the versions, so a user can open it and see why it was not published."""
+    base = Path(curated) / "attempts"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    dst = base / f"{stamp}-{name}"
+    tmp = base / f".{dst.name}.tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    for fname, src in files.items():
+        if Path(src).is_dir():
+            shutil.copytree(src, tmp / fname, dirs_exist_ok=True)
+        elif Path(src).is_file():
+            shutil.copyfile(src, tmp / fname)
+    (tmp / "attempt.json").write_text(json.dumps(info, indent=2, default=str))
+    os.rename(tmp, dst)
+    return dst
