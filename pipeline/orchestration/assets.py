@@ -1,6 +1,5 @@
 """The pipeline's assets: each calls one step of `pipeline.steps` and attaches its stats."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

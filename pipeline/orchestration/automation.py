@@ -1,6 +1,5 @@
 """The job, the daily schedule and the new-files sensor."""
 
-from __future__ import annotations
 
 from pathlib import Path
 

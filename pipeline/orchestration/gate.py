@@ -2,7 +2,6 @@
 staged batch. When it fails, Dagster skips `published_version`, and the attempt is kept under
 attempts/ with its results and Data Docs."""
 
-from __future__ import annotations
 
 import json
 import shutil
@@ -29,7 +28,7 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str):
     """Validate the staged tables; write results under .validation/<run_id>; on failure keep the
     attempt under attempts/. Returns the ValidationReport."""
     from pipeline.boilerplate import leftover_markers
-    from pipeline.validate import validate_tables
+    from pipeline.validation import validate_tables
 
     out = gate_dir(curated, run_id)
     shutil.rmtree(out, ignore_errors=True)
@@ -37,6 +36,7 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str):
     report = validate_tables(staged.tables, n_raw_documents=staged.n_raw_documents,
                              markers=leftover_markers(), out_dir=out)
     (out / "summary.json").write_text(json.dumps(report.summary(), indent=2, default=str))
+    (out / "report.txt").write_text(report.to_text() + "\n")
     if not report.success:
         store.record_attempt(curated, run_id[:8], {"validation": out}, {
             "run_id": run_id, "input_fingerprint": staged.fingerprint,
