@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         kw["curated_dir"] = Path(args.curated_dir).resolve()
     if getattr(args, "workers", None):
         kw["workers"] = args.workers
+    if getattr(args, "expectations_dir", None):
+        kw["expectations_dir"] = Path(args.expectations_dir).resolve()
     return Settings(**kw)
 
 
@@ -52,6 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if report.is_file():
             print("validation FAILED: nothing was published; the latest version is unchanged.")
             print(report.read_text().rstrip())
+            print(f"results and Data Docs kept under {settings.curated_dir / 'attempts'}")
+            shutil.rmtree(report.parent, ignore_errors=True)
         for ev in result.all_events:
             if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error:
                 print(f"step {ev.step_key} failed: {ev.step_failure_data.error.message.strip()}",
@@ -110,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--raw-dir")
     r.add_argument("--curated-dir")
     r.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    r.add_argument("--expectations-dir", help="Great Expectations suites (default: expectations/)")
     r.set_defaults(fn=cmd_run)
     v = sub.add_parser("versions", help="list published versions with row counts")
     v.add_argument("--curated-dir")

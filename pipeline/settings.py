@@ -20,10 +20,19 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value) if value else default
+
+
 @dataclass(frozen=True)
 class Settings:
-    raw_dir: Path = PROJECT_ROOT / "data" / "raw"
-    curated_dir: Path = PROJECT_ROOT / "data" / "curated"
+    """Defaults: the repo's data/raw and data/curated, or CURATE_RAW_DIR / CURATE_CURATED_DIR."""
+
+    raw_dir: Path = field(default_factory=lambda: _env_path("CURATE_RAW_DIR",
+                                                            PROJECT_ROOT / "data" / "raw"))
+    curated_dir: Path = field(default_factory=lambda: _env_path(
+        "CURATE_CURATED_DIR", PROJECT_ROOT / "data" / "curated"))
     # Limits (hostile input): a raw file or a decompressed member larger than this is rejected.
     max_file_bytes: int = 64 * 1024 * 1024
     # One document (a page, a text, a JSONL record body) larger than this is rejected.
@@ -34,6 +43,8 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     # Documents handed to a worker at a time.
     chunk_size: int = 64
+    # Great Expectations suites (JSON); None: the repo's expectations/ folder.
+    expectations_dir: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "raw_dir", Path(self.raw_dir))

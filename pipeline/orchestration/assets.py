@@ -1,6 +1,7 @@
 """The pipeline's assets: each calls one step of `pipeline.steps` and attaches its stats."""
 
 
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -117,9 +118,11 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
     }
     if not result.created:
         context.log.info(f"content unchanged: version {result.version} is already current")
-    docs = result.path / "validation" / "docs" / "index.html"
-    if docs.is_file():
+    docs = next((result.path / "validation").rglob("index.html"), None) \
+        if (result.path / "validation").is_dir() else None
+    if docs:
         md["validation_docs"] = dg.MetadataValue.path(str(docs))
+    shutil.rmtree(report_dir, ignore_errors=True)  # kept inside the version now
     return dg.Output(summary, metadata=md)
 
 

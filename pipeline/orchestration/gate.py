@@ -24,7 +24,8 @@ def load_gate(report_dir: Path) -> dict | None:
     return json.loads(f.read_text()) if f.is_file() else None
 
 
-def run_gate(staged: steps.Staged, curated: Path, run_id: str):
+def run_gate(staged: steps.Staged, curated: Path, run_id: str,
+             expectations_dir: Path | None = None):
     """Validate the staged tables; write results under .validation/<run_id>; on failure keep the
     attempt under attempts/. Returns the ValidationReport."""
     from pipeline.boilerplate import leftover_markers
@@ -34,7 +35,8 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str):
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     report = validate_tables(staged.tables, n_raw_documents=staged.n_raw_documents,
-                             markers=leftover_markers(), out_dir=out)
+                             markers=leftover_markers(), out_dir=out,
+                             expectations_dir=expectations_dir)
     (out / "summary.json").write_text(json.dumps(report.summary(), indent=2, default=str))
     (out / "report.txt").write_text(report.to_text() + "\n")
     if not report.success:
@@ -51,7 +53,8 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str):
                             "accounting. A failure blocks publishing.")
 def validation_gate(context: dg.AssetCheckExecutionContext, curation: CurationConfig,
                     curated_batch: steps.Staged) -> dg.AssetCheckResult:
-    report = run_gate(curated_batch, Path(curation.curated_dir), context.run_id)
+    s = curation.settings()
+    report = run_gate(curated_batch, s.curated_dir, context.run_id, s.expectations_dir)
     failed = report.failed()
     md: dict[str, dg.MetadataValue] = {
         "evaluated": dg.MetadataValue.int(len(report.outcomes)),
