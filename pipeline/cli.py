@@ -40,7 +40,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     job = defs.resolve_job_def("curate")
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") \
         else dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(instance=instance, raise_on_error=False)
+    level = "INFO" if args.verbose else "WARNING"
+    result = job.execute_in_process(
+        instance=instance, raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     stats = _materialization_stats(result)
     raw = stats.get("raw_documents", {})
     dedup = stats.get("deduplicated", {})
@@ -115,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--raw-dir")
     r.add_argument("--curated-dir")
     r.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    r.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     r.add_argument("--expectations-dir", help="Great Expectations suites (default: expectations/)")
     r.set_defaults(fn=cmd_run)
     v = sub.add_parser("versions", help="list published versions with row counts")

@@ -24,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,16 @@ import polars as pl
 
 VERSION_DIR = re.compile(r"^v(\d{6,})$")
 DATA_TABLES = ("articles", "rejected", "duplicates", "removed_lines")
+
+
+FAILPOINTS = ("after_first_table", "before_manifest", "before_rename", "after_rename",
+              "after_latest_file")
+
+
+def _failpoint(name: str) -> None:
+    """Crash-safety tests set CURATE_FAILPOINT to die by SIGKILL at a named point of publish."""
+    if os.environ.get("CURATE_FAILPOINT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class StoreBusy(RuntimeError):
@@ -167,6 +178,7 @@ def _point_latest(curated: Path, version: int) -> None:
     tmp = curated / ".LATEST.tmp"
     tmp.write_text(f"{version}\n")
     os.replace(tmp, curated / "LATEST")
+    _failpoint("after_latest_file")
     link_tmp = curated / ".latest.tmp"
     link_tmp.unlink(missing_ok=True)
     os.symlink(Path("versions") / f"v{version:06d}", link_tmp)
@@ -209,6 +221,7 @@ def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
                     "sha256": _sha256(path),
                     "schema": {c: str(t) for c, t in df.schema.items()},
                 }
+                _failpoint("after_first_table")
             digest = _content_digest(info)
             latest = latest_version(curated)
             if latest is not None and not force:
@@ -231,12 +244,15 @@ def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
                 "tables": info,
                 **metadata,
             }
+            _failpoint("before_manifest")
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
             _fsync_dir(staging)
             final = version_path(curated, version)
             final.parent.mkdir(parents=True, exist_ok=True)
+            _failpoint("before_rename")
             os.rename(staging, final)  # the moment the version becomes visible
             _fsync_dir(final.parent)
+            _failpoint("after_rename")
             _point_latest(curated, version)
             return PublishResult(version, final, True, manifest)
         except BaseException:

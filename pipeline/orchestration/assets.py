@@ -63,7 +63,7 @@ def deduplicated(context: dg.AssetExecutionContext, raw_documents: steps.RawStep
     dd = steps.dedupe(cleaned, raw_documents)
     return dg.Output(dd, metadata={
         **stats_metadata(dd.stats),
-        "duplicates": preview(dd.duplicates, ["source", "duplicate_of", "similarity", "method"],
+        "duplicates_sample": preview(dd.duplicates, ["source", "duplicate_of", "similarity", "method"],
                               rows=20),
     })
 

@@ -54,7 +54,7 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str,
 def validation_gate(context: dg.AssetCheckExecutionContext, curation: CurationConfig,
                     curated_batch: steps.Staged) -> dg.AssetCheckResult:
     s = curation.settings()
-    report = run_gate(curated_batch, s.curated_dir, context.run_id, s.expectations_dir)
+    report = run_gate(curated_batch, s.curated_dir, context.run.run_id, s.expectations_dir)
     failed = report.failed()
     md: dict[str, dg.MetadataValue] = {
         "evaluated": dg.MetadataValue.int(len(report.outcomes)),
