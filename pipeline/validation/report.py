@@ -1,0 +1,141 @@
+"""What the gate returns: per-expectation outcomes, a manifest summary and CLI text.
+
+Built from GX's result JSON (not GX objects) so it is plain data and can be rebuilt from the
+result file written next to the published version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+_SHOWN_KWARGS = (
+    "column",
+    "column_A",
+    "column_B",
+    "column_list",
+    "min_value",
+    "max_value",
+    "mostly",
+    "value_set",
+)
+
+
+@dataclass
+class ExpectationOutcome:
+    """One expectation of one suite, as evaluated on this batch."""
+
+    table: str
+    expectation: str
+    success: bool
+    unexpected_count: int | None
+    sample: list
+    kwargs: dict
+    observed: Any = None
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        """`table.expectation(column)` — how the CLI and tests name an expectation."""
+        target = (
+            self.kwargs.get("column")
+            or self.kwargs.get("column_list")
+            or ",".join(str(self.kwargs[k]) for k in ("column_A", "column_B") if k in self.kwargs)
+        )
+        return f"{self.table}.{self.expectation}({target or ''})"
+
+    @classmethod
+    def from_gx(cls, table: str, result: dict[str, Any], sample_size: int) -> ExpectationOutcome:
+        """From one entry of a GX validation result's `results` (JSON form)."""
+        config = result.get("expectation_config", {})
+        kwargs = {k: v for k, v in config.get("kwargs", {}).items() if k != "batch_id"}
+        res = result.get("result") or {}
+        sample = res.get("partial_unexpected_index_list")
+        if not (sample and isinstance(sample[0], dict)):  # no doc_id column: show values
+            sample = res.get("partial_unexpected_list")
+            if "column_A" in kwargs and sample:
+                sample = [
+                    dict(zip((kwargs["column_A"], kwargs["column_B"]), pair, strict=False)) for pair in sample
+                ]
+        return cls(
+            table=table,
+            expectation=config.get("type", "?"),
+            success=bool(result.get("success")),
+            unexpected_count=res.get("unexpected_count"),
+            sample=list(sample or [])[:sample_size],
+            kwargs=kwargs,
+            observed=res.get("observed_value"),
+            error=_exception_message(result.get("exception_info")),
+        )
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX nests exception info per metric when a metric raised; flatten to one message."""
+    if not isinstance(info, dict):
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    messages = [v.get("exception_message") for v in info.values() if isinstance(v, dict)]
+    return "; ".join(str(m) for m in messages if m) or None
+
+
+@dataclass
+class ValidationReport:
+    """Outcome of `validate_tables`; `success` False means the batch must not be published."""
+
+    success: bool
+    outcomes: list[ExpectationOutcome]
+    result_paths: dict[str, Path]
+    row_counts: dict[str, int] = field(default_factory=dict)
+
+    def failed(self) -> list[ExpectationOutcome]:
+        """Outcomes that failed (including expectations that raised)."""
+        return [o for o in self.outcomes if not o.success]
+
+    def summary(self) -> dict[str, Any]:
+        """Small JSON-able dict for the version manifest."""
+        tables: dict[str, dict[str, int]] = {}
+        for o in self.outcomes:
+            t = tables.setdefault(o.table, {"evaluated": 0, "failed": 0})
+            t["evaluated"] += 1
+            t["failed"] += 0 if o.success else 1
+        for name, rows in self.row_counts.items():
+            tables.setdefault(name, {"evaluated": 0, "failed": 0})["rows"] = rows
+        return {
+            "success": self.success,
+            "evaluated": len(self.outcomes),
+            "failed": len(self.failed()),
+            "failed_expectations": [o.label for o in self.failed()],
+            "tables": tables,
+        }
+
+    def to_text(self) -> str:
+        """Lines for the CLI: verdict, per-table counts, then each failure with a sample."""
+        s = self.summary()
+        verdict = "PASSED" if self.success else "FAILED"
+        lines = [f"validation {verdict}: {s['failed']} of {s['evaluated']} expectations failed"]
+        for name, t in s["tables"].items():
+            rows = f", {t['rows']} rows" if "rows" in t else ""
+            lines.append(f"  {name}: {t['evaluated']} evaluated, {t['failed']} failed{rows}")
+        for o in self.failed():
+            args = ", ".join(f"{k}={o.kwargs[k]!r}" for k in _SHOWN_KWARGS if k in o.kwargs)
+            args = args if len(args) < 200 else args[:197] + "..."
+            lines.append(f"FAILED {o.table}.{o.expectation}({args})")
+            if o.error:
+                lines.append(f"    error: {o.error.splitlines()[0] if o.error else ''}")
+            if o.unexpected_count is not None:
+                lines.append(f"    unexpected: {o.unexpected_count}")
+            if o.observed is not None:
+                lines.append(f"    observed: {o.observed!r}")
+            if o.sample:
+                lines.append(f"    sample: {', '.join(_fmt(x) for x in o.sample[:10])}")
+        for kind, path in self.result_paths.items():
+            lines.append(f"  {kind}: {path}")
+        return "\n".join(lines)
+
+
+def _fmt(row: Any) -> str:
+    if isinstance(row, dict):
+        return " ".join(f"{k}={v!r}" for k, v in row.items())
+    return repr(row)

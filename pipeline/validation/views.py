@@ -1,0 +1,175 @@
+"""Small frames GX validates instead of the published tables.
+
+GX 1.x validates pandas frames and is slow on wide text (a regex over 100k x 4 KB bodies took
+17 s). So the heavy predicates run here, in Polars, and GX only sees cheap columns:
+
+- every view keeps the table's contract columns except long `text`, which is replaced by
+  `text_n_chars` (null where `text` is null), so not-null/bounds checks still apply to it;
+- `articles` adds `text_marker` (first boilerplate regex still matching the body, else null) and
+  `published_age_days` (today - published, in days; negative = in the future);
+- `rejected` adds `doc_id_in_articles` (a document cannot be both kept and rejected);
+- `duplicates` adds `duplicate_of_self`;
+- `batch` is one row for cross-table facts: the accounting identity and, per table, the exact
+  dtype mismatches against `pipeline.schema` (GX's pandas type check cannot tell a Date from a
+  Datetime or UInt32 from UInt64, and conversion to pandas loses the difference anyway).
+
+Derivations never raise on a malformed table: a missing or mistyped column just stays missing or
+null, and the suites report it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+
+from pipeline.schema import TABLES
+
+TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
+BATCH = "batch"
+
+
+def schema_diff(df: pl.DataFrame, table: str) -> str | None:
+    """Human-readable mismatch of `df` against the contract for `table`, or None if exact."""
+    want = TABLES[table]
+    have = df.schema
+    problems = [f"missing {c}" for c in want if c not in have]
+    problems += [f"unexpected {c}" for c in have if c not in want]
+    problems += [f"{c}: expected {want[c]}, got {have[c]}" for c in want if c in have and have[c] != want[c]]
+    if not problems and list(have) != list(want):
+        problems.append(f"column order {list(have)} != {list(want)}")
+    return "; ".join(problems) or None
+
+
+def _typed(df: pl.DataFrame, col: str, dtype: pl.DataType) -> bool:
+    return col in df.columns and df.schema[col] == dtype
+
+
+def _text_n_chars(df: pl.DataFrame) -> pl.Expr:
+    if _typed(df, "text", pl.String()):
+        return pl.col("text").str.len_chars().alias("text_n_chars")
+    return pl.lit(None, dtype=pl.UInt32()).alias("text_n_chars")
+
+
+def _python_contains(text: pl.Series, pattern: str) -> pl.Series:
+    """Fallback for regexes Rust's engine rejects (look-around, back-references)."""
+    rx = re.compile(pattern)
+    return pl.Series(
+        [None if t is None else rx.search(t) is not None for t in text.to_list()],
+        dtype=pl.Boolean(),
+    )
+
+
+def _rust_ok(pattern: str) -> bool:
+    """Whether Polars' (Rust) regex engine accepts `pattern`."""
+    try:
+        pl.Series([""]).str.contains(pattern)
+    except pl.exceptions.ComputeError:
+        return False
+    return True
+
+
+def _contains(text: pl.Series, pattern: str) -> pl.Series:
+    return text.str.contains(pattern) if _rust_ok(pattern) else _python_contains(text, pattern)
+
+
+def first_marker(text: pl.Series, markers: list[str]) -> pl.Series:
+    """Per row, the first of `markers` (regexes) found in `text`, else null.
+
+    One combined pass finds the (normally zero) hits; only those rows are re-scanned per marker
+    to name the culprit, so the cost is one regex scan of the bodies whatever the list length.
+    """
+    out = pl.Series("text_marker", [None] * len(text), dtype=pl.String())
+    if not markers or len(text) == 0:
+        return out
+    for m in markers:
+        re.compile(m)  # a malformed catalogue entry is a caller bug: fail loudly
+    rust = [m for m in markers if _rust_ok(m)]
+    hit = pl.Series([False] * len(text))
+    try:  # one scan; the alternation can fail (e.g. a group name used by two markers)
+        if rust:
+            hit = text.str.contains("|".join(f"(?:{m})" for m in rust)).fill_null(False)
+    except pl.exceptions.ComputeError:
+        for m in rust:
+            hit = hit | text.str.contains(m).fill_null(False)
+    for m in markers:
+        if m not in rust:
+            hit = hit | _python_contains(text, m).fill_null(False)
+    rows = hit.arg_true()
+    if len(rows) == 0:
+        return out
+    sub = text.gather(rows)
+    found: list[str | None] = [None] * len(sub)
+    for m in markers:
+        mask = _contains(sub, m).fill_null(False).to_list()
+        found = [f if f is not None or not h else m for f, h in zip(found, mask, strict=True)]
+    return out.scatter(rows, pl.Series(found, dtype=pl.String()))
+
+
+def articles_view(df: pl.DataFrame, markers: list[str], today: date) -> pl.DataFrame:
+    """Articles without `text`, plus `text_n_chars`, `text_marker`, `published_age_days`."""
+    keep = [c for c in df.columns if c != "text"]
+    if _typed(df, "published", pl.Date()):
+        age = (pl.lit(today) - pl.col("published")).dt.total_days()
+    else:
+        age = pl.lit(None, dtype=pl.Int64())
+    if _typed(df, "text", pl.String()):
+        marker = first_marker(df.get_column("text"), markers)
+    else:
+        marker = pl.Series("text_marker", [None] * df.height, dtype=pl.String())
+    return df.select(*keep, _text_n_chars(df), marker.alias("text_marker"), age.alias("published_age_days"))
+
+
+def rejected_view(df: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
+    """Rejected rows plus `doc_id_in_articles`."""
+    if "doc_id" in df.columns and "doc_id" in articles.columns:
+        kept = articles.get_column("doc_id").cast(pl.String())
+        flag = pl.col("doc_id").cast(pl.String()).is_in(kept.implode())
+    else:
+        flag = pl.lit(None, dtype=pl.Boolean())
+    return df.with_columns(flag.alias("doc_id_in_articles"))
+
+
+def duplicates_view(df: pl.DataFrame) -> pl.DataFrame:
+    """Duplicate rows plus `duplicate_of_self`."""
+    if "doc_id" in df.columns and "duplicate_of" in df.columns:
+        flag = pl.col("doc_id") == pl.col("duplicate_of")
+    else:
+        flag = pl.lit(None, dtype=pl.Boolean())
+    return df.with_columns(flag.alias("duplicate_of_self"))
+
+
+def removed_lines_view(df: pl.DataFrame) -> pl.DataFrame:
+    """Removed lines with `text` replaced by `text_n_chars`."""
+    return df.select(*[c for c in df.columns if c != "text"], _text_n_chars(df))
+
+
+def batch_view(tables: dict[str, pl.DataFrame], n_raw_documents: int) -> pl.DataFrame:
+    """One row: accounting terms and per-table schema mismatches (`<table>_schema`)."""
+    articles, rejected = tables["articles"], tables["rejected"]
+    n_copies = None
+    if "n_copies" in articles.columns and articles.schema["n_copies"].is_numeric():
+        n_copies = int(articles.get_column("n_copies").cast(pl.Int64()).fill_null(0).sum())
+    row: dict[str, object] = {
+        "n_raw_documents": n_raw_documents,
+        "n_copies_sum": n_copies,
+        "n_rejected": rejected.height,
+        "n_accounted": None if n_copies is None else n_copies + rejected.height,
+    }
+    row |= {f"{t}_schema": schema_diff(tables[t], t) for t in TABLE_NAMES}
+    schema = {k: pl.Int64() for k in list(row)[:4]} | {f"{t}_schema": pl.String() for t in TABLES}
+    return pl.DataFrame([row], schema=schema)
+
+
+def build_views(
+    tables: dict[str, pl.DataFrame], *, n_raw_documents: int, markers: list[str], today: date
+) -> dict[str, pl.DataFrame]:
+    """The frame each suite validates, keyed by suite name (the four tables and `batch`)."""
+    return {
+        "articles": articles_view(tables["articles"], markers, today),
+        "rejected": rejected_view(tables["rejected"], tables["articles"]),
+        "duplicates": duplicates_view(tables["duplicates"]),
+        "removed_lines": removed_lines_view(tables["removed_lines"]),
+        BATCH: batch_view(tables, n_raw_documents),
+    }
