@@ -1,0 +1,44 @@
+"""Locate (and if needed unpack) the WCXB article dev set, shared by the quality evaluations.
+
+The set lives outside the repository: /work/devdata on a developer machine, and only as a tarball in
+../shared/devdata/ on CI. Unpacking goes to a user cache dir, never into the repo.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+NAME = "wcxb-article-dev"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cache_dir() -> Path:
+    """Where evaluations may cache derived data (outside the repo)."""
+    base = os.environ.get("NEWS_CURATION_CACHE") or os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base else Path.home() / ".cache"
+    path = root / "news-curation"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _candidates() -> list[Path]:
+    env = os.environ.get("WCXB_DEV_DIR")
+    out = [Path(env)] if env else []
+    out += [REPO.parent / "devdata" / NAME, Path("/work/devdata") / NAME, cache_dir() / NAME]
+    return out
+
+
+def devdata_dir() -> Path:
+    """Directory holding cases.jsonl, html/, text/, gold/; unpacks the shared tarball on first use."""
+    for cand in _candidates():
+        if (cand / "cases.jsonl").is_file():
+            return cand
+    tarball = REPO.parent / "shared" / "devdata" / f"{NAME}.tar.gz"
+    if not tarball.is_file():
+        raise FileNotFoundError(f"dev set not found: no {NAME}/ dir and no {tarball}")
+    target = cache_dir()
+    with tarfile.open(tarball) as tar:
+        tar.extractall(target, filter="data")
+    return target / NAME

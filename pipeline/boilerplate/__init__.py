@@ -1,0 +1,18 @@
+"""Boilerplate stripping: one rule engine for text scrapes and trafilatura output, with an audit.
+
+`rules.py` is the catalogue (data), `engine.py` applies it over all lines of a batch with Polars,
+`metadata.py` moves title/date/site lines into metadata, `features.py` holds the line features.
+"""
+
+from .engine import CleanResult, clean_documents, clean_text
+from .rules import CATEGORIES, RULES, Rule, leftover_markers
+
+__all__ = [
+    "CATEGORIES",
+    "RULES",
+    "CleanResult",
+    "Rule",
+    "clean_documents",
+    "clean_text",
+    "leftover_markers",
+]

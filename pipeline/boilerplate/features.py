@@ -1,0 +1,66 @@
+"""Per-line features as Polars expressions (jusText-style: length, stopwords, punctuation).
+
+These are the evidence the rules and the article-block scorer read; all are vectorised over a
+lines frame (one row per non-blank line, ordered by doc_id then position).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# Function words of the languages the pipeline sees most; their density separates prose from
+# menus and headlines (jusText's main signal). Kept short: the density only needs to be indicative.
+_STOPWORD_TEXT = """
+a about after all also an and any are as at be because been but by can could did do does for
+from had has have he her his how i if in into is it its may more most my no not of on one or
+our out she should so some than that the their them then there these they this those to up
+was we were what when where which while who will with would you your
+der die das und ist nicht ein eine zu den von mit sich des auf für im dem auch es an als
+le la les et est un une des du en que qui dans pour pas sur au avec ce il elle sont
+el los las y es un una que en de del por con para se no su al lo como
+il lo gli e che di da non per con una sono della
+o os as e é um uma que em do da para com não se
+het een en van de is dat op te zijn niet met voor
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+
+SENTENCE_END = r"[.!?;:。！？][\"'”’»)\]]*$"
+ELLIPSIS_END = r"(?:\.\.\.|…)[\"'”’»)\]]*$"
+
+# Thresholds (tuned on the dev split; see bench/eval_boilerplate.py).
+PROSE_MIN_WORDS = 7  # a sentence-ended line at least this long, with stopwords, is prose
+PROSE_LONG_WORDS = 25  # a line this long with any sentence punctuation is prose
+PROSE_MIN_STOP_RATIO = 0.15
+
+
+def _stop_pattern() -> str:
+    words = sorted(STOPWORDS, key=len, reverse=True)
+    return r"(?i)\b(?:" + "|".join(words) + r")\b"
+
+
+STOP_RE = _stop_pattern()
+
+
+def line_features(line: pl.Expr) -> list[pl.Expr]:
+    """Shape features of the stripped line text."""
+    return [
+        line.str.len_chars().alias("n_chars"),
+        line.str.count_matches(r"\S+").alias("n_words"),
+        line.str.count_matches(STOP_RE).alias("n_stop"),
+        line.str.contains(r"[.!?;。！？]").alias("has_sentence_punct"),
+        (line.str.contains(SENTENCE_END) & ~line.str.contains(ELLIPSIS_END)).alias(
+            "ends_sentence"
+        ),
+        line.str.contains(ELLIPSIS_END).alias("ends_ellipsis"),
+        line.str.contains(r"^[\p{Ll}'\"‘“(\[]|^\p{Lu}\p{Ll}* \p{Ll}").alias("starts_lower"),
+        line.str.contains(r"[,\p{L}\-–—]$|\b(?:and|or|but|the|a|of|to)$").alias("open_end"),
+    ]
+
+
+def prose_expr() -> pl.Expr:
+    """A line that reads as running text (a sentence or more)."""
+    words = pl.col("n_words")
+    stop_ok = pl.col("n_stop") >= (words * PROSE_MIN_STOP_RATIO)
+    short_prose = (words >= PROSE_MIN_WORDS) & pl.col("ends_sentence") & stop_ok
+    long_prose = (words >= PROSE_LONG_WORDS) & pl.col("has_sentence_punct") & stop_ok
+    return (short_prose | long_prose) & ~pl.col("ends_ellipsis")

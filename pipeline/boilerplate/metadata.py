@@ -1,0 +1,166 @@
+"""Title, date and site lines of a text scrape: found, moved into metadata, and removed from the body.
+
+Evidence used (all vectorised over the lines frame, only in the page header = lines before the
+article block, capped at `HEADER_MAX_LINES`):
+- title: a headline-shaped line that is repeated in the header, exactly or inside a longer line
+  ("Title | Site", a breadcrumb ending in the title), or that equals the known title;
+- date: a short line that is a date, or a line led by a date label ("date", "published", ...);
+- site: the name glued to a dateline ("Russia Today16-04-2025"), else the part a repeated title line
+  adds after a separator ("Title | Site").
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from .rules import DATE_PATTERNS, MONTHS
+
+HEADER_MAX_LINES = 40
+TITLE_MIN_WORDS, TITLE_MAX_WORDS = 3, 30
+DATELINE_MAX_WORDS = 10
+SITE_MAX_WORDS = 5
+
+
+def norm(expr: pl.Expr) -> pl.Expr:
+    """Lowercase, punctuation-free, single-spaced form used to compare title lines."""
+    return (
+        expr.str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+    )
+
+
+def _month_number(name: pl.Expr) -> pl.Expr:
+    key = name.str.to_lowercase().str.slice(0, 3)
+    return key.replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
+
+
+def parse_dates(line: pl.Expr) -> list[pl.Expr]:
+    """Date found in a line (pl.Date or null) and the text before it (a candidate site name)."""
+    iso = line.str.extract_groups(DATE_PATTERNS["iso"])
+    num = line.str.extract_groups(DATE_PATTERNS["numeric"])
+    mdy = line.str.extract_groups(DATE_PATTERNS["month_day_year"])
+    dmy = line.str.extract_groups(DATE_PATTERNS["day_month_year"])
+
+    def mk(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
+        s = pl.format("{}-{}-{}", y, m.cast(pl.String).str.zfill(2), d.cast(pl.String).str.zfill(2))
+        return s.str.to_date("%Y-%m-%d", strict=False)
+
+    a = num.struct.field("a").cast(pl.Int32, strict=False)
+    b = num.struct.field("b").cast(pl.Int32, strict=False)
+    sep = num.struct.field("sep")
+    # Numeric dates: a field above 12 is the day; otherwise "/" reads US-style, "-"/"." day-first.
+    month_first = (a <= 12) & ((b > 12) | ((sep == "/") & (b <= 12)))
+    num_date = pl.when(month_first).then(mk(num.struct.field("y"), a, b)).otherwise(
+        mk(num.struct.field("y"), b, a)
+    )
+    date = pl.coalesce(
+        mk(iso.struct.field("y"), iso.struct.field("m"), iso.struct.field("d")),
+        mk(mdy.struct.field("y"), _month_number(mdy.struct.field("mon")), mdy.struct.field("d")),
+        mk(dmy.struct.field("y"), _month_number(dmy.struct.field("mon")), dmy.struct.field("d")),
+        num_date,
+    )
+    prefix = pl.coalesce(
+        iso.struct.field("pre"), num.struct.field("pre"), mdy.struct.field("pre"),
+        dmy.struct.field("pre"),
+    ).str.strip_chars(" \t|·•,-–—:")
+    return [date.alias("line_date"), prefix.alias("date_prefix")]
+
+
+def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Metadata per doc and the lines it consumes.
+
+    `lines` needs: doc_id, idx, line, n_words, header (bool), given_title_norm, removed_by (rule or
+    null), ends_sentence. Returns (docs: doc_id, title, published, site) and
+    (meta lines: doc_id, idx, meta_rule).
+    """
+    head = lines.filter(pl.col("header")).select(
+        "doc_id", "idx", "line", "n_words", "given_title_norm", "ends_sentence", "removed_by",
+        norm(pl.col("line")).alias("norm"),
+    )
+    # ---- dates -------------------------------------------------------------------------------
+    dated = head.with_columns(parse_dates(pl.col("line"))).filter(pl.col("line_date").is_not_null())
+    labelled = pl.col("line").str.contains(DATE_PATTERNS["label"])
+    short = pl.col("n_words") <= DATELINE_MAX_WORDS
+    dated = dated.filter(labelled | short).sort("doc_id", "idx")
+    date_lines = dated.filter(short & pl.col("removed_by").is_null())
+    site_from_date = (
+        date_lines.filter(
+            pl.col("date_prefix").str.contains(r"^\p{Lu}[\p{L}&.' -]*$")
+            & (pl.col("date_prefix").str.count_matches(r"\S+") <= SITE_MAX_WORDS)
+            & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["label"])
+            & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["weekday"])
+        )
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("date_prefix").first().alias("site_date"))
+    )
+    published = dated.group_by("doc_id", maintain_order=True).agg(
+        pl.col("line_date").first().alias("published")
+    )
+    # ---- titles ------------------------------------------------------------------------------
+    cand = head.filter(
+        pl.col("n_words").is_between(TITLE_MIN_WORDS, TITLE_MAX_WORDS)
+        & ~pl.col("line").str.contains(r"[.!]$")
+        & (pl.col("norm").str.len_chars() > 0)
+    ).select("doc_id", "idx", "line", "norm", "given_title_norm")
+    pairs = cand.join(
+        head.select("doc_id", pl.col("idx").alias("idx2"), pl.col("line").alias("line2"),
+                    pl.col("norm").alias("norm2")),
+        on="doc_id",
+    ).filter(pl.col("idx") != pl.col("idx2"))
+    inside = pairs.with_columns(
+        (pl.col("norm") == pl.col("norm2")).alias("same"),
+        (
+            pl.col("norm2").str.starts_with(pl.col("norm"))
+            | pl.col("norm2").str.ends_with(pl.col("norm"))
+        ).alias("inside"),
+    )
+    evidence = (
+        inside.filter(pl.col("same") | pl.col("inside"))
+        .sort("doc_id", "idx", "idx2")
+        .group_by("doc_id", "idx", maintain_order=True)
+        .agg(pl.col("line").first(), pl.col("norm").first(),
+             pl.col("line2").filter(~pl.col("same")).first().alias("container"))
+    )
+    given = cand.filter(pl.col("norm") == pl.col("given_title_norm")).select(
+        "doc_id", "idx", "line", "norm", pl.lit(None, pl.String).alias("container")
+    )
+    titles = (
+        pl.concat([given.with_columns(pl.lit(0).alias("prio")),
+                   evidence.with_columns(pl.lit(1).alias("prio"))], how="diagonal_relaxed")
+        .sort("doc_id", "prio", "idx")
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("line").first().alias("title"), pl.col("norm").first().alias("title_norm"),
+             pl.col("container").drop_nulls().first().alias("container"))
+    )
+    titles = titles.with_columns(
+        pl.col("container")
+        .str.slice(pl.col("title").str.len_chars())
+        .str.extract(r"^\s*[|–—:·•-]\s*(\p{Lu}.{0,60})$")
+        .alias("site_title")
+    )
+    # ---- which header lines are consumed -----------------------------------------------------
+    t = head.join(titles.select("doc_id", "title_norm"), on="doc_id", how="inner")
+    title_lines = t.filter(
+        (pl.col("norm") == pl.col("title_norm"))
+        | (
+            (pl.col("norm").str.starts_with(pl.col("title_norm"))
+             | pl.col("norm").str.ends_with(pl.col("title_norm")))
+            & (pl.col("n_words") <= TITLE_MAX_WORDS + 8)
+        )
+    ).select("doc_id", "idx", pl.lit("title_repeat").alias("meta_rule"))
+    given_lines = head.filter(
+        pl.col("given_title_norm").is_not_null() & (pl.col("norm") == pl.col("given_title_norm"))
+    ).select("doc_id", "idx", pl.lit("title_repeat").alias("meta_rule"))
+    dl = date_lines.select("doc_id", "idx", pl.lit("dateline").alias("meta_rule"))
+    meta_lines = pl.concat([title_lines, given_lines, dl]).unique(["doc_id", "idx"], keep="first")
+
+    docs = (
+        lines.select("doc_id").unique(maintain_order=True)
+        .join(titles.select("doc_id", "title", "site_title"), on="doc_id", how="left")
+        .join(published, on="doc_id", how="left")
+        .join(site_from_date, on="doc_id", how="left")
+        .select("doc_id", "title", "published",
+                pl.coalesce("site_date", "site_title").alias("site"))
+    )
+    return docs, meta_lines

@@ -1,0 +1,355 @@
+"""The boilerplate rule catalogue: every rule the engine applies, as data.
+
+Like trafilatura's discard lists, but each entry names its category so the audit can say why a line
+went. Adding a rule is adding one `Rule(...)` to `RULES` (and a test). Kinds:
+
+- ``line``:    regex over the stripped line (case-insensitive); a hit removes the line wherever it is.
+               ``max_words`` keeps phrase rules off long prose lines that merely mention a phrase.
+- ``weak``:    regex or predicate that is only evidence: it lowers the line's article score, and names
+               the category when the line is dropped for lying outside the article block.
+- ``context``: predicate over the line-feature frame (neighbours, position, earlier hits): removes.
+- ``section``: regex for a heading that opens a block of boilerplate. ``until="prose"`` ends the
+               block where article prose resumes; ``until="end"`` runs to the end of the document
+               once the article has started (related stories, comments and the like close a page).
+
+Patterns are Rust-regex (Polars) syntax: no look-around, no back-references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+CATEGORIES: dict[str, str] = {
+    "donation": "donation / support appeal",
+    "related": "related or recommended articles",
+    "comments": "comments widget",
+    "share": "share / social buttons and follow prompts",
+    "app": "app download prompt",
+    "newsletter": "newsletter / subscribe / sign-up prompt",
+    "cookie": "cookie / consent / privacy notice",
+    "advertising": "advertising and sponsored content",
+    "paywall": "paywall / sign-in prompt",
+    "caption": "image caption or credit",
+    "navigation": "navigation, breadcrumb, menus, pagination",
+    "metadata": "title, dateline or byline (moved to metadata)",
+    "furniture": "site furniture: logos, footer links, legal lines",
+    "template": "line recurring across many documents of one site",
+    "off_article": "page text outside the main article block (page chrome no other rule names)",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One catalogue entry. Exactly one of `pattern` / `predicate` is set."""
+
+    name: str
+    category: str
+    kind: str  # "line" | "weak" | "context" | "section"
+    pattern: str | None = None
+    predicate: Callable[[], pl.Expr] | None = field(default=None, compare=False)
+    max_words: int | None = 14
+    until: str = "prose"  # sections only: "prose" | "end"
+    marker: bool = False  # high-precision whole-line rule: also a leftover marker for validation
+    case: bool = False  # match the line as written (default: its lowercase form, pattern lowercase)
+
+    def __post_init__(self) -> None:
+        if (self.pattern is None) == (self.predicate is None):
+            raise ValueError(f"rule {self.name}: give a pattern or a predicate")
+        if self.category not in CATEGORIES:
+            raise ValueError(f"rule {self.name}: unknown category {self.category}")
+        if self.kind not in {"line", "weak", "context", "section"}:
+            raise ValueError(f"rule {self.name}: unknown kind {self.kind}")
+
+
+def whole(alternatives: str) -> str:
+    """Anchor a phrase alternation to the whole line, allowing light decoration around it."""
+    return rf"^[\W_]*(?:{alternatives})[\s:.!>»›→\-–—|()\[\]\d]*$"
+
+
+def start(alternatives: str) -> str:
+    """Anchor a phrase alternation to the start of the line."""
+    return rf"^[\W_]*(?:{alternatives})(?:[^a-z0-9_]|$)"
+
+
+# Credits that close an image caption: "(Getty Images)", "/ AFP", "Photo: Reuters".
+_AGENCY = (
+    r"getty(?:\s*images)?|afp|reuters|ap photo|associated press|shutterstock|istock(?:photo)?|"
+    r"alamy|epa(?:-efe)?|sputnik|pool|xinhua|anadolu|unsplash|pexels|wikimedia(?: commons)?|"
+    r"file photo|handout|bloomberg|nurphoto|sipa|zuma|pa (?:media|wire)|abaca|tass|ria novosti"
+)
+
+RULES: list[Rule] = [
+    # --- donation / support appeals ------------------------------------------------------------
+    Rule("donation_appeal", "donation", "line",
+         r"your (?:support|donation|contribution|gift)s? (?:helps?|makes?|allows?|means?|keeps?|"
+         r"enables?)|(?:support|fund) (?:independent|quality|our) (?:journalism|reporting|work)|"
+         r"\bdonate (?:now|today)\b|make a (?:one-time |monthly )?(?:donation|contribution)|"
+         r"become a (?:supporter|patron|member) (?:today|now)|support (?:us|now) (?:today|now)?\s*$|"
+         r"\bsupport now\b", max_words=None, marker=False),
+    Rule("donate_button", "donation", "line",
+         whole(r"donate|donate now|support us|support now|contribute|make a donation|"
+               r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee"), marker=True),
+    # --- related / recommended ------------------------------------------------------------------
+    Rule("related_heading", "related", "section",
+         whole(r"related (?:articles?|stories|posts?|news|content|reading|coverage|topics|"
+               r"links|blogs?|guides|resources|reads|videos)|more (?:related )?(?:articles|"
+               r"stories|news|posts)(?: (?:from|on|about|like this)\b.*)?|more from [\w .&'-]{1,40}|"
+               r"recommended(?: for you| articles| stories| reading| posts| content| videos)?|"
+               r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these)?|"
+               r"(?:people|readers) (?:also|who read this also) (?:read|like|liked|viewed)|"
+               r"(?:most|the) (?:popular|read|viewed|shared)(?: (?:articles|stories|posts|now|"
+               r"this week|today))?|popular(?: (?:posts|articles|stories|now|reads|today))?|"
+               r"trending(?: (?:now|stories|articles|posts|topics|today))?|latest(?: (?:news|posts|"
+               r"articles|stories|headlines))|recent (?:posts|articles|stories|news)|"
+               r"what (?:others|people) are reading|editor'?s? (?:picks?|choice)|top stories|"
+               r"(?:keep|continue) reading|explore more|(?:also|further) (?:read|reading) on|"
+               r"in other news|don'?t miss|around the web|from the web|more to explore|"
+               r"browse related articles|similar (?:articles|posts|stories)|up next|read next|"
+               r"more in [\w .&'-]{1,30}|other (?:articles|stories|posts)(?: you might like)?"),
+         until="end", marker=True),
+    Rule("read_more_heading", "related", "section",
+         whole(r"read (?:more|also|next)|also read|see also|related|more|watch|"
+               r"(?:recommended|suggested|related) stories|must read|also on [\w .]{1,30}"),
+         until="prose"),
+    Rule("related_inline_link", "related", "line",
+         r"^(?:read (?:more|also|next)|also read|see also|related|more|watch|recommended|"
+         r"suggested|click here)\s*(?::|>>|»|→|-|–|\|)\s*\S", max_words=25),
+    Rule("read_more_from", "related", "line",
+         start(r"read more (?:from|about|on|articles|stories|posts)|view all (?:posts|articles|"
+               r"stories|news)|(?:see|view) more (?:posts|articles|stories|news)|"
+               r"recent (?:stories|posts|articles) by|more (?:articles|stories|posts) by|"
+               r"more (?:on|about) this (?:topic|story)|view all posts by|posts by"), max_words=12),
+    # --- comments -------------------------------------------------------------------------------
+    Rule("comments_heading", "comments", "section",
+         whole(r"\d*\s*comments?|\d+\s*responses?|\d+\s*replies|leave a (?:comment|reply)|"
+               r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
+               r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
+               r"policy)|have your say|show comments|load (?:disqus )?comments|"
+               r"view (?:all )?comments|\d+ thoughts on .{1,120}|"
+               r"one (?:thought|response|reply|comment) (?:on|to) .{1,120}"),
+         until="end", marker=True),
+    Rule("comments_widget", "comments", "line",
+         whole(r"no comments(?: yet)?\.*|be the first to comment\.*|\d+ (?:votes?|comments?)|"
+               r"\d+ \d+ votes|article rating|notify of|(?:newest|oldest)(?: most voted)?|"
+               r"inline feedbacks|view all comments|would love your thoughts, please comment\.?\w*|"
+               r"log in to (?:comment|reply)|reply|report(?: comment| abuse)?|like reply|"
+               r"cancel reply|sort by:?.{0,20}|guest|\(\)|x"), marker=False),
+    Rule("comment_meta", "comments", "line",
+         r"^.{1,60}\s(?:says|said|wrote|commented):?\s+(?:\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|"
+         r"\d{4}-\d{2}-\d{2}).{0,30}$", max_words=16),
+    Rule("comment_form", "comments", "line",
+         r"your email address will not be published|required fields are marked|"
+         r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
+         r"this site uses akismet|you must be logged in to post a comment", max_words=40),
+    # --- share / social -------------------------------------------------------------------------
+    Rule("share_buttons", "share", "line",
+         whole(r"share(?: (?:this|on|via|the|article|story|post|page)[\w ]{0,20})?|share:|shares?|"
+               r"tweet|pin(?: it)?|email|print|copy link|link copied|facebook|twitter|x|linkedin|"
+               r"whatsapp|telegram|reddit|pinterest|instagram|youtube|tiktok|threads|bluesky|"
+               r"mastodon|flipboard|email this|print this|rss(?: feed)?|follow(?: us)?(?: on)?"
+               r"[\w ]{0,30}|connect with us|find us on [\w ]{1,20}|like us on facebook|"
+               r"(?:facebook|twitter|linkedin|email|whatsapp|reddit|pinterest|x|print)(?:[\s,|/·•]+"
+               r"(?:facebook|twitter|linkedin|email|whatsapp|reddit|pinterest|x|print|copy link|"
+               r"threads|bluesky|telegram))+"),
+         marker=False),
+    Rule("share_prompt", "share", "line",
+         start(r"share this (?:article|story|post|page)|like what you see\?|follow us on|"
+               r"follow [\w .]{1,30} on (?:twitter|x|facebook|instagram|linkedin|google news)|"
+               r"add [\w .]{1,30} (?:as a preferred source|on google)|click to share|"
+               r"share (?:on|via) (?:facebook|twitter|x|linkedin|whatsapp|email)"), max_words=25),
+    # --- app download ---------------------------------------------------------------------------
+    Rule("app_prompt", "app", "line",
+         r"download (?:the|our|our free|the free) (?:[\w\d]+ )?app|get (?:the|our) (?:[\w\d]+ )?app|"
+         r"app-?store|play-?store|google play|app store|available on (?:ios|android)|"
+         r"install (?:the|our) app|open in app|(?:try|explore) our ai features|"
+         r"(?:read|listen) (?:it )?(?:in|on) (?:the|our) app", max_words=30),
+    Rule("app_heading", "app", "line", whole(r"download (?:the|our) app|get the app"),
+         marker=True),
+    # --- newsletter / subscribe -----------------------------------------------------------------
+    Rule("newsletter_signup", "newsletter", "line",
+         r"(?:sign up|subscribe|register|join|opt in|signup)(?: now| today| for free| free)? "
+         r"(?:to|for) (?:our|the|my|a|this|\w+'s)?\s*(?:free |daily |weekly |monthly |email )?"
+         r"(?:[\w.&'-]+ ){0,3}(?:newsletters?|mailing list|emails?|alerts|updates|digest|briefing|"
+         r"blog|list)|newsletters?(?: sign[- ]?up)?\s*$|get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
+         r"delivered (?:straight |directly |right )?to your inbox|in your inbox|"
+         r"enter your email|email address\s*\*?$|by (?:signing up|subscribing|clicking)|"
+         r"stay (?:up to date|updated|informed|in the know)|unsubscribe at any time|"
+         r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
+         r"(?:subscribing|signing up)|you(?:'re| are) (?:now )?subscribed", max_words=40),
+    Rule("subscribe_button", "newsletter", "line",
+         whole(r"subscribe(?: now| today| here)?|sign up(?: now| today| for free| free)?|"
+               r"join now|join (?:our|the) (?:newsletter|list|community)|get updates|"
+               r"newsletters?|sign up for (?:emails|newsletters?)|subscribe to newsletter|"
+               r"submit|email address|your email|first name|last name|name\*?|email\*?"),
+         marker=False),
+    # --- cookie / consent -----------------------------------------------------------------------
+    Rule("cookie_notice", "cookie", "line",
+         r"\b(?:we|this (?:web)?site|our (?:web)?site) uses? cookies|\bcookies? (?:policy|settings|"
+         r"preferences|notice|consent|statement)\b|accept (?:all )?cookies|manage (?:your )?"
+         r"(?:cookie|consent|privacy) (?:settings|preferences|choices)|by continuing to (?:use|browse)|"
+         r"you (?:agree|consent) to (?:our|the) use of cookies|do not sell(?: or share)? my "
+         r"personal information|your privacy choices|privacy (?:settings|preferences|center)|"
+         r"(?:agree|consent) to (?:our|the) (?:privacy|terms|cookie)|we value your privacy",
+         max_words=45),
+    Rule("consent_button", "cookie", "line",
+         whole(r"accept(?: all)?|reject(?: all)?|decline|agree|i agree|got it|ok|okay|allow all|"
+               r"allow cookies|manage preferences|customi[sz]e|necessary|preferences|statistics|"
+               r"marketing|functional|analytics|save (?:settings|preferences)|consent"),
+         marker=False),
+    # --- advertising ----------------------------------------------------------------------------
+    Rule("advert_label", "advertising", "line",
+         whole(r"advertisement|advertising|advert|ad|ads|sponsored(?: content| post| links?| by .*)?|"
+               r"promoted(?: content| stories| by .*)?|paid (?:content|post|partner(?:ship)?)|"
+               r"partner content|story continues (?:below|after) (?:this )?(?:ad|advertisement)|"
+               r"article continues (?:below|after) (?:this )?(?:ad|advertisement)|"
+               r"continue reading (?:below|after (?:the )?ad)|scroll (?:down )?to continue(?: "
+               r"with content)?|skip (?:this )?ad|remove ads|ad feedback|report (?:this )?ad|"
+               r"advertise with us|close ad|supported by|presented by .*|ad choices|adchoices"),
+         marker=True),
+    Rule("affiliate_disclosure", "advertising", "line",
+         r"we (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|compensation)|"
+         r"(?:contains|may contain) affiliate links|affiliate (?:links?|disclosure)|"
+         r"as an amazon associate", max_words=40),
+    # --- paywall / account ----------------------------------------------------------------------
+    Rule("paywall_prompt", "paywall", "line",
+         r"subscribe to (?:continue|read|unlock)|(?:to )?continue reading,? (?:subscribe|sign in|"
+         r"log in|register)|this (?:article|content|story) is (?:for|available to|exclusive to) "
+         r"(?:subscribers|members)|already (?:a subscriber|have an account|registered)|"
+         r"(?:sign|log) in to (?:continue|read|view|access|unlock)|create (?:a )?free account|"
+         r"you(?:'ve| have) reached (?:your|the) (?:limit|free article)|free articles? (?:left|"
+         r"remaining)|unlock (?:this|full|unlimited) (?:article|access|story)|start (?:your )?free "
+         r"trial|subscribers? only|become a subscriber|(?:get|start) unlimited (?:digital )?access",
+         max_words=40),
+    Rule("account_button", "paywall", "line",
+         whole(r"sign in|log ?in|log out|sign out|register|my account|create (?:an )?account|"
+               r"(?:sign in|log in) (?:/|or|\|) (?:register|sign up|create account)|"
+               r"forgot (?:your )?password\??|subscriber login|start free trial|view plans|"
+               r"join now|subscribe for \S+|already a subscriber\??"), marker=True),
+    # --- captions / credits ---------------------------------------------------------------------
+    Rule("caption_gallery", "caption", "line",
+         start(r"open image in gallery|view (?:image|photo|gallery)|enlarge (?:this )?image|"
+               r"image \d+ of \d+|photo \d+ of \d+|\d+ of \d+ (?:photos|images)|expand image|"
+               r"click (?:to|here to) enlarge"), max_words=None),
+    Rule("caption_lr", "caption", "line", r"^\((?:l|r|c|left|right|top|bottom|above|inset)\)\s",
+         max_words=60),
+    Rule("caption_credit_tail", "caption", "line",
+         # "... ( Getty Images )", "... / AFP", "(Copyright 2025 The Associated Press...)"
+         rf"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph|illustration)s?\s*(?:by|:))"
+         rf"[^()\[\]/|]*\b(?:{_AGENCY})\b[^()\[\]/|]*[)\]]?\s*\.?$|"
+         r"\((?:copyright|©|photo|image|credit|picture)[^)]*\)\s*\.?$",
+         max_words=60),
+    Rule("caption_credit_line", "caption", "line",
+         start(r"(?:photo|image|picture|illustration|photograph|video|graphic)s?\s*(?:credit)?\s*"
+               r"(?::|by\b|courtesy\b|©)|credit:|©\s*(?:getty|afp|reuters|ap|shutterstock)|"
+               r"(?:getty images|shutterstock|istock)\b"), max_words=30),
+    # --- navigation -----------------------------------------------------------------------------
+    Rule("skip_link", "navigation", "line",
+         whole(r"skip to (?:main )?(?:content|navigation|footer|search)|jump to (?:content|"
+               r"navigation|section)|toggle (?:navigation|menu|search)|main menu|menu|open menu|"
+               r"close(?: menu)?|search|search\.\.\.|search for:?|back to top|return to top|"
+               r"top of page|go to top|home|homepage|next|previous|prev|next (?:article|post|story)|"
+               r"previous (?:article|post|story)|older posts|newer posts|load more|show more|"
+               r"see more|view more|view all|see all|all (?:news|stories|articles)|page \d+ of \d+|"
+               r"table of contents|contents|in this article|sections in this article|navigation|"
+               r"breadcrumbs?|you are here:?|quick links|useful links|categories|tags|topics|"
+               r"sitemap|site map|cart|basket|checkout|\d+ items?|wishlist|loading\.*|"
+               r"loading (?:posts|paragraph|comments)\.*|"
+               r"click here|learn more|find out more|read more|read full (?:article|story)|"
+               r"continue reading|open|expand|collapse|show less|hide"), marker=False),
+    Rule("breadcrumb", "navigation", "line",
+         r"^(?:[Hh]ome|HOME|[Ss]tart|[Ii]nicio|[Aa]ccueil|[Ss]tartseite)\s*(?:[>»›/|→]|[a-z]+[A-Z])|"
+         r"^[\w&' -]{1,30}(?:\s+[>»›/|→]\s+[\w&' -]{1,40}){2,}$", max_words=30, case=True),
+    Rule("tag_list", "navigation", "line",
+         start(r"tags?:|tagged(?: with| as)?:?|filed under:?|categor(?:y|ies):|topics?:|"
+               r"posted in\b|keywords?:"), max_words=30),
+    # --- title / dateline / byline (metadata) ---------------------------------------------------
+    Rule("byline", "metadata", "line",
+         r"^(?i:by|written by|words by|story by|reported by|posted by|author:?|von|par|por)\s+"
+         r"(?:[\p{Lu}][\p{L}'.-]+|and|&|,|\s)+(?:[|,·•—–-].*)?$|^[Pp]osted (?:by .{1,40} )?on\s",
+         max_words=14, case=True),
+    Rule("reading_time", "metadata", "line",
+         r"^\d+\s*(?:-| )?min(?:ute)?s?\.? (?:read|listen)|reading time|^\d+ min$|"
+         r"^(?:updated|published|posted|last updated|first published)(?: on)?:?\s",
+         max_words=12),
+    Rule("relative_time", "metadata", "line",
+         r"^(?:time)?\s*\d+\s*(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)"
+         r"\s+ago$", max_words=6),
+    # --- furniture ------------------------------------------------------------------------------
+    Rule("copyright", "furniture", "line",
+         r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|\ball rights booked\b",
+         max_words=40),
+    Rule("logo_furniture", "furniture", "line",
+         whole(r"logo|site logo|[\w .&-]{1,30} logo|logo [\w .&-]{1,30}|about us|about|contact|"
+               r"contact us|get in touch|careers|jobs|press|advertise|help|help center|faq|faqs|"
+               r"support|terms|legal|imprint|impressum|accessibility|accessibility statement|"
+               r"privacy|cookies|disclaimer|site ?map|newsroom|our team|our story|write for us|"
+               r"work with us|partners|press room|media kit|corrections|ethics policy|"
+               r"editorial (?:policy|standards|guidelines)|terms and conditions|privacy policy|"
+               r"terms of (?:use|service)|cookie policy|rss|powered by [\w .]{1,30}|"
+               r"back to (?:home|blog|news|all [\w ]{1,20})|"
+               r"[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co\.uk|io|news)"), marker=False),
+    Rule("placeholder_image", "furniture", "line",
+         r"^(?:\w+ )?(?:background|placeholder|image|icon|avatar|thumbnail|banner)$|^img$|"
+         r"\.(?:jpe?g|png|gif|webp|svg)$|^/[\w/.-]+$", max_words=3),
+    # --- weak shape evidence (only counts outside the article block) ----------------------------
+    Rule("list_bullet", "navigation", "weak", r"^[-•*·▪►‣◦]\s*\S", max_words=20),
+    Rule("pipe_menu", "navigation", "weak", r"\S\s*[|•·]\s*\S.*[|•·]", max_words=25),
+    Rule("teaser_ellipsis", "related", "weak", r"(?:\.\.\.|…)\s*$", max_words=40),
+    Rule("all_caps", "navigation", "weak", r"^[^\p{Ll}]*\p{Lu}{2}[^\p{Ll}]*$", max_words=8,
+         case=True),
+    Rule("short_no_sentence", "navigation", "weak",
+         predicate=lambda: (pl.col("n_words") <= 6) & ~pl.col("has_sentence_punct"),
+         max_words=None),
+    # --- context rules (predicates over neighbours and earlier hits) ----------------------------
+    Rule("caption_alt_text", "caption", "context",
+         # A short label right before a caption line is the image's alt text ("Putin Musk").
+         predicate=lambda: (pl.col("n_words") <= 6) & ~pl.col("has_sentence_punct")
+         & (pl.col("next_category") == "caption"),
+         max_words=None),
+    Rule("teaser_before_heading", "related", "context",
+         # A headline-shaped line sandwiched in a related block (heading above, teaser below).
+         predicate=lambda: (pl.col("prev_category") == "related") & (pl.col("n_words") <= 20)
+         & ~pl.col("ends_sentence") & (pl.col("next_category") == "related"),
+         max_words=None),
+    Rule("site_template", "template", "context",
+         # Recurs in many different documents of one site: template whatever it says.
+         # (n_site_docs: distinct lead paragraphs on the site carrying this exact line.)
+         predicate=lambda: (pl.col("tmpl_docs") >= 3)
+         & (pl.col("tmpl_docs") >= 0.25 * pl.col("site_docs")),
+         max_words=None),
+]
+
+
+# --- metadata patterns (used by metadata.py: title/date/site lines move into metadata) -----------
+_MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_YEAR = r"(?:19|20)\d{2}"
+DATE_PATTERNS: dict[str, str] = {
+    "iso": rf"^(?P<pre>.*?)(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b",
+    "numeric": rf"^(?P<pre>.*?)(?P<a>[0-3]?\d)(?P<sep>[-./])(?P<b>[0-3]?\d)[-./](?P<y>{_YEAR})\b",
+    "month_day_year": rf"(?i)^(?P<pre>.*?)\b(?P<mon>{_MON})\.?\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?"
+                      rf"\s+(?P<y>{_YEAR})\b",
+    "day_month_year": rf"(?i)^(?P<pre>.*?)\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\.?\s+(?:of\s+)?"
+                      rf"(?P<mon>{_MON})\.?,?\s+(?P<y>{_YEAR})\b",
+    "label": r"(?i)^\W*(?:date|published|posted|updated|last updated|first published|"
+             r"publication date|released)\b",
+    "weekday": r"(?i)^(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\b",
+}
+MONTHS: dict[str, int] = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+
+def rules_of(kind: str) -> list[Rule]:
+    """The catalogue entries of one kind, in catalogue order (earlier rules win ties)."""
+    return [r for r in RULES if r.kind == kind]  # RULES read at call time: tests may extend it
+
+
+def leftover_markers() -> list[str]:
+    """High-precision whole-line boilerplate regexes drawn from the catalogue (for validation).
+
+    Each is applied per line of a clean text with multi-line mode, so `^...$` bounds one line.
+    """
+    return [f"(?im){r.pattern}" for r in RULES if r.marker and r.pattern is not None]

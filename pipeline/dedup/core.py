@@ -1,0 +1,327 @@
+"""`deduplicate`: exact + near-duplicate clusters of clean bodies, incremental against an index.
+
+Steps: sign the new texts in batches (sign.py); collapse identical normalised texts to one "key";
+LSH band join over keys (lsh.py) where at least one side is new; verify every candidate
+(verify.py); connected components over verified pairs plus the clusters stored in the index
+(cluster.py); one representative per component; each duplicate's similarity to it.
+
+Why incremental equals a rebuild: pairs between two indexed documents were verified when the
+index was made and are represented by its cluster ids; only pairs with a new document are new.
+Components of (old clusters + new pairs) are the components of all pairs, and representatives
+and similarities are recomputed from stored facts only, so the result is the rebuild's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from pipeline.dedup.cluster import components, representatives
+from pipeline.dedup.index import array_matrix, check_index, empty_index, index_schema
+from pipeline.dedup.lsh import band_table, candidate_pairs
+from pipeline.dedup.minhash import minhash_version
+from pipeline.dedup.settings import DedupSettings
+from pipeline.dedup.shingles import token_fingerprint
+from pipeline.dedup.sign import Signed, sign_batches
+from pipeline.dedup.verify import CONTAINMENT, EXACT, NEAR, decide, jaccard
+
+ASSIGNMENTS_SCHEMA: dict[str, pl.DataType] = {
+    "doc_id": pl.String(),
+    "cluster_id": pl.String(),
+    "duplicate_of": pl.String(),
+    "similarity": pl.Float64(),
+    "method": pl.String(),
+    "is_new": pl.Boolean(),
+}
+
+
+@dataclass
+class DedupResult:
+    """assignments: one row per document of docs and index (ASSIGNMENTS_SCHEMA), sorted by
+    doc_id. cluster_id is the representative's doc_id (a singleton's own id). duplicate_of is the
+    representative, null for the representative. similarity/method: how the document relates to
+    its representative: "exact_text" (1.0), "near" (estimated Jaccard) or "containment"
+    (estimated share of the smaller text inside the larger); a member only linked through other
+    members gets its best verified relation to any member of its cluster. index: the updated
+    signature index to store with the version. stats: counts and timings."""
+
+    assignments: pl.DataFrame
+    index: pl.DataFrame
+    stats: dict[str, int | float] = field(default_factory=dict)
+
+
+def scheme_for(settings: DedupSettings) -> str:
+    """The signature scheme string of the running code and settings."""
+    return settings.signature_scheme(token_fingerprint(settings.seed), minhash_version())
+
+
+def _threads() -> int:
+    return max(1, pl.thread_pool_size())
+
+
+def _text_batches(
+    docs: pl.DataFrame | pl.LazyFrame, keep: np.ndarray, size: int
+) -> Iterator[pl.Series]:
+    """The kept texts in batches of ~`size`, sliced from a frame or a lazy scan."""
+    n = len(keep)
+    for start in range(0, n, size):
+        part = keep[start : start + size]
+        if not part.any():
+            continue
+        batch = docs.select("text").slice(start, size)
+        texts = batch.collect()["text"] if isinstance(batch, pl.LazyFrame) else batch["text"]
+        yield texts.filter(pl.Series(part)) if not part.all() else texts
+
+
+def _doc_meta(docs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    cols = docs.collect_schema().names()
+    for need in ("doc_id", "text"):
+        if need not in cols:
+            raise ValueError(f"docs lacks column {need!r}")
+    published = pl.col("published") if "published" in cols else pl.lit(None)
+    meta = docs.select(pl.col("doc_id").cast(pl.String), published.cast(pl.Date).alias("published"))
+    meta = meta.collect() if isinstance(meta, pl.LazyFrame) else meta
+    if meta["doc_id"].null_count():
+        raise ValueError("docs has a null doc_id")
+    if meta["doc_id"].n_unique() != meta.height:
+        raise ValueError("docs has repeated doc_id")
+    return meta
+
+
+def deduplicate(
+    docs: pl.DataFrame | pl.LazyFrame,
+    index: pl.DataFrame | None = None,
+    settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, immutable default
+) -> DedupResult:
+    """Cluster `docs` (doc_id, text, published) together with every document of `index`.
+
+    Documents of `docs` whose doc_id is already in the index are taken as already seen (counted
+    in stats["docs_already_indexed"]). A LazyFrame is read batch by batch (bounded memory).
+    """
+    t0 = time.perf_counter()
+    s = settings
+    scheme = scheme_for(s)
+    old = empty_index(s) if index is None else index
+    same_params = check_index(old, s, scheme)
+    meta = _doc_meta(docs)
+    keep = ~meta["doc_id"].is_in(old["doc_id"].implode()).to_numpy() if old.height else None
+    if keep is None:
+        keep = np.ones(meta.height, dtype=bool)
+    new_meta = meta.filter(pl.Series(keep))
+    size = min(s.batch_size, max(1000, -(-len(keep) // _threads())))
+    signed = sign_batches(_text_batches(docs, keep, size), s, threads=_threads())
+    t_sign = time.perf_counter()
+
+    union, sig, bands = _union(new_meta, signed, old, s)
+    assignments, stats = _cluster(union, sig, bands, same_params, s)
+    t_cluster = time.perf_counter()
+
+    out_index = _build_index(union, assignments, sig, bands, scheme, s)
+    stats = {
+        "docs_in": meta.height,
+        "docs_new": new_meta.height,
+        "docs_already_indexed": meta.height - new_meta.height,
+        "docs_index": old.height,
+        "docs_total": union.height,
+        **stats,
+        "reclustered_index": int(not same_params),
+        "seconds_sign": round(t_sign - t0, 4),
+        "seconds_cluster": round(t_cluster - t_sign, 4),
+        "seconds_total": round(time.perf_counter() - t0, 4),
+    }
+    return DedupResult(assignments, out_index, stats)
+
+
+def _union(
+    new_meta: pl.DataFrame, signed: Signed, old: pl.DataFrame, s: DedupSettings
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
+    """One row per document (new, then indexed) with `row` into the stacked signature arrays."""
+    new = new_meta.with_columns(
+        pl.Series("text_key", signed.text_key, pl.String),
+        pl.Series("n_words", signed.n_words).cast(pl.UInt32),
+        pl.Series("n_shingles", signed.n_shingles).cast(pl.UInt32),
+        pl.lit(None, pl.String).alias("old_cluster"),
+        pl.lit(True).alias("is_new"),
+    )
+    prev = old.select(
+        "doc_id", "published", "text_key", "n_words", "n_shingles",
+        pl.col("cluster_id").alias("old_cluster"), pl.lit(False).alias("is_new"),
+    )
+    union = pl.concat([new, prev.select(new.columns)], how="vertical").with_row_index("row")
+    sig = np.concatenate([signed.signature, array_matrix(old["signature"], s.num_perm, np.uint32)])
+    bands = np.concatenate(
+        [signed.bands, array_matrix(old["bands"], s.n_band_columns, np.uint64)]
+    )
+    # A text without words is nobody's duplicate: give it a key of its own.
+    union = union.with_columns(
+        pl.when(pl.col("n_words") == 0)
+        .then(pl.lit("empty:") + pl.col("doc_id"))
+        .otherwise(pl.col("text_key"))
+        .alias("key_text")
+    )
+    return union, sig, bands
+
+
+def _cluster(
+    union: pl.DataFrame, sig: np.ndarray, bands: np.ndarray, same_params: bool, s: DedupSettings
+) -> tuple[pl.DataFrame, dict[str, int | float]]:
+    if union.is_empty():
+        return pl.DataFrame(schema=ASSIGNMENTS_SCHEMA), _empty_stats()
+    # Keys: distinct normalised texts, numbered in text-key order (independent of input order).
+    union = union.with_columns((pl.col("key_text").rank("dense") - 1).cast(pl.Int64).alias("key"))
+    keys = (
+        union.group_by("key")
+        .agg(
+            pl.col("row").min().alias("row"),
+            pl.col("is_new").all().alias("is_new"),
+            pl.col("n_shingles").first().cast(pl.Int64).alias("n_sh"),
+        )
+        .sort("key")
+    )
+    key_row = keys["row"].to_numpy().astype(np.int64)
+    key_sig = sig[key_row]
+    key_nsh = keys["n_sh"].to_numpy()
+    key_new = keys["is_new"].to_numpy() if same_params else np.ones(keys.height, dtype=bool)
+
+    # LSH join over keys that have shingles; verify each candidate.
+    has = key_nsh > 0
+    kid = np.flatnonzero(has)
+    pairs, largest = candidate_pairs(band_table(kid, bands[key_row[kid]], key_new[kid]))
+    a = pairs["a"].to_numpy().astype(np.int64)
+    b = pairs["b"].to_numpy().astype(np.int64)
+    j = jaccard(key_sig, a, b)
+    method, _ = decide(j, key_nsh[a], key_nsh[b], s)
+    ok = method != None  # noqa: E711 - elementwise on an object array
+    ea, eb = [a[ok]], [b[ok]]
+
+    # Clusters already in the index stand for the pairs verified when it was made.
+    if same_params:
+        old = union.filter(~pl.col("is_new")).group_by("old_cluster").agg(
+            pl.col("key").min().alias("k0"), pl.col("key").alias("k")
+        ).explode("k").filter(pl.col("k") != pl.col("k0"))
+        ea.append(old["k0"].to_numpy().astype(np.int64))
+        eb.append(old["k"].to_numpy().astype(np.int64))
+    comp = components(keys.height, np.concatenate(ea), np.concatenate(eb))
+
+    union = union.with_columns(pl.Series("component", comp[union["key"].to_numpy()]))
+    reps = representatives(union.select("component", "doc_id", "n_words", "published"))
+    union = union.join(reps, on="component", how="left").join(
+        union.select(pl.col("doc_id").alias("rep_doc_id"), pl.col("key").alias("rep_key")),
+        on="rep_doc_id",
+        how="left",
+    )
+    assignments = _similarities(union, key_sig, key_nsh, s)
+    counts = assignments.group_by("method").len()
+    by_method = dict(zip(counts["method"].to_list(), counts["len"].to_list(), strict=True))
+    stats: dict[str, int | float] = {
+        "keys": keys.height,
+        "clusters": int(reps.height),
+        "duplicates": int(assignments["duplicate_of"].is_not_null().sum()),
+        "duplicates_new": int(
+            assignments.filter(pl.col("is_new"))["duplicate_of"].is_not_null().sum()
+        ),
+        **{f"duplicates_{m}": int(by_method.get(m, 0)) for m in (EXACT, NEAR, CONTAINMENT)},
+        "candidate_pairs": int(len(a)),
+        "verified_pairs": int(ok.sum()),
+        "verified_near": int((method == NEAR).sum()),
+        "verified_containment": int((method == CONTAINMENT).sum()),
+        "largest_bucket": largest,
+    }
+    return assignments, stats
+
+
+def _empty_stats() -> dict[str, int | float]:
+    return {
+        "keys": 0, "clusters": 0, "duplicates": 0, "duplicates_new": 0,
+        **{f"duplicates_{m}": 0 for m in (EXACT, NEAR, CONTAINMENT)},
+        "candidate_pairs": 0, "verified_pairs": 0, "verified_near": 0,
+        "verified_containment": 0, "largest_bucket": 0,
+    }
+
+
+def _similarities(
+    union: pl.DataFrame, key_sig: np.ndarray, key_nsh: np.ndarray, s: DedupSettings
+) -> pl.DataFrame:
+    """Each member's verified relation to its representative; a member linked only through
+    others gets its best verified relation to any member of its cluster (a function of the
+    cluster alone, so incremental and rebuild agree)."""
+    k = union["key"].to_numpy().astype(np.int64)
+    rk = union["rep_key"].to_numpy().astype(np.int64)
+    is_rep = (union["doc_id"] == union["rep_doc_id"]).to_numpy()
+    j = jaccard(key_sig, k, rk)
+    method, sim = decide(j, key_nsh[k], key_nsh[rk], s)
+    same = k == rk
+    method[same] = EXACT
+    sim = np.where(same, 1.0, sim)
+
+    lost = np.flatnonzero(~is_rep & (method == None))  # noqa: E711
+    if len(lost):
+        m2, s2 = _best_in_cluster(union, k[lost], key_sig, key_nsh, s)
+        method[lost] = m2
+        sim[lost] = s2
+    method[is_rep] = None
+    sim = np.where(is_rep, np.nan, sim)
+    return (
+        union.select(
+            "doc_id",
+            pl.col("rep_doc_id").alias("cluster_id"),
+            pl.when(pl.Series(is_rep)).then(None).otherwise(pl.col("rep_doc_id")).alias(
+                "duplicate_of"
+            ),
+            pl.Series("similarity", sim).fill_nan(None),
+            pl.Series("method", method.tolist(), pl.String),
+            "is_new",
+        )
+        .cast(ASSIGNMENTS_SCHEMA)
+        .sort("doc_id")
+    )
+
+
+def _best_in_cluster(
+    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: np.ndarray, key_nsh: np.ndarray,
+    s: DedupSettings,
+) -> tuple[np.ndarray, np.ndarray]:
+    comp_keys = union.select("component", "key").unique()
+    lk = pl.DataFrame({"key": np.unique(lost_keys)}).join(comp_keys, on="key")
+    pairs = lk.join(comp_keys.rename({"key": "other"}), on="component").filter(
+        pl.col("key") != pl.col("other")
+    )
+    a = pairs["key"].to_numpy().astype(np.int64)
+    b = pairs["other"].to_numpy().astype(np.int64)
+    m, sim = decide(jaccard(key_sig, a, b), key_nsh[a], key_nsh[b], s)
+    ok = m != None  # noqa: E711
+    best = (
+        pl.DataFrame({"key": a[ok], "other": b[ok], "sim": sim[ok],
+                      "method": pl.Series(m[ok].tolist(), dtype=pl.String)})
+        .sort(["key", "sim", "other"], descending=[False, True, False])
+        .group_by("key", maintain_order=True)
+        .first()
+    )
+    got = pl.DataFrame({"key": lost_keys}).join(best, on="key", how="left", maintain_order="left")
+    method = np.array(got["method"].fill_null(NEAR).to_list(), dtype=object)
+    return method, got["sim"].fill_null(0.0).to_numpy()
+
+
+def _build_index(
+    union: pl.DataFrame, assignments: pl.DataFrame, sig: np.ndarray, bands: np.ndarray,
+    scheme: str, s: DedupSettings,
+) -> pl.DataFrame:
+    schema = index_schema(s)
+    if union.is_empty():
+        return empty_index(s)
+    u = union.sort("doc_id")
+    rows = u["row"].to_numpy().astype(np.int64)
+    out = u.select("doc_id", "text_key", "n_words", "n_shingles", "published").join(
+        assignments.select("doc_id", "cluster_id"), on="doc_id", how="left",
+        maintain_order="left",
+    ).with_columns(
+        pl.Series("signature", sig[rows]),
+        pl.Series("bands", bands[rows]),
+        pl.lit(scheme).alias("scheme"),
+        pl.lit(s.cluster_params()).alias("cluster_params"),
+    )
+    return out.select(list(schema)).cast(schema)

@@ -1,0 +1,68 @@
+"""The signature index stored with each published version, so the next batch is deduplicated
+against the whole corpus without re-reading or re-hashing its texts.
+
+One row per document ever seen, with what verification and the choice of representative need:
+the signature (estimated Jaccard), the shingle count (containment), the word count, published
+date and doc_id (representative), the exact-text key (exact duplicates), the band hashes (the LSH
+join, runnable by another engine straight from the Parquet file) and the cluster id. `scheme`
+names everything that decided the signatures (tokeniser hash, shingle size, rensa version, seed,
+banding): an index with another scheme cannot be compared with new signatures and is refused.
+`cluster_params` names the thresholds: when they change, the stored pairs are re-clustered from
+the index alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipeline.dedup.settings import DedupSettings
+
+
+def index_schema(settings: DedupSettings) -> dict[str, pl.DataType]:
+    """Column names and dtypes of the index (Parquet-friendly: strings, ints, dates, arrays)."""
+    return {
+        "doc_id": pl.String(),
+        "cluster_id": pl.String(),
+        "text_key": pl.String(),
+        "n_words": pl.UInt32(),
+        "n_shingles": pl.UInt32(),
+        "published": pl.Date(),
+        "signature": pl.Array(pl.UInt32(), settings.num_perm),
+        "bands": pl.Array(pl.UInt64(), settings.n_band_columns),
+        "scheme": pl.String(),
+        "cluster_params": pl.String(),
+    }
+
+
+def empty_index(settings: DedupSettings) -> pl.DataFrame:
+    """An index with no documents."""
+    return pl.DataFrame(schema=index_schema(settings))
+
+
+def check_index(index: pl.DataFrame, settings: DedupSettings, scheme: str) -> bool:
+    """Validate a stored index against the current settings. Returns True when its cluster ids
+    were made with the current thresholds (else the caller re-clusters the stored pairs)."""
+    missing = set(index_schema(settings)) - set(index.columns)
+    if missing:
+        raise ValueError(f"dedup index lacks columns {sorted(missing)}")
+    if index.is_empty():
+        return True
+    schemes = index["scheme"].unique().to_list()
+    if schemes != [scheme]:
+        raise ValueError(
+            f"dedup index was built with signature scheme {schemes}, not {scheme!r}: its "
+            "signatures cannot be compared with new ones; rebuild it from the texts"
+        )
+    if index["doc_id"].n_unique() != index.height:
+        raise ValueError("dedup index has repeated doc_id")
+    return index["cluster_params"].unique().to_list() == [settings.cluster_params()]
+
+
+def array_matrix(col: pl.Series, width: int, dtype: type) -> np.ndarray:
+    """A fixed-width Array (or List, after a Parquet round trip elsewhere) column as a 2-D array."""
+    if col.len() == 0:
+        return np.empty((0, width), dtype=dtype)
+    if not isinstance(col.dtype, pl.Array):
+        col = col.cast(pl.Array(col.dtype.inner, width))  # type: ignore[union-attr]
+    return np.ascontiguousarray(col.to_numpy(), dtype=dtype).reshape(-1, width)

@@ -1,0 +1,87 @@
+"""Tuning knobs of near-duplicate detection, with the defaults measured by bench/eval_dedup.py.
+
+Two groups matter for a stored index: the *signature* parameters (tokeniser, shingle size,
+permutations, seed, banding) decide what is stored, so an index made with other values cannot be
+compared with new signatures; the *cluster* parameters (thresholds) only decide which stored pairs
+are accepted, so a change there re-clusters the stored index without recomputing anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEME_VERSION = 1  # bump when tokenisation, shingle hashing or banding code changes
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Settings of `deduplicate`.
+
+    shingle_size: words per shingle. 5 keeps two articles that share stock phrases apart while a
+        few edited words still leave most shingles intact.
+    num_perm, bands, rows: MinHash slots and LSH banding of the whole body. 16 bands x 8 rows
+        (128 slots) makes a pair with Jaccard 0.8 a candidate with p > 0.999 and one with 0.6
+        with p ~ 0.24; pairs in between are also found through the lead bands below.
+    lead_shingles, lead_num_perm, lead_bands, lead_rows: a second, small MinHash over the first
+        `lead_shingles` shingles of the body, banded 8 x 4. A copy cut short by a paywall has a
+        whole-body Jaccard of only 0.3-0.6 with its original (too low for any banding that keeps
+        unrelated pairs out) but the same lead, so this is how truncated copies become candidates.
+    jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
+        whole-body shingle sets reaches this.
+    containment_threshold: accept a candidate as "containment" when the estimated share of the
+        smaller document's shingles found in the larger reaches this ...
+    min_containment_shingles: ... and the smaller document has at least this many shingles
+        (containment of a few shingles says nothing).
+    min_containment_ratio: ... and the smaller has at least this share of the larger's shingles
+        (below it the MinHash estimate of containment is too noisy to trust).
+    seed: seed of token hashing and of the MinHash permutations.
+    batch_size: documents tokenised and signed at once (bounds peak memory).
+    """
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    bands: int = 16
+    rows: int = 8
+    lead_shingles: int = 24
+    lead_num_perm: int = 32
+    lead_bands: int = 8
+    lead_rows: int = 4
+    jaccard_threshold: float = 0.5
+    containment_threshold: float = 0.8
+    min_containment_shingles: int = 10
+    min_containment_ratio: float = 0.2
+    seed: int = 1_729
+    batch_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.shingle_size < 1:
+            raise ValueError("shingle_size must be >= 1")
+        if self.bands * self.rows > self.num_perm or self.bands < 1 or self.rows < 1:
+            raise ValueError("bands * rows must be <= num_perm")
+        if self.lead_bands * self.lead_rows > self.lead_num_perm or self.lead_shingles < 1:
+            raise ValueError("lead_bands * lead_rows must be <= lead_num_perm")
+        if not (0.0 < self.jaccard_threshold <= 1.0 and 0.0 < self.containment_threshold <= 1.0):
+            raise ValueError("thresholds must be in (0, 1]")
+        if self.batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+
+    @property
+    def n_band_columns(self) -> int:
+        """Band hashes stored per document: whole-body bands, then lead bands."""
+        return self.bands + self.lead_bands
+
+    def signature_scheme(self, token_fingerprint: str, minhash_version: str) -> str:
+        """Everything that decides stored signatures and band hashes, as one comparable string."""
+        return (
+            f"dedup-v{SCHEME_VERSION};tok={token_fingerprint};k={self.shingle_size};"
+            f"{minhash_version};perm={self.num_perm};bands={self.bands}x{self.rows};"
+            f"lead={self.lead_shingles}:{self.lead_num_perm}:{self.lead_bands}x{self.lead_rows};"
+            f"seed={self.seed}"
+        )
+
+    def cluster_params(self) -> str:
+        """Everything that decides which stored pairs are linked (re-clustering needs no texts)."""
+        return (
+            f"j={self.jaccard_threshold};c={self.containment_threshold};"
+            f"cmin={self.min_containment_shingles};cratio={self.min_containment_ratio}"
+        )

@@ -1,0 +1,172 @@
+"""Engine behaviour: sections, site templates, metadata lines, the article block, edge cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import polars as pl
+
+from pipeline.boilerplate import clean_documents, clean_text
+from tests.test_boilerplate_rules import PROSE
+
+OTHER_STORY = (
+    "In other news from the region, the rail operator confirmed that the coastal line will close "
+    "for three weekends in May while the track is renewed, and buses will replace the trains."
+)
+OTHER_STORY_2 = (
+    "Meanwhile the city museum has reopened its maritime gallery after a long refit, showing "
+    "models, charts and letters that were donated by the families of former harbour pilots."
+)
+
+
+def _kept(res) -> list[str]:
+    text = res.documents["text"][0]
+    return text.split("\n\n") if text else []
+
+
+def test_related_section_at_end_runs_to_end_even_over_paragraphs() -> None:
+    headline = "Coastal rail line to close for repairs"
+    text = "\n".join(
+        [*PROSE, "Related Stories", headline, headline, "2 days ago", OTHER_STORY,
+         "Museum reopens maritime gallery", OTHER_STORY_2]
+    )
+    res = clean_text(text)
+    assert _kept(res) == PROSE
+    assert set(res.removed["category"]) <= {"related", "metadata"}  # "2 days ago": a dateline
+    assert res.removed.filter(pl.col("text") == OTHER_STORY)["rule"][0] == "related_heading"
+
+
+def test_inline_section_ends_where_article_resumes() -> None:
+    text = "\n".join(
+        [*PROSE[:2], "Read more", "Coastal rail line to close for repairs", *PROSE[2:]]
+    )
+    res = clean_text(text)
+    assert _kept(res) == PROSE
+    assert res.removed["rule"].to_list() == ["read_more_heading", "read_more_heading"]
+
+
+def test_comments_section_at_end() -> None:
+    text = "\n".join([*PROSE, "12 Comments", "Jo Smith", "March 3, 2031 at 9:14 am",
+                      "Great piece, I have been waiting for this terminal for years!", "Reply"])
+    res = clean_text(text)
+    assert _kept(res) == PROSE
+    assert set(res.removed["category"]) == {"comments"}
+
+
+def test_fragments_inside_article_are_kept() -> None:
+    lines = [PROSE[0], "'We will not give up on this harbour,'", "she said.", PROSE[1],
+             "Why the delay?", PROSE[2], "@harbourboard", PROSE[3]]
+    res = clean_text("\n".join(lines))
+    assert _kept(res) == lines
+
+
+def test_page_chrome_outside_article_block_goes() -> None:
+    nav = ["News", "Sport", "Business", "Culture", "Weather", "Local", "Opinion"]
+    foot = ["About the paper", "Work for us", "Our apps", "Archive", "Contact the newsroom"]
+    res = clean_text("\n".join([*nav, *PROSE, *foot]))
+    assert _kept(res) == PROSE
+    assert set(res.removed["rule"]) <= {"article_block", "logo_furniture"}
+
+
+def _site_docs(n: int) -> pl.DataFrame:
+    rows = []
+    for i in range(n):
+        body = [f"Story {i}: " + p for p in PROSE[: 2 + i % 3]]
+        # A template line that no phrase rule knows, on every page of the site.
+        text = "\n".join(["Harbour Daily - independent since 1892 and proud of it.", *body])
+        rows.append({"doc_id": f"d{i}", "text": text, "kind": "text",
+                     "site_key": "harbourdaily.example", "title": None})
+    # A second site with a single page carrying the same line: not a template there.
+    rows.append({"doc_id": "other", "text": "\n".join(
+        ["Harbour Daily - independent since 1892 and proud of it.", *PROSE]),
+        "kind": "text", "site_key": "elsewhere.example", "title": None})
+    return pl.DataFrame(rows)
+
+
+def test_site_template_rule_is_deterministic_under_shuffling() -> None:
+    docs = _site_docs(6)
+    base = clean_documents(docs)
+    tmpl = base.removed.filter(pl.col("rule") == "site_template")
+    assert set(tmpl["doc_id"]) == {f"d{i}" for i in range(6)}
+    assert set(tmpl["category"]) == {"template"}
+    for seed in range(3):
+        order = list(range(docs.height))
+        random.Random(seed).shuffle(order)
+        res = clean_documents(docs[order])
+        a = base.documents.sort("doc_id")
+        b = res.documents.sort("doc_id")
+        assert a.equals(b)
+        assert base.removed.sort("doc_id", "line_no").equals(res.removed.sort("doc_id", "line_no"))
+
+
+def test_copies_of_one_article_are_not_template() -> None:
+    rows = [{"doc_id": f"c{i}", "text": "\n".join(PROSE), "kind": "text",
+             "site_key": "copies.example", "title": None} for i in range(5)]
+    res = clean_documents(pl.DataFrame(rows))
+    assert res.documents["text"].to_list() == ["\n\n".join(PROSE)] * 5
+
+
+def test_title_date_and_site_lines_move_to_metadata() -> None:
+    title = "Ferry terminal delayed until spring"
+    text = "\n".join([f"{title} | Harbour Daily", "Menu", title, "Harbour Daily 07.03.2031",
+                      *PROSE])
+    res = clean_text(text)
+    doc = res.documents.row(0, named=True)
+    assert doc["title"] == title
+    assert doc["published"] == dt.date(2031, 3, 7)
+    assert doc["site"] == "Harbour Daily"
+    assert _kept(res) == PROSE
+    meta = res.removed.filter(pl.col("category") == "metadata")
+    assert set(meta["rule"]) == {"title_repeat", "dateline"}
+
+
+def test_date_formats_and_labels() -> None:
+    for line, want in [
+        ("Published: 2031-03-07", dt.date(2031, 3, 7)),
+        ("March 7, 2031", dt.date(2031, 3, 7)),
+        ("7 March 2031", dt.date(2031, 3, 7)),
+        ("Friday, Mar. 7, 2031", dt.date(2031, 3, 7)),
+        ("03/17/2031", dt.date(2031, 3, 17)),
+    ]:
+        res = clean_text("\n".join([line, *PROSE]))
+        assert res.documents["published"][0] == want, line
+        assert _kept(res) == PROSE
+
+
+def test_no_metadata_when_absent() -> None:
+    res = clean_text("\n".join(PROSE))
+    doc = res.documents.row(0, named=True)
+    assert (doc["title"], doc["published"], doc["site"]) == (None, None, None)
+
+
+def test_known_title_repeat_is_dropped_in_html_output() -> None:
+    title = "Ferry terminal delayed until spring"
+    res = clean_text("\n".join([title, *PROSE]), kind="html", title=title)
+    assert _kept(res) == PROSE
+    assert res.documents["title"][0] == title
+
+
+def test_empty_input_and_empty_documents() -> None:
+    empty = pl.DataFrame(schema={"doc_id": pl.String, "text": pl.String, "kind": pl.String,
+                                 "site_key": pl.String, "title": pl.String})
+    res = clean_documents(empty)
+    assert res.documents.height == 0 and res.removed.height == 0
+    assert res.documents.schema == pl.Schema({"doc_id": pl.String, "text": pl.String,
+                                              "title": pl.String, "published": pl.Date,
+                                              "site": pl.String})
+    assert res.removed.schema["line_no"] == pl.UInt32
+    assert res.stats["lines_in"] == 0
+    docs = pl.DataFrame({"doc_id": ["a", "b", "c"], "text": ["", None, "Advertisement\r\nShare"],
+                         "kind": ["text"] * 3, "site_key": [None] * 3, "title": [None] * 3})
+    res = clean_documents(docs)
+    assert res.documents["text"].to_list() == ["", "", ""]
+    assert res.removed.filter(pl.col("doc_id") == "c")["line_no"].to_list() == [1, 2]
+
+
+def test_crlf_blank_lines_and_line_numbers() -> None:
+    text = "\r\n\r\n" + "\r\n\r\n".join(PROSE[:3]) + "\r\n\r\nAdvertisement\r\n" + PROSE[3]
+    res = clean_text(text)
+    assert _kept(res) == PROSE[:4]
+    assert res.removed["line_no"].to_list() == [9]
+    assert res.stats["lines_in"] == 5 and res.stats["lines_kept"] == 4
