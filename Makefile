@@ -5,6 +5,7 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 export UV_COMPILE_BYTECODE := 1
 export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := 1
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
 .PHONY: run test test-fast ui lint eval bench install clean-data
@@ -15,27 +16,27 @@ $(CURDIR)/.tools/bin/uv:
 
 install: $(UV)
 	@mkdir -p $(DAGSTER_HOME)
-	@touch $(DAGSTER_HOME)/dagster.yaml
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 	$(UV) sync --frozen --quiet
 
 run: install
-	$(UV) run --frozen curate run
+	$(UV) run --no-sync curate run
 
 test: install
-	$(UV) run --frozen pytest -q
+	$(UV) run --no-sync pytest -q
 
 test-fast: install
-	$(UV) run --frozen pytest -q -m "not slow"
+	$(UV) run --no-sync pytest -q -m "not slow"
 
 ui: install
-	$(UV) run --frozen dagster dev -w workspace.yaml
+	$(UV) run --no-sync dagster dev -w workspace.yaml
 
 lint: install
-	$(UV) run --frozen ruff check pipeline tests bench scripts
+	$(UV) run --no-sync ruff check pipeline tests bench scripts
 
 eval: install
-	$(UV) run --frozen python bench/eval_boilerplate.py
-	$(UV) run --frozen python bench/eval_dedup.py
+	$(UV) run --no-sync python bench/eval_boilerplate.py
+	$(UV) run --no-sync python bench/eval_dedup.py
 
 clean-data:
 	rm -rf data/curated/versions data/curated/latest data/curated/LATEST data/curated/attempts \

@@ -20,6 +20,7 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     """No test writes into the developer's Dagster home or sends GX analytics."""
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
     monkeypatch.setenv("GX_ANALYTICS_ENABLED", "false")
+    monkeypatch.setenv("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
 @pytest.fixture
