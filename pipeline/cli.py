@@ -20,6 +20,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         kw["curated_dir"] = Path(args.curated_dir).resolve()
     if getattr(args, "workers", None):
         kw["workers"] = args.workers
+    if getattr(args, "full_rebuild", False):
+        kw["full_rebuild"] = True
     if getattr(args, "expectations_dir", None):
         kw["expectations_dir"] = Path(args.expectations_dir).resolve()
     return Settings(**kw)
@@ -47,8 +49,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     stats = _materialization_stats(result)
     raw = stats.get("raw_documents", {})
     dedup = stats.get("deduplicated", {})
-    print(f"raw documents: {raw.get('raw_documents', '?')} in {raw.get('files', '?')} files "
-          f"under {settings.raw_dir}")
+    print(f"raw documents: {raw.get('raw_documents', '?')} new in {raw.get('files', '?')} files "
+          f"under {settings.raw_dir}"
+          + (f" ({raw['already_published']} already published)"
+             if raw.get("already_published") else ""))
     staged = stats.get("curated_batch", {})
     if staged:
         print(f"rejected: {staged.get('rejected')}   duplicates: {dedup.get('duplicates')}   "
@@ -118,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--raw-dir")
     r.add_argument("--curated-dir")
     r.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    r.add_argument("--full-rebuild", action="store_true",
+                   help="rebuild every table from all of the raw folder (default: incremental)")
     r.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     r.add_argument("--expectations-dir", help="Great Expectations suites (default: expectations/)")
     r.set_defaults(fn=cmd_run)

@@ -43,6 +43,9 @@ class Settings:
     workers: int = field(default_factory=default_workers)
     # Documents handed to a worker at a time.
     chunk_size: int = 64
+    # False: process only documents the latest version has not seen, and build on it.
+    # True: rebuild every table from all of data/raw.
+    full_rebuild: bool = False
     # Great Expectations suites (JSON); None: the repo's expectations/ folder.
     expectations_dir: Path | None = None
 

@@ -39,28 +39,43 @@ class RawStep:
     rejected: pl.DataFrame    # schema.REJECTED
     fingerprint: str          # of every raw document's (source, bytes hash)
     stats: dict[str, int] = field(default_factory=dict)
+    previous: Previous | None = None  # the published version an incremental run builds on
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.documents.is_empty() and self.copies.is_empty() and self.rejected.is_empty()
 
 
-def read_raw(settings: Settings) -> RawStep:
+def read_raw(settings: Settings, seen: pl.Series | None = None) -> RawStep:
+    """Read data/raw. With `seen` (doc_ids of the published version), only documents not seen
+    before go on: an incremental run."""
     got = ingest(settings.raw_dir, settings)
     docs = got.documents
+    rejected = got.rejected
+    n_seen = 0
+    if seen is not None and seen.len():
+        before = docs.height + rejected.height
+        docs = docs.filter(~pl.col("doc_id").is_in(seen.implode()))
+        rejected = rejected.filter(~pl.col("doc_id").is_in(seen.implode()))
+        n_seen = before - docs.height - rejected.height
     # The copy with the smallest doc_id stands for its byte-identical twins: order-independent.
     docs = docs.with_columns(pl.col("doc_id").min().over("raw_hash").alias("_rep"))
     copies = docs.filter(pl.col("doc_id") != pl.col("_rep")).select(
         "doc_id", "source", pl.col("_rep").alias("duplicate_of"))
     unique = docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep")
-    fp_rows = sorted([*zip(docs["source"], docs["raw_hash"], strict=True),
+    fp_rows = sorted([*zip(got.documents["source"], got.documents["raw_hash"], strict=True),
                       *zip(got.rejected["source"], got.rejected["doc_id"], strict=True)])
     fingerprint = hash_bytes(*(f"{s}\t{h}".encode() for s, h in fp_rows))
     stats = {
         "files": got.n_files,
-        "raw_documents": docs.height + got.rejected.height,
+        "raw_documents": docs.height + rejected.height,
+        "already_published": n_seen,
         "documents_read": docs.height,
         "byte_identical_copies": copies.height,
-        "rejected": got.rejected.height,
-        **_counts(got.rejected, "reason", "rejected"),
+        "rejected": rejected.height,
+        **_counts(rejected, "reason", "rejected"),
     }
-    return RawStep(unique, copies.sort("doc_id"), got.rejected, fingerprint, stats)
+    return RawStep(unique, copies.sort("doc_id"), rejected, fingerprint, stats)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -182,27 +197,82 @@ class DedupStep:
     stats: dict[str, int | float] = field(default_factory=dict)
 
 
-def dedupe(cl: CleanStep, raw: RawStep, index: pl.DataFrame | None = None) -> DedupStep:
+@dataclass
+class Previous:
+    """The latest published version, for an incremental run: what it holds is not recomputed."""
+
+    version: int
+    raw_documents: int
+    articles: pl.DataFrame
+    duplicates: pl.DataFrame
+    rejected: pl.DataFrame
+    removed_lines: pl.DataFrame
+    index: pl.DataFrame | None
+
+    def seen(self) -> pl.Series:
+        return pl.concat([self.articles["doc_id"], self.duplicates["doc_id"],
+                          self.rejected["doc_id"]])
+
+
+def _as_cleaned(articles: pl.DataFrame) -> pl.DataFrame:
+    """Published article rows back in the clean step's shape (columns it lacks are null)."""
+    return articles.select([
+        pl.col(c).cast(t) if c in articles.columns else pl.lit(None, t).alias(c)
+        for c, t in CLEANED_SCHEMA.items()])
+
+
+def load_previous(curated: Path) -> Previous | None:
+    from pipeline import store
+
+    v = store.latest_version(curated)
+    if v is None:
+        return None
+    path = store.version_path(curated, v)
+    m = store.read_manifest(curated, v)
+
+    def read(name: str) -> pl.DataFrame | None:
+        f = path / f"{name}.parquet"
+        return pl.read_parquet(f) if f.is_file() else None
+
+    return Previous(v, int(m.get("raw_documents", 0)), read("articles"), read("duplicates"),
+                    read("rejected"), read("removed_lines"), read("dedup_index"))
+
+
+def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupStep:
+    """Cluster the new clean bodies with every document of the previous version (its stored
+    signature index), then rebuild who stands for whom: a new document can become the
+    representative of an old cluster, or join two."""
     from pipeline.dedup import deduplicate
 
     docs = cl.documents
-    result = deduplicate(docs.select("doc_id", "text", "published"), index=index)
-    a = result.assignments.filter(pl.col("is_new"))
-    # Byte-identical copies of a document that was later rejected are rejected with it.
-    copies = raw.copies
-    members = a.select("doc_id", "cluster_id", "duplicate_of", "similarity", "method")
-    # Who stands for each cluster: the row with no duplicate_of.
-    reps = members.filter(pl.col("duplicate_of").is_null()).select("cluster_id",
-                                                                    pl.col("doc_id").alias("rep"))
-    copies_k = copies.join(members.select("doc_id", "cluster_id"),
-                           left_on="duplicate_of", right_on="doc_id", how="inner")
+    result = deduplicate(docs.select("doc_id", "text", "published"),
+                         index=prev.index if prev else None)
+    members = result.assignments.select("doc_id", "cluster_id", "duplicate_of", "similarity",
+                                        "method")
+    rep_of = members.select("doc_id", pl.coalesce("duplicate_of", "doc_id").alias("rep"),
+                            "cluster_id")
+    reps = members.filter(pl.col("duplicate_of").is_null()).select(
+        "cluster_id", pl.col("doc_id").alias("rep"))
+    # Candidate article rows: this batch's clean documents and the previous articles.
+    rows = docs
+    sources = docs.select("doc_id", "source")
+    copies = raw.copies  # byte-identical copies: doc_id, source, duplicate_of (a clean doc)
+    if prev is not None:
+        rows = pl.concat([docs, _as_cleaned(prev.articles)])
+        old_dups = prev.duplicates
+        sources = pl.concat([sources, prev.articles.select("doc_id", "source"),
+                             old_dups.filter(pl.col("method") != "exact_raw")
+                             .select("doc_id", "source")])
+        copies = pl.concat([copies, old_dups.filter(pl.col("method") == "exact_raw")
+                            .select("doc_id", "source", "duplicate_of")])
+    copies_k = copies.join(rep_of.select("doc_id", "cluster_id"), left_on="duplicate_of",
+                           right_on="doc_id", how="inner")
     n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
                          ).group_by("cluster_id").len("n_copies")
-    articles = docs.join(reps, left_on="doc_id", right_on="rep", how="inner").join(
+    articles = rows.join(reps, left_on="doc_id", right_on="rep", how="inner").join(
         n_copies, on="cluster_id", how="left").sort("doc_id")
     near = members.filter(pl.col("duplicate_of").is_not_null()).join(
-        docs.select("doc_id", "source"), on="doc_id").select(
-        "doc_id", "source", "duplicate_of", "similarity", "method")
+        sources, on="doc_id").select("doc_id", "source", "duplicate_of", "similarity", "method")
     exact_raw = copies_k.join(reps, on="cluster_id").select(
         "doc_id", "source", pl.col("rep").alias("duplicate_of"),
         pl.lit(1.0).alias("similarity"), pl.lit("exact_raw").alias("method"))
@@ -235,6 +305,7 @@ class Staged:
     fingerprint: str
     index: pl.DataFrame | None = None  # dedup signature index, stored with the version
     stats: dict[str, int] = field(default_factory=dict)
+    unchanged: bool = False  # an incremental run found nothing new: nothing to validate/publish
 
 
 def content_hash(text: pl.Series) -> pl.Series:
@@ -244,8 +315,13 @@ def content_hash(text: pl.Series) -> pl.Series:
 
 
 def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
-          previous_articles: pl.DataFrame | None = None, now: datetime | None = None) -> Staged:
+          previous_articles: pl.DataFrame | None = None, now: datetime | None = None,
+          prev: Previous | None = None) -> Staged:
+    """The next version's tables. With `prev` (incremental), its rejects and removed lines are
+    carried over and the new ones appended."""
     now = now or datetime.now(UTC)
+    if prev is not None and previous_articles is None:
+        previous_articles = prev.articles
     art = dd.articles.with_columns(
         pl.col("text").str.count_matches(r"\S+").cast(pl.UInt32).alias("n_words"),
         content_hash(dd.articles["text"]).alias("content_hash"),
@@ -258,17 +334,23 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
             pl.coalesce("_seen", "ingested_at").alias("ingested_at")).drop("_seen")
     articles = schema.conform(art, "articles").sort("doc_id")
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
-    rejected = pl.concat([rejected, orphan_copies(raw, rejected)]).sort("source")
-    kept_ids = set(cl.documents["doc_id"])
-    removed = cl.removed_lines.filter(pl.col("doc_id").is_in(kept_ids)).sort("doc_id", "line_no")
+    rejected = pl.concat([schema.conform(rejected, "rejected"),
+                          orphan_copies(raw, rejected)])
+    removed = cl.removed_lines.filter(pl.col("doc_id").is_in(cl.documents["doc_id"].implode()))
+    if prev is not None:
+        rejected = pl.concat([schema.conform(prev.rejected, "rejected"), rejected])
+        removed = pl.concat([schema.conform(prev.removed_lines, "removed_lines"), removed])
+    rejected = rejected.sort("source")
+    removed = removed.sort("doc_id", "line_no")
     tables = {"articles": articles, "rejected": schema.conform(rejected, "rejected"),
               "duplicates": dd.duplicates, "removed_lines": removed}
-    n_raw = raw.stats["raw_documents"]
+    n_raw = raw.stats["raw_documents"] + (prev.raw_documents if prev else 0)
     stats = {"raw_documents": n_raw, "articles": articles.height,
              "copies_represented": int(articles["n_copies"].sum() or 0),
              "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
              "removed_lines": removed.height}
-    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats)
+    unchanged = prev is not None and raw.nothing_new
+    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged)
 
 
 def code_version() -> str:
@@ -283,3 +365,19 @@ def code_version() -> str:
     files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
     digest = hash_bytes(*(f.read_bytes() for f in files))[:12]
     return f"{v}+{digest}"
+
+
+def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
+    """Every step from data/raw to the staged tables, without Dagster or validation: what the
+    assets run, in one call (benchmarks, tests, scripts)."""
+    prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
+    raw = read_raw(settings, prev.seen() if prev else None)
+    raw.previous = prev
+    ex = extract(raw, settings)
+    cl = clean(ex)
+    dd = dedupe(cl, raw, prev)
+    seen = None
+    if prev is None:
+        p = load_previous(settings.curated_dir)
+        seen = p.articles if p else None
+    return stage(raw, ex, cl, dd, previous_articles=seen, now=now, prev=prev)

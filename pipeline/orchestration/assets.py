@@ -20,10 +20,16 @@ INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
                   ) -> dg.Output[steps.RawStep]:
     s = curation.settings()
-    raw = steps.read_raw(s)
+    prev = None if s.full_rebuild else steps.load_previous(s.curated_dir)
+    raw = steps.read_raw(s, prev.seen() if prev else None)
+    raw.previous = prev
+    if prev is not None:
+        context.log.info(f"incremental: building on version {prev.version}; "
+                         f"{raw.stats['already_published']} documents already published")
     return dg.Output(raw, metadata={
         **stats_metadata(raw.stats), "raw_dir": dg.MetadataValue.path(str(s.raw_dir)),
         "input_fingerprint": raw.fingerprint,
+        "mode": "full rebuild" if prev is None else f"incremental on v{prev.version}",
         "rejects": preview(raw.rejected, ["source", "reason", "detail"]),
     })
 
@@ -60,7 +66,7 @@ def cleaned(context: dg.AssetExecutionContext, extracted: steps.ExtractStep
                       "verified); one representative per cluster, every copy audited.")
 def deduplicated(context: dg.AssetExecutionContext, raw_documents: steps.RawStep,
                  cleaned: steps.CleanStep) -> dg.Output[steps.DedupStep]:
-    dd = steps.dedupe(cleaned, raw_documents)
+    dd = steps.dedupe(cleaned, raw_documents, raw_documents.previous)
     return dg.Output(dd, metadata={
         **stats_metadata(dd.stats),
         "duplicates_sample": preview(dd.duplicates, ["source", "duplicate_of", "similarity", "method"],
@@ -76,12 +82,14 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
                   cleaned: steps.CleanStep, deduplicated: steps.DedupStep
                   ) -> dg.Output[steps.Staged]:
     curated = Path(curation.curated_dir)
-    prev = None
-    if store.latest_version(curated) is not None:
+    prev = raw_documents.previous
+    seen = None
+    if prev is None and store.latest_version(curated) is not None:  # full rebuild
         from pipeline.reader import load_articles
 
-        prev = load_articles("latest", curated).select("doc_id", "ingested_at")
-    st = steps.stage(raw_documents, extracted, cleaned, deduplicated, previous_articles=prev)
+        seen = load_articles("latest", curated).select("doc_id", "ingested_at")
+    st = steps.stage(raw_documents, extracted, cleaned, deduplicated, previous_articles=seen,
+                     prev=prev)
     return dg.Output(st, metadata={
         **stats_metadata(st.stats),
         "preview": preview(st.tables["articles"], ["title", "site", "published", "language",
@@ -98,6 +106,15 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
     from pipeline.orchestration.gate import gate_dir, load_gate
 
     curated = Path(curation.curated_dir)
+    if curated_batch.unchanged:
+        v = store.latest_version(curated)
+        m = store.read_manifest(curated, v)
+        context.log.info(f"nothing new under the raw folder: version {v} stays the latest")
+        rows = {t: i["rows"] for t, i in m["tables"].items()}
+        return dg.Output({"version": v, "path": str(store.version_path(curated, v)),
+                          "created": False, "rows": rows},
+                         metadata={"version": dg.MetadataValue.int(v), "new_version": False,
+                                   "path": dg.MetadataValue.path(str(store.version_path(curated, v)))})
     report_dir = gate_dir(curated, context.run_id)
     gate = load_gate(report_dir)
     tables = {**curated_batch.tables, "dedup_index": curated_batch.index}

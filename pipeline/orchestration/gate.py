@@ -53,6 +53,9 @@ def run_gate(staged: steps.Staged, curated: Path, run_id: str,
                             "accounting. A failure blocks publishing.")
 def validation_gate(context: dg.AssetCheckExecutionContext, curation: CurationConfig,
                     curated_batch: steps.Staged) -> dg.AssetCheckResult:
+    if curated_batch.unchanged:
+        return dg.AssetCheckResult(passed=True, metadata={
+            "skipped": dg.MetadataValue.text("no new documents: the latest version stands")})
     s = curation.settings()
     report = run_gate(curated_batch, s.curated_dir, context.run.run_id, s.expectations_dir)
     failed = report.failed()
