@@ -26,7 +26,7 @@ import re
 import shutil
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -199,12 +199,14 @@ def _content_digest(tables: dict[str, dict]) -> str:
 
 
 def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
-            attachments: dict[str, Path] | None = None, force: bool = False) -> PublishResult:
+            attachments: dict[str, Path] | None = None, force: bool = False,
+            before_visible: Callable[[Path], object] | None = None) -> PublishResult:
     """Write `tables` as the next version, atomically. When their content equals the latest
     version's and `force` is off, nothing is written and the latest version is returned.
 
-    `attachments` are extra folders or files (validation results, a report) copied into the
-    version, so they appear with it in the same rename."""
+    `attachments` are extra folders or files (validation results) copied into the version, and
+    `before_visible(staging_dir)` may add files (a report) after the manifest: both appear with
+    the version in the same rename."""
     curated = Path(curated)
     with locked(curated):
         recover(curated)
@@ -246,6 +248,8 @@ def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
             }
             _failpoint("before_manifest")
             (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+            if before_visible is not None:
+                before_visible(staging)
             _fsync_dir(staging)
             final = version_path(curated, version)
             final.parent.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import steps, store
+from pipeline.report import build_report
 from pipeline.orchestration.metadata import preview, stats_metadata
 from pipeline.orchestration.resources import CurationConfig
 
@@ -114,7 +115,8 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
         return dg.Output({"version": v, "path": str(store.version_path(curated, v)),
                           "created": False, "rows": rows},
                          metadata={"version": dg.MetadataValue.int(v), "new_version": False,
-                                   "path": dg.MetadataValue.path(str(store.version_path(curated, v)))})
+                                   "version_path": dg.MetadataValue.path(
+                                       str(store.version_path(curated, v)))})
     report_dir = gate_dir(curated, context.run_id)
     gate = load_gate(report_dir)
     tables = {**curated_batch.tables, "dedup_index": curated_batch.index}
@@ -124,12 +126,13 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
                   "code_version": steps.code_version(),
                   "raw_documents": curated_batch.n_raw_documents,
                   "stats": curated_batch.stats, "validation": gate},
-        attachments={"validation": report_dir} if report_dir.is_dir() else None)
+        attachments={"validation": report_dir} if report_dir.is_dir() else None,
+        before_visible=build_report)
     summary = {"version": result.version, "path": str(result.path), "created": result.created,
                "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()}}
     md = {
         "version": dg.MetadataValue.int(result.version),
-        "path": dg.MetadataValue.path(str(result.path)),
+        "version_path": dg.MetadataValue.path(str(result.path)),
         "new_version": dg.MetadataValue.bool(result.created),
         **{f"rows.{t}": dg.MetadataValue.int(n) for t, n in summary["rows"].items()},
     }
@@ -139,6 +142,8 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
         if (result.path / "validation").is_dir() else None
     if docs:
         md["validation_docs"] = dg.MetadataValue.path(str(docs))
+    if (result.path / "report.html").is_file():
+        md["report"] = dg.MetadataValue.path(str(result.path / "report.html"))
     shutil.rmtree(report_dir, ignore_errors=True)  # kept inside the version now
     return dg.Output(summary, metadata=md)
 

@@ -9,8 +9,10 @@ from pipeline.hashing import hash_bytes
 from pipeline.ingest import list_raw_files
 from pipeline.orchestration.resources import CurationConfig
 
+# In-process executor: the steps run one after another (each parallelises its own work over
+# worker processes), and a process per step cost ~8 s of start-up each.
 curate_job = dg.define_asset_job(
-    "curate", selection=dg.AssetSelection.all(),
+    "curate", selection=dg.AssetSelection.all(), executor_def=dg.in_process_executor,
     description="Raw scrapes to a published version: every asset and the validation gate.")
 
 daily_schedule = dg.ScheduleDefinition(
