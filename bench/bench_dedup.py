@@ -28,7 +28,21 @@ sys.path.insert(0, str(HERE))
 
 
 def _peak_mib() -> float:
+    """Peak RSS of this process (VmHWM: unlike ru_maxrss, not inherited from the parent that
+    forked it, which here held the whole generated corpus)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def _load() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
 
 
 def write_corpus(n: int, path: Path) -> float:
@@ -58,12 +72,12 @@ def worker_dedup(path: str, lazy: bool) -> dict:
 
     docs = pl.scan_parquet(path) if lazy else pl.read_parquet(path)
     rss_input = _peak_mib()
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     res = deduplicate(docs)
-    secs = time.perf_counter() - t
+    secs, cpu = time.perf_counter() - t, _cpu() - c
     n = res.stats["docs_in"]
     return {"docs": n, "seconds": secs, "docs_per_s": n / secs, "peak_rss_mib": _peak_mib(),
-            "rss_after_input_mib": rss_input, "stats": res.stats}
+            "rss_after_input_mib": rss_input, "cpu_seconds": cpu, "stats": res.stats}
 
 
 def worker_datasketch(path: str, n: int) -> dict:
@@ -73,7 +87,7 @@ def worker_datasketch(path: str, n: int) -> dict:
     from pipeline.dedup.shingles import normalised_words
 
     df = pl.read_parquet(path, n_rows=n)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), _cpu()
     words = normalised_words(df["text"]).to_list()
     lsh = MinHashLSH(num_perm=128, params=(16, 8))
     pairs = 0
@@ -84,7 +98,7 @@ def worker_datasketch(path: str, n: int) -> dict:
         lsh.insert(doc_id, m)
     secs = time.perf_counter() - t
     return {"docs": df.height, "seconds": secs, "docs_per_s": df.height / secs,
-            "candidate_pairs": pairs, "peak_rss_mib": _peak_mib()}
+            "candidate_pairs": pairs, "peak_rss_mib": _peak_mib(), "cpu_seconds": _cpu() - c}
 
 
 def worker_numpy(path: str, n: int) -> dict:
@@ -146,15 +160,18 @@ def main() -> None:
         if not path.exists():
             t = time.perf_counter()
             avg = write_corpus(args.n, path)
-            print(f"corpus: {args.n} documents, {avg:.0f} bytes of text on average, generated in "
+            print(f"corpus: {args.n} documents (about {args.n // 5:,} of them copies made by the "
+                  f"variant kinds), {avg:.0f} bytes of text on average, generated in "
                   f"{time.perf_counter() - t:.0f} s -> {path.stat().st_size / 2**20:.0f} MiB Parquet")
         lazy = args.lazy or args.n >= 500_000
+        print(f"machine load average before: {_load()} (2 cores; other jobs share them)")
         d = run_worker(["dedup", str(path)] + (["lazy"] if lazy else []))
         s = d["stats"]
         print(f"dedup (rensa R-MinHash, Polars band join): {d['docs']} docs in {d['seconds']:.2f} s"
               f" = {d['docs_per_s']:,.0f} docs/s; peak RSS {d['peak_rss_mib']:,.0f} MiB "
               f"(after {'scanning' if lazy else 'loading'} input: {d['rss_after_input_mib']:,.0f}"
-              f" MiB)")
+              f" MiB); CPU {d['cpu_seconds']:.1f} s = {d['docs'] / d['cpu_seconds']:,.0f} docs "
+              f"per CPU-second")
         print(f"  sign {s['seconds_sign']:.2f} s, cluster {s['seconds_cluster']:.2f} s; clusters "
               f"{s['clusters']}, duplicates {s['duplicates']} (exact {s['duplicates_exact_text']},"
               f" near {s['duplicates_near']}, containment {s['duplicates_containment']}); "
@@ -163,13 +180,17 @@ def main() -> None:
         ds = run_worker(["datasketch", str(path), str(min(args.ds_n, args.n))])
         ext = args.n / ds["docs_per_s"]
         print(f"datasketch MinHash+MinHashLSH(16x8): {ds['docs']} docs in {ds['seconds']:.2f} s = "
-              f"{ds['docs_per_s']:,.0f} docs/s (extrapolated to {args.n}: {ext:,.0f} s); "
-              f"speed ratio dedup/datasketch = {d['docs_per_s'] / ds['docs_per_s']:.1f}x")
+              f"{ds['docs_per_s']:,.0f} docs/s, {ds['docs'] / ds['cpu_seconds']:,.0f} docs per "
+              f"CPU-second (extrapolated to {args.n}: {ext:,.0f} s); speed ratio "
+              f"dedup/datasketch = {d['docs_per_s'] / ds['docs_per_s']:.1f}x wall, "
+              f"{(d['docs'] / d['cpu_seconds']) / (ds['docs'] / ds['cpu_seconds']):.1f}x per "
+              "CPU-second")
         npm = run_worker(["numpy", str(path), str(min(args.np_n, args.n))])
         print(f"NumPy universal-hashing MinHash (signatures only, no LSH): {npm['docs']} docs in "
               f"{npm['seconds']:.2f} s = {npm['docs_per_s']:,.0f} docs/s (shingling "
               f"{npm['seconds_shingling']:.2f} s of it); rensa path end to end is "
               f"{d['docs_per_s'] / npm['docs_per_s']:.1f}x faster")
+        print(f"machine load average after: {_load()}")
 
 
 if __name__ == "__main__":

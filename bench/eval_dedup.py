@@ -111,6 +111,23 @@ def whole_page_baseline(docs: list[Doc], extra: dict, seed: int) -> dict:
                                                      len(same_site))}
 
 
+def distractor_margins(docs: list[Doc], extra: dict) -> dict[str, tuple[float, float]]:
+    """Largest exact 5-shingle Jaccard and containment among the pairs that must stay apart."""
+    from _dedup_corpus import _shingles
+
+    text = {d.doc_id: d.text for d in docs}
+    out = {}
+    for kind, pairs in extra["distractors"].items():
+        best_j = best_c = 0.0
+        for a, b in pairs:
+            sa, sb = _shingles(text[a]), _shingles(text[b])
+            inter = len(sa & sb)
+            best_j = max(best_j, inter / len(sa | sb))
+            best_c = max(best_c, inter / min(len(sa), len(sb)))
+        out[kind] = (best_j, best_c)
+    return out
+
+
 def _pct(x: tuple[int, int]) -> str:
     return f"{x[0]:4d}/{x[1]:<4d} {x[0] / x[1] if x[1] else 1.0:6.3f}"
 
@@ -142,9 +159,14 @@ def main() -> None:
     print(f"dev-set pages that are one article (labelled as one): {extra['devset_same_article']}")
     base = DedupSettings()
     report(f"default {base}", evaluate(docs, extra, base))
+    print("closest must-stay-apart pairs (exact 5-shingle Jaccard / containment; thresholds "
+          f"{base.jaccard_threshold} / {base.containment_threshold}):")
+    for k, (j, c) in distractor_margins(docs, extra).items():
+        print(f"  {k:18s} max Jaccard {j:.3f}  max containment {c:.3f}")
     if args.sweep:
         for kw in ({"shingle_size": 3}, {"shingle_size": 4}, {"jaccard_threshold": 0.6},
-                   {"jaccard_threshold": 0.4}, {"containment_threshold": 0.7},
+                   {"jaccard_threshold": 0.4}, {"containment_threshold": 0.8},
+                   {"containment_threshold": 0.6},
                    {"bands": 13, "rows": 9}, {"bands": 9, "rows": 13}, {"bands": 32, "rows": 4},
                    {"lead_bands": 1, "lead_rows": 1}):
             report(str(kw), evaluate(docs, extra, replace(base, **kw)))

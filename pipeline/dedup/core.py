@@ -113,7 +113,7 @@ def deduplicate(
         keep = np.ones(meta.height, dtype=bool)
     new_meta = meta.filter(pl.Series(keep))
     size = min(s.batch_size, max(1000, -(-len(keep) // _threads())))
-    signed = sign_batches(_text_batches(docs, keep, size), s, threads=_threads())
+    signed = sign_batches(_text_batches(docs, keep, size), s, int(keep.sum()), _threads())
     t_sign = time.perf_counter()
 
     union, sig, bands = _union(new_meta, signed, old, s)
@@ -152,10 +152,10 @@ def _union(
         pl.col("cluster_id").alias("old_cluster"), pl.lit(False).alias("is_new"),
     )
     union = pl.concat([new, prev.select(new.columns)], how="vertical").with_row_index("row")
-    sig = np.concatenate([signed.signature, array_matrix(old["signature"], s.num_perm, np.uint32)])
-    bands = np.concatenate(
-        [signed.bands, array_matrix(old["bands"], s.n_band_columns, np.uint64)]
-    )
+    sig, bands = signed.signature, signed.bands
+    if old.height:  # (no copy when there is no index)
+        sig = np.concatenate([sig, array_matrix(old["signature"], s.num_perm, np.uint32)])
+        bands = np.concatenate([bands, array_matrix(old["bands"], s.n_band_columns, np.uint64)])
     # A text without words is nobody's duplicate: give it a key of its own.
     union = union.with_columns(
         pl.when(pl.col("n_words") == 0)
@@ -183,7 +183,7 @@ def _cluster(
         .sort("key")
     )
     key_row = keys["row"].to_numpy().astype(np.int64)
-    key_sig = sig[key_row]
+    key_sig = _Rows(sig, key_row)
     key_nsh = keys["n_sh"].to_numpy()
     key_new = keys["is_new"].to_numpy() if same_params else np.ones(keys.height, dtype=bool)
 
@@ -234,6 +234,16 @@ def _cluster(
     return assignments, stats
 
 
+class _Rows:
+    """Signature rows addressed by key number, without copying the signatures."""
+
+    def __init__(self, sig: np.ndarray, rows: np.ndarray) -> None:
+        self.sig, self.rows = sig, rows
+
+    def __getitem__(self, keys: np.ndarray) -> np.ndarray:
+        return self.sig[self.rows[keys]]
+
+
 def _empty_stats() -> dict[str, int | float]:
     return {
         "keys": 0, "clusters": 0, "duplicates": 0, "duplicates_new": 0,
@@ -282,7 +292,7 @@ def _similarities(
 
 
 def _best_in_cluster(
-    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: np.ndarray, key_nsh: np.ndarray,
+    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: _Rows, key_nsh: np.ndarray,
     s: DedupSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     comp_keys = union.select("component", "key").unique()
@@ -319,9 +329,15 @@ def _build_index(
         assignments.select("doc_id", "cluster_id"), on="doc_id", how="left",
         maintain_order="left",
     ).with_columns(
-        pl.Series("signature", sig[rows]),
-        pl.Series("bands", bands[rows]),
+        _gathered("signature", sig, rows),
+        _gathered("bands", bands, rows),
         pl.lit(scheme).alias("scheme"),
         pl.lit(s.cluster_params()).alias("cluster_params"),
     )
     return out.select(list(schema)).cast(schema)
+
+
+def _gathered(name: str, arr: np.ndarray, rows: np.ndarray, chunk: int = 131_072) -> pl.Series:
+    """arr[rows] as a fixed-width Array column, gathered in chunks (bounded extra memory)."""
+    parts = [pl.Series(name, arr[rows[i : i + chunk]]) for i in range(0, len(rows), chunk)]
+    return pl.concat(parts, rechunk=False)

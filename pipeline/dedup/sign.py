@@ -28,30 +28,6 @@ class Signed:
     signature: np.ndarray  # (n, num_perm) uint32
     bands: np.ndarray  # (n, bands + lead_bands) uint64
 
-    @staticmethod
-    def empty(settings: DedupSettings) -> Signed:
-        return Signed(
-            [],
-            np.empty(0, np.int64),
-            np.empty(0, np.int64),
-            np.empty((0, settings.num_perm), np.uint32),
-            np.empty((0, settings.n_band_columns), np.uint64),
-        )
-
-    @staticmethod
-    def concat(parts: list[Signed], settings: DedupSettings) -> Signed:
-        if not parts:
-            return Signed.empty(settings)
-        if len(parts) == 1:
-            return parts[0]
-        return Signed(
-            [k for p in parts for k in p.text_key],
-            np.concatenate([p.n_words for p in parts]),
-            np.concatenate([p.n_shingles for p in parts]),
-            np.concatenate([p.signature for p in parts]),
-            np.concatenate([p.bands for p in parts]),
-        )
-
 
 def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     """Sign one batch of clean bodies."""
@@ -71,18 +47,40 @@ def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     return Signed(keys, sh.n_words, sh.counts, sig, bands)
 
 
-def sign_batches(batches: Iterable[pl.Series], settings: DedupSettings, threads: int = 1) -> Signed:
-    """Sign batch after batch, `threads` batches at a time; only the compact per-document facts
-    are kept. Threads, not processes: Polars, NumPy and rensa release the GIL for the heavy
-    parts, and nothing is pickled; the result does not depend on the thread count."""
-    if threads <= 1:
-        return Signed.concat([sign_texts(b, settings) for b in batches], settings)
-    out: list[Signed] = []
-    with ThreadPoolExecutor(threads) as pool:
+def sign_batches(
+    batches: Iterable[pl.Series], settings: DedupSettings, n: int, threads: int = 1
+) -> Signed:
+    """Sign batch after batch (n documents in all), `threads` batches at a time, into arrays
+    allocated once: only the compact per-document facts are kept. Threads, not processes:
+    Polars, NumPy and rensa release the GIL for the heavy parts and nothing is pickled; the
+    result does not depend on the thread count or batch size."""
+    out = Signed(
+        [""] * n,
+        np.zeros(n, np.int64),
+        np.zeros(n, np.int64),
+        np.empty((n, settings.num_perm), np.uint32),
+        np.empty((n, settings.n_band_columns), np.uint64),
+    )
+    filled = 0
+
+    def put(part: Signed) -> None:
+        nonlocal filled
+        e = filled + len(part.text_key)
+        out.text_key[filled:e] = part.text_key
+        out.n_words[filled:e] = part.n_words
+        out.n_shingles[filled:e] = part.n_shingles
+        out.signature[filled:e] = part.signature
+        out.bands[filled:e] = part.bands
+        filled = e
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
         pending: deque[Future[Signed]] = deque()
         for b in batches:
             pending.append(pool.submit(sign_texts, b, settings))
             if len(pending) > threads:
-                out.append(pending.popleft().result())
-        out += [f.result() for f in pending]
-    return Signed.concat(out, settings)
+                put(pending.popleft().result())
+        for f in pending:
+            put(f.result())
+    if filled != n:
+        raise RuntimeError(f"signed {filled} documents, expected {n}")
+    return out

@@ -9,15 +9,23 @@ containment near 1; two articles of one site that share a template paragraph hav
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
 from pipeline.dedup.settings import DedupSettings
 
 NEAR, CONTAINMENT, EXACT = "near", "containment", "exact_text"
+
+
+class SupportsRows(Protocol):
+    """A 2-D signature array, or anything that returns its rows for an index array."""
+
+    def __getitem__(self, rows: np.ndarray, /) -> np.ndarray: ...
 _CHUNK = 65_536
 
 
-def jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def jaccard(sig: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Estimated Jaccard of rows a[i] and b[i] of `sig` (share of equal slots), in chunks."""
     out = np.empty(len(a), dtype=np.float64)
     for s in range(0, len(a), _CHUNK):
