@@ -136,6 +136,9 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
         "new_version": dg.MetadataValue.bool(result.created),
         **{f"rows.{t}": dg.MetadataValue.int(n) for t, n in summary["rows"].items()},
     }
+    validation = result.manifest.get("validation") or {}
+    if validation:
+        md["validation"] = dg.MetadataValue.json(validation)
     if not result.created:
         context.log.info(f"content unchanged: version {result.version} is already current")
     docs = next((result.path / "validation").rglob("index.html"), None) \
