@@ -32,7 +32,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from pipeline.definitions import build_definitions
-    from pipeline.orchestration.gate import gate_dir
+    from pipeline.orchestration.gate import gate_dir, load_gate
 
     settings = _settings(args)
     if not settings.raw_dir.is_dir():
@@ -40,8 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     defs = build_definitions(settings)
     job = defs.resolve_job_def("curate")
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") \
-        else dg.DagsterInstance.ephemeral()
+    instance = _instance()
     level = "INFO" if args.verbose else "WARNING"
     result = job.execute_in_process(
         instance=instance, raise_on_error=False,
@@ -59,15 +58,21 @@ def cmd_run(args: argparse.Namespace) -> int:
               f"articles: {staged.get('articles')}")
     report = gate_dir(settings.curated_dir, result.run_id) / "report.txt"
     if not result.success:
-        if report.is_file():
+        gate = load_gate(report.parent) or {}
+        if report.is_file() and gate.get("success") is False:
             print("validation FAILED: nothing was published; the latest version is unchanged.")
             print(report.read_text().rstrip())
             print(f"results and Data Docs kept under {settings.curated_dir / 'attempts'}")
-            shutil.rmtree(report.parent, ignore_errors=True)
-        for ev in result.all_events:
-            if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error:
-                print(f"step {ev.step_key} failed: {ev.step_failure_data.error.message.strip()}",
-                      file=sys.stderr)
+        shutil.rmtree(report.parent, ignore_errors=True)
+        errors = [(ev.step_key, ev.step_failure_data.error) for ev in result.all_events
+                  if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error]
+        for step, err in errors:
+            busy = _find_cause(err, "StoreBusy")
+            if busy is not None:
+                print(f"error: {busy.message.strip().split(': ', 1)[-1]}", file=sys.stderr)
+                return 75  # EX_TEMPFAIL: try again later
+            root = _find_cause(err, None)
+            print(f"step {step} failed: {root.cls_name}: {root.message.strip()}", file=sys.stderr)
         print("run FAILED", file=sys.stderr)
         return 1
     pub = result.output_for_node("published_version")
@@ -79,6 +84,34 @@ def cmd_run(args: argparse.Namespace) -> int:
     print("rows: " + ", ".join(f"{t} {n}" for t, n in pub["rows"].items()))
     print(f"read it: pl.read_parquet('{settings.curated_dir / 'latest' / 'articles.parquet'}')")
     return 0
+
+
+def _instance():
+    """The Dagster instance runs are recorded in: DAGSTER_HOME's (so `make ui` shows CLI runs)
+    or an ephemeral one. Two first runs on a fresh home can race creating its SQLite schema;
+    the loser retries once."""
+    import dagster as dg
+
+    if not os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.ephemeral()
+    try:
+        return dg.DagsterInstance.get()
+    except Exception:  # noqa: BLE001 - sqlite "already exists" while another run migrates
+        import time
+
+        time.sleep(2.0)
+        return dg.DagsterInstance.get()
+
+
+def _find_cause(err, cls_name: str | None):
+    """The first error named `cls_name` in a Dagster error's cause chain (None: the deepest)."""
+    seen = err
+    while err is not None:
+        if cls_name is not None and err.cls_name == cls_name:
+            return err
+        seen = err
+        err = err.cause
+    return None if cls_name is not None else seen
 
 
 def _materialization_stats(result) -> dict[str, dict]:

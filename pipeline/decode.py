@@ -29,10 +29,23 @@ _BOMS = [
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 ]
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Bounded repetition: a page of "<meta<meta<meta..." cannot make the search quadratic.
+_META_CHARSET = re.compile(rb"""<meta[^>]{1,1024}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""",
+                           re.I)
 # Browsers read these labels as their supersets (WHATWG encoding standard).
 _ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252",
             "us-ascii": "cp1252", "iso-8859-9": "cp1254", "tis-620": "cp874"}
+
+
+# A page's own charset declaration is only followed for an ASCII-compatible web encoding. A
+# hostile page can name any Python codec ("undefined", "idna", "punycode", "utf-7",
+# "unicode_escape", ...); the WHATWG standard reads a declared UTF-16/32 as UTF-8 (the
+# declaration was itself read as ASCII), which the strict UTF-8 pass has already tried.
+_NOT_DECLARABLE = {"undefined", "idna", "punycode", "utf-7", "unicode-escape", "raw-unicode-escape",
+                   "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+                   "mbcs", "oem", "charmap"}
+_NUL = re.compile(rb"[^\0]")
+_BLOCK = 1 << 16
 
 
 _WESTERN = {"English", "Spanish", "French", "German", "Italian", "Portuguese", "Dutch", "Danish",
@@ -41,23 +54,37 @@ _WESTERN = {"English", "Spanish", "French", "German", "Italian", "Portuguese", "
 
 def gunzip(data: bytes, limit: int) -> bytes:
     """Inflate every gzip member of `data`, refusing to produce more than `limit` bytes
-    (a gzip bomb is rejected after reading at most `limit` bytes of output)."""
+    (a gzip bomb is rejected after reading at most `limit` bytes of output).
+
+    Input is fed in blocks from a memoryview, so a file of a million tiny members costs linear
+    time (slicing the remaining input for each member would be quadratic)."""
+    view = memoryview(data)
+    n = len(data)
     out: list[bytes] = []
     total = 0
-    rest = data
-    while rest:
+    pos = 0
+    while True:
+        m = _NUL.search(data, pos)  # NUL padding between members is allowed (and ignored)
+        if m is None:
+            break
+        pos = m.start()
         d = zlib.decompressobj(wbits=47)  # 32 + 15: gzip or zlib header, max window
-        try:
-            chunk = d.decompress(rest, limit - total + 1)
-        except zlib.error as e:
-            raise Unreadable("gzip_corrupt", str(e)) from e
-        total += len(chunk)
-        out.append(chunk)
-        if total > limit or d.unconsumed_tail:
-            raise Unreadable("too_large", f"inflates to more than {limit} bytes")
-        if not d.eof:
-            raise Unreadable("gzip_truncated", "compressed stream ends before its end marker")
-        rest = d.unused_data.lstrip(b"\0")
+        while True:
+            end = min(pos + _BLOCK, n)
+            try:
+                chunk = d.decompress(view[pos:end], limit - total + 1)
+            except zlib.error as e:
+                raise Unreadable("gzip_corrupt", str(e)) from e
+            total += len(chunk)
+            out.append(chunk)
+            if total > limit or d.unconsumed_tail:
+                raise Unreadable("too_large", f"inflates to more than {limit} bytes")
+            if d.eof:
+                pos = end - len(d.unused_data)
+                break
+            pos = end
+            if pos >= n:
+                raise Unreadable("gzip_truncated", "compressed stream ends before its end marker")
     return b"".join(out)
 
 
@@ -72,8 +99,27 @@ def _looks_binary(data: bytes) -> bool:
 def _try(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+    except (ValueError, LookupError, TypeError):
+        # ValueError covers UnicodeError, which codecs such as "undefined" or "idna" raise
+        # instead of UnicodeDecodeError; LookupError an unknown or non-text codec.
         return None
+
+
+def _declared(label: bytes) -> str | None:
+    """The codec to try for a page's declared charset, or None when the label is not one a web
+    page may declare (unknown, not a text encoding, not ASCII-compatible)."""
+    name = label.decode("ascii", "replace").lower()
+    name = _ALIASES.get(name, name)
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    canonical = info.name.replace("_", "-")
+    if canonical in _NOT_DECLARABLE or not getattr(info, "_is_text_encoding", True):
+        return None
+    if _try(b"<meta charset=>", name) != "<meta charset=>":
+        return None  # the declaration was found as ASCII: the encoding must read ASCII as ASCII
+    return name
 
 
 def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
@@ -94,9 +140,8 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
         return _check_text(text), "utf-8"
     if html:
         m = _META_CHARSET.search(data[:8192])
-        if m:
-            label = m.group(1).decode("ascii", "replace").lower()
-            enc = _ALIASES.get(label, label)
+        enc = _declared(m.group(1)) if m else None
+        if enc:
             text = _try(data, enc)
             if text is not None:
                 return _check_text(text), enc

@@ -7,9 +7,12 @@ starts with a dot are not documents (editor and OS litter) and are skipped.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from io import BytesIO
 from pathlib import Path
 
@@ -86,37 +89,119 @@ def format_of(path: Path) -> tuple[str | None, bool]:
     return fmt, gz
 
 
-def read_file(path: Path, raw_dir: Path, settings: Settings) -> Iterator[Doc | Reject]:
-    """All documents of one raw file, or rejects saying why they could not be read."""
-    rel = path.relative_to(raw_dir).as_posix()
+# Records read from one JSONL or WARC file at most; the rest of the file becomes one reject. A
+# file of 64 MB of "{}" lines would otherwise hold 20 million reject rows in memory. Settings may
+# override it (`max_records_per_file`); within max_file_bytes real batches stay far below it.
+MAX_RECORDS_PER_FILE = 200_000
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _utf8(s: str) -> str:
+    """`s` as a string Polars and Parquet accept: lone surrogates (JSON "\\ud800" escapes, bytes a
+    file name smuggled in) become U+FFFD."""
     try:
-        size = path.stat().st_size
-        if size > settings.max_file_bytes:
-            yield Reject(doc_id_for(rel, b""), rel, "ingest", "too_large",
-                         f"{size} bytes > max_file_bytes {settings.max_file_bytes}", size)
-            return
-        data = path.read_bytes()
-    except OSError as e:
-        yield Reject(doc_id_for(rel, b""), rel, "ingest", "unreadable", str(e), 0)
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return s
+
+
+def _display_name(rel: str) -> str:
+    """A file's relative path as provenance text: bytes that are not UTF-8 (kept by Python as
+    surrogate escapes) are shown as \\xNN."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return os.fsencode(rel).decode("utf-8", "backslashreplace")
+        except UnicodeError:
+            return _utf8(rel)
+    return rel
+
+
+def _safe(item: Doc | Reject) -> Doc | Reject:
+    """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame)."""
+    changes = {}
+    for name in ("source", "url", "fetched_at", "body", "detail", "encoding"):
+        v = getattr(item, name, None)
+        if isinstance(v, str):
+            fixed = _utf8(v)
+            if fixed is not v:
+                changes[name] = fixed
+    return replace(item, **changes) if changes else item
+
+
+def _read_capped(path: Path, limit: int) -> tuple[bytes | None, int]:
+    """(bytes, size) of a regular file, or (None, size) when it is larger than `limit`. Never
+    follows a symlink, never blocks on a FIFO or device swapped in after listing, and never
+    reads more than limit + 1 bytes (a file growing while it is read is still capped)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
+        | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with open(fd, "rb", closefd=True) as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        if st.st_size > limit:
+            return None, st.st_size
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        return None, len(data)
+    return data, len(data)
+
+
+def read_file(path: Path, raw_dir: Path, settings: Settings) -> Iterator[Doc | Reject]:
+    """All documents of one raw file, or rejects saying why they could not be read.
+
+    Never raises on the file's content: should reading fail in an unforeseen way, the whole file
+    becomes one `ingest_error` reject (its partial documents are dropped, so each document is
+    accounted for once)."""
+    key = path.relative_to(raw_dir).as_posix()  # for ids: the exact name, undecodable bytes too
+    rel = _display_name(key)
+    try:
+        items = [_safe(item) for item in _read_file(path, key, rel, settings)]
+    except Exception as e:  # noqa: BLE001 - a hostile file must not stop the run
+        yield Reject(doc_id_for(key, b"\0ingest_error"), rel, "ingest", "ingest_error",
+                     _utf8(f"{type(e).__name__}: {e}")[:300], 0)
         return
-    file_id = doc_id_for(rel, data)
+    yield from items
+
+
+def _read_file(path: Path, key: str, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
+    try:
+        data, size = _read_capped(path, settings.max_file_bytes)
+    except OSError as e:
+        yield Reject(doc_id_for(key, b""), rel, "ingest", "unreadable", _utf8(str(e)), 0)
+        return
+    if data is None:
+        yield Reject(doc_id_for(key, b""), rel, "ingest", "too_large",
+                     f"{size} bytes > max_file_bytes {settings.max_file_bytes}", size)
+        return
+    file_id = doc_id_for(key, data)
     fmt, gz = format_of(path)
     if fmt is None:
         yield Reject(file_id, rel, "ingest", "unsupported_format",
-                     f"unknown file type {''.join(path.suffixes) or '(none)'}", len(data))
+                     _utf8(f"unknown file type {''.join(path.suffixes)[:100] or '(none)'}"),
+                     len(data))
         return
-    try:
-        if gz:
+    # warcio inflates a gzipped WARC itself, without any cap: inflate it here, capped, whatever
+    # the file is called.
+    if gz or (fmt == "warc" and data.startswith(_GZIP_MAGIC)):
+        try:
             data = gunzip(data, settings.max_file_bytes)
-    except Unreadable as e:
-        yield Reject(file_id, rel, "ingest", e.reason, e.detail, len(data))
-        return
+        except Unreadable as e:
+            yield Reject(file_id, rel, "ingest", e.reason, e.detail, len(data))
+            return
     if fmt == "jsonl":
-        yield from _read_jsonl(data, rel, settings)
+        yield from _read_jsonl(data, key, rel, settings)
     elif fmt == "warc":
-        yield from _read_warc(data, rel, settings)
+        yield from _read_warc(data, key, rel, settings)
     else:
         yield _single(data, rel, file_id, fmt, settings)
+
+
+def _max_records(settings: Settings) -> int:
+    return int(getattr(settings, "max_records_per_file", MAX_RECORDS_PER_FILE))
 
 
 def _single(data: bytes, rel: str, file_id: str, fmt: str, settings: Settings) -> Doc | Reject:
@@ -131,13 +216,22 @@ def _single(data: bytes, rel: str, file_id: str, fmt: str, settings: Settings) -
     return Doc(file_id, hash_bytes(data), rel, fmt, kind, None, None, enc, len(data), text)
 
 
-def _read_jsonl(data: bytes, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
+def _read_jsonl(data: bytes, key: str, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
     lines = data.split(b"\n")
+    cap = _max_records(settings)
+    n_records = 0
     for i, line in enumerate(lines):
         if not line.strip():
             continue  # blank lines separate nothing: not records
-        source = f"{rel}#{i}"
-        did = doc_id_for(source, line)
+        source, did = f"{rel}#{i}", doc_id_for(f"{key}#{i}", line)
+        n_records += 1
+        if n_records > cap:
+            rest = sum(len(x) + 1 for x in lines[i:])
+            yield Reject(doc_id_for(f"{key}#{i}", b"\0too_many_records"), source, "ingest",
+                         "too_many_records",
+                         f"lines {i}..{len(lines) - 1} not read: more than {cap} records in one "
+                         "file", rest)
+            return
         if len(line) > settings.max_document_bytes:
             yield Reject(did, source, "ingest", "too_large",
                          f"record of {len(line)} bytes > max_document_bytes", len(line))
@@ -165,37 +259,55 @@ def _read_jsonl(data: bytes, rel: str, settings: Settings) -> Iterator[Doc | Rej
         fetched = str(fetched) if isinstance(fetched, (str, int, float)) else None
         payload = body.encode("utf-8", "surrogatepass")
         yield Doc(did, hash_bytes(payload), source, "jsonl", kind, url, fetched, "utf-8",
-                  len(line), body.replace("\x00", ""))
+                  len(line), _utf8(body.replace("\x00", "")))
+    if n_records == 0:  # nothing but blank lines: the file still leaves a trace
+        yield Reject(doc_id_for(key, data), rel, "ingest", "empty", "no records in the file",
+                     len(data))
 
 
-def _read_warc(data: bytes, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
+def _read_warc(data: bytes, key: str, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
     from warcio.archiveiterator import ArchiveIterator
 
+    cap = _max_records(settings)
+    limit = settings.max_document_bytes
     i = -1
+    n_rows = 0
+    types: set[str] = set()
     try:
         for i, record in enumerate(ArchiveIterator(BytesIO(data), ensure_http_headers=False)):
             if record.format != "warc":
                 raise ValueError("not a WARC record (no WARC/1.x header)")
+            if i >= cap:
+                yield Reject(doc_id_for(f"{key}#{i}", b"\0too_many_records"), f"{rel}#{i}",
+                             "ingest", "too_many_records",
+                             f"records from {i} on not read: more than {cap} in one file",
+                             len(data))
+                return
             if record.rec_type != "response":
+                types.add(str(record.rec_type))
                 continue  # warcinfo, request, metadata: not documents
+            n_rows += 1
             source = f"{rel}#{i}"
             url = record.rec_headers.get_header("WARC-Target-URI")
             fetched = record.rec_headers.get_header("WARC-Date")
-            payload = record.content_stream().read(settings.max_document_bytes + 1)
-            did = doc_id_for(source, payload)
+            payload = record.content_stream().read(limit + 1)
+            did = doc_id_for(f"{key}#{i}", payload)
             ctype = (record.http_headers.get_header("Content-Type") or "") if record.http_headers \
                 else ""
+            # Too large first: a payload cut at the cap also leaves the record unread, which is
+            # not truncation, and the records after it are still read.
+            if len(payload) > limit:
+                yield Reject(did, source, "ingest", "too_large",
+                             "WARC payload > max_document_bytes", len(payload))
+                continue
             if getattr(record.raw_stream, "limit", 0):
                 yield Reject(did, source, "ingest", "warc_truncated",
                              "record shorter than its Content-Length", len(payload))
                 return
-            if len(payload) > settings.max_document_bytes:
-                yield Reject(did, source, "ingest", "too_large",
-                             "WARC payload > max_document_bytes", len(payload))
-                continue
             if ctype and "html" not in ctype.lower() and "text" not in ctype.lower():
                 yield Reject(did, source, "ingest", "unsupported_format",
-                             f"WARC response of type {ctype!r}, not HTML", len(payload))
+                             _utf8(f"WARC response of type {ctype[:100]!r}, not HTML"),
+                             len(payload))
                 continue
             try:
                 text, enc = decode(payload, html=True)
@@ -205,13 +317,16 @@ def _read_warc(data: bytes, rel: str, settings: Settings) -> Iterator[Doc | Reje
             yield Doc(did, hash_bytes(payload), source, "warc", "html", url, fetched, enc,
                       len(payload), text)
     except Exception as e:  # warcio raises many types on a broken stream
-        source = f"{rel}#{i + 1}"
-        yield Reject(doc_id_for(source, data), source, "ingest", "warc_corrupt",
-                     f"{type(e).__name__}: {e}"[:300], len(data))
+        yield Reject(doc_id_for(f"{key}#{i + 1}", data), f"{rel}#{i + 1}", "ingest",
+                     "warc_corrupt", _utf8(f"{type(e).__name__}: {e}")[:300], len(data))
         return
     if i == -1:
-        yield Reject(doc_id_for(rel, data), rel, "ingest", "warc_corrupt",
+        yield Reject(doc_id_for(key, data), rel, "ingest", "warc_corrupt",
                      "no WARC records in the file", len(data))
+    elif not n_rows:  # every file leaves a trace, even one without a single response record
+        yield Reject(doc_id_for(key, data), rel, "ingest", "no_documents",
+                     _utf8(f"{i + 1} WARC records, none a response: types "
+                           f"{', '.join(sorted(types))[:200]}"), len(data))
 
 
 @dataclass
@@ -235,7 +350,8 @@ def ingest(raw_dir: Path, settings: Settings) -> IngestResult:
 def _docs_frame(docs: list[Doc]) -> pl.DataFrame:
     if not docs:
         return pl.DataFrame(schema=DOCUMENT_SCHEMA)
-    return pl.DataFrame([d.__dict__ for d in docs], schema=DOCUMENT_SCHEMA).sort("source")
+    return pl.DataFrame({f.name: [getattr(d, f.name) for d in docs] for f in fields(Doc)},
+                        schema=DOCUMENT_SCHEMA).sort("source")
 
 
 def rejects_frame(rejects: list[Reject]) -> pl.DataFrame:
@@ -243,4 +359,5 @@ def rejects_frame(rejects: list[Reject]) -> pl.DataFrame:
 
     if not rejects:
         return pl.DataFrame(schema=REJECTED)
-    return pl.DataFrame([r.__dict__ for r in rejects], schema=REJECTED).sort("source")
+    return pl.DataFrame({f.name: [getattr(r, f.name) for r in rejects] for f in fields(Reject)},
+                        schema=REJECTED).sort("source")

@@ -19,6 +19,7 @@ from pipeline.hashing import hash_bytes
 from pipeline.ingest import ingest
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
+from pipeline.validation.settings import DEFAULT_SETTINGS as DEFAULT_BOUNDS
 
 
 def _counts(df: pl.DataFrame, col: str, prefix: str) -> dict[str, int]:
@@ -153,7 +154,8 @@ def _parse_date(col: pl.Expr) -> pl.Expr:
     return col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
 
-def clean(ex: ExtractStep) -> CleanStep:
+def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
+          min_chars: int = DEFAULT_BOUNDS.min_text_chars) -> CleanStep:
     from pipeline.boilerplate import clean_documents
 
     docs = ex.documents.with_columns(
@@ -168,16 +170,27 @@ def clean(ex: ExtractStep) -> CleanStep:
         pl.coalesce(_parse_date(pl.col("published")), "t_published").alias("published"),
         pl.col("clean_text").fill_null("").alias("text"), "fetched_at",
     )
-    empty = out.filter(pl.col("text").str.strip_chars() == "")
-    out = out.filter(pl.col("text").str.strip_chars() != "")
+    # Too short to be an article (a stub, a teaser, a page of links): rejected with the reason,
+    # by the same bounds the validation gate holds published rows to, so junk that survives
+    # extraction cannot fail the whole batch at the gate.
+    n_words = pl.col("text").str.count_matches(r"\S+")
+    n_chars = pl.col("text").str.strip_chars().str.len_chars()
+    out = out.with_columns(
+        pl.when(n_chars == 0).then(pl.lit("no_content"))
+        .when((n_words < min_words) | (n_chars < min_chars)).then(pl.lit("too_short"))
+        .alias("_reason"))
+    short = out.filter(pl.col("_reason").is_not_null())
+    out = out.filter(pl.col("_reason").is_null()).drop("_reason")
     # Language identification: a library call per document (fastText lid.176), ~0.1 ms each.
     langs = detect_languages(out["text"].to_list())
     out = out.with_columns(pl.Series("language", langs, pl.String()).fill_null("und"))
-    rejected = schema.conform(empty.select(
-        "doc_id", "source", pl.lit("clean").alias("stage"), pl.lit("no_content").alias("reason"),
-        pl.lit("every line was boilerplate").alias("detail"), pl.lit(None, pl.UInt64()
-                                                                      ).alias("n_bytes")),
-        "rejected")
+    rejected = schema.conform(short.select(
+        "doc_id", "source", pl.lit("clean").alias("stage"), pl.col("_reason").alias("reason"),
+        pl.when(pl.col("_reason") == "no_content").then(pl.lit("every line was boilerplate"))
+        .otherwise(pl.format("{} words, {} characters left after cleaning (minimum {} and {})",
+                             n_words, n_chars, pl.lit(min_words), pl.lit(min_chars)))
+        .alias("detail"),
+        pl.lit(None, pl.UInt64()).alias("n_bytes")), "rejected")
     removed = schema.conform(result.removed, "removed_lines")
     stats = {"documents_in": docs.height, "documents_out": out.height,
              "rejected": rejected.height, **result.stats}

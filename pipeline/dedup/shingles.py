@@ -148,7 +148,7 @@ def shingle(tokens: np.ndarray, counts: np.ndarray, k: int, seed: int) -> Shingl
     del upos, w, cs
 
     acc = m * consts[0]
-    for j in range(1, k):
+    for j in range(1, min(k, total)):
         acc[: total - j] += m[j:] * consts[j]
     # Valid shingle starts: pos <= count - k in a long document, pos == 0 in a short one.
     last = np.repeat(np.maximum(counts - k, 0), counts)

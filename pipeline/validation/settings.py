@@ -50,9 +50,9 @@ class ValidationSettings:
     """`published` may be at most this many days after today (UTC): time zones ahead of UTC."""
     max_published_age_days: int = 40 * 365
     """Older dates on web news are parse errors (epoch 1970, year 1 ...), not archive finds."""
-    min_title_share: float = 0.6
+    min_title_share: float = 0.2
     """Floor on the share of articles with a title; a drop means title extraction broke."""
-    min_date_share: float = 0.3
+    min_date_share: float = 0.2
     """Floor on the share of articles with a `published` date; dates are found less often."""
     sample_size: int = 20
     """Offending rows (doc_ids) kept per failed expectation in the result and the report."""
