@@ -29,7 +29,6 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Materialise every asset in-process (the same job the UI and the schedule run)."""
-    import dagster as dg
 
     from pipeline.definitions import build_definitions
     from pipeline.orchestration.gate import gate_dir, load_gate

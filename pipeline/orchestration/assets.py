@@ -7,9 +7,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline import steps, store
-from pipeline.report import build_report
 from pipeline.orchestration.metadata import preview, stats_metadata
 from pipeline.orchestration.resources import CurationConfig
+from pipeline.report import build_report
 
 INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 
