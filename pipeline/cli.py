@@ -37,7 +37,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.raw_dir.is_dir():
         print(f"error: raw folder {settings.raw_dir} does not exist", file=sys.stderr)
         return 2
-    defs = build_definitions(settings)
+    defs = build_definitions(settings, in_memory=True)
     job = defs.resolve_job_def("curate")
     instance = _instance()
     level = "INFO" if args.verbose else "WARNING"

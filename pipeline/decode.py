@@ -88,11 +88,17 @@ def gunzip(data: bytes, limit: int) -> bytes:
     return b"".join(out)
 
 
+# Control bytes that never occur in text (tab, newlines, form feed and escape excepted).
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\ufffd]")
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:8192]
     if b"\0" in head:
         return True
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    # Count with bytes.translate (C speed): this runs on every raw document.
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls > len(head) * 0.05
 
 
@@ -163,7 +169,7 @@ def _check_text(text: str) -> str:
     if not text.strip():
         raise Unreadable("empty", "only whitespace")
     head = text[:8192]
-    bad = sum(1 for c in head if (ord(c) < 32 and c not in "\t\n\r\f\x1b") or c == "\ufffd")
+    bad = len(_BAD_CHARS.findall(head))
     if bad > len(head) * 0.05:
         raise Unreadable("binary", "decoded text is mostly control or replacement characters")
     return text

@@ -336,15 +336,38 @@ class IngestResult:
     n_files: int
 
 
-def ingest(raw_dir: Path, settings: Settings) -> IngestResult:
-    """Read every file under raw_dir. Output order does not depend on the file system."""
-    files = list_raw_files(raw_dir)
+def read_files(task: tuple[list[str], str, Settings]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Worker entry point: read some files (paths as strings) into (documents, rejects) frames."""
+    paths, raw_dir, settings = task
     docs: list[Doc] = []
     rejects: list[Reject] = []
-    for path in files:
-        for item in read_file(path, Path(raw_dir), settings):
+    root = Path(raw_dir)
+    for p in paths:
+        for item in read_file(Path(p), root, settings):
             (docs if isinstance(item, Doc) else rejects).append(item)
-    return IngestResult(_docs_frame(docs), rejects_frame(rejects), len(files))
+    return _docs_frame(docs), rejects_frame(rejects)
+
+
+# Files a worker reads at a time: large enough to amortise the hand-over, small enough to
+# spread the work over every core.
+FILES_PER_TASK = 500
+
+
+def ingest(raw_dir: Path, settings: Settings) -> IngestResult:
+    """Read every file under raw_dir, over worker processes when there are many. Output order
+    does not depend on the file system or the worker count (sorted by source)."""
+    from pipeline.parallel import map_ordered
+
+    files = [str(p) for p in list_raw_files(raw_dir)]
+    tasks = [(files[i:i + FILES_PER_TASK], str(raw_dir), settings)
+             for i in range(0, len(files), FILES_PER_TASK)]
+    workers = settings.workers if len(files) >= 4 * FILES_PER_TASK else 1
+    parts = map_ordered(read_files, tasks, workers, chunk_size=1)
+    if not parts:
+        return IngestResult(_docs_frame([]), rejects_frame([]), 0)
+    docs = pl.concat([d for d, _ in parts]).sort("source")
+    rejects = pl.concat([r for _, r in parts]).sort("source")
+    return IngestResult(docs, rejects, len(files))
 
 
 def _docs_frame(docs: list[Doc]) -> pl.DataFrame:

@@ -22,7 +22,7 @@ MIN_ITEMS_FOR_WORKERS = 48
 def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int, chunk_size: int = 64
                 ) -> list[R]:
     """`[fn(x) for x in items]`, spread over `workers` spawned processes when worth it."""
-    if workers <= 1 or len(items) < MIN_ITEMS_FOR_WORKERS:
+    if workers <= 1 or len(items) < 2 or (chunk_size > 1 and len(items) < MIN_ITEMS_FOR_WORKERS):
         return [fn(x) for x in items]
     chunk = max(1, min(chunk_size, len(items) // (workers * 4) or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
