@@ -7,7 +7,9 @@ The set lives outside the repository: /work/devdata on a developer machine, and 
 from __future__ import annotations
 
 import os
+import shutil
 import tarfile
+import tempfile
 from pathlib import Path
 
 NAME = "wcxb-article-dev"
@@ -38,7 +40,14 @@ def devdata_dir() -> Path:
     tarball = REPO.parent / "shared" / "devdata" / f"{NAME}.tar.gz"
     if not tarball.is_file():
         raise FileNotFoundError(f"dev set not found: no {NAME}/ dir and no {tarball}")
+    # Unpack beside the final place, then rename: an interrupted unpack leaves no half set.
     target = cache_dir()
-    with tarfile.open(tarball) as tar:
-        tar.extractall(target, filter="data")
+    tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=target))
+    try:
+        with tarfile.open(tarball) as tar:
+            tar.extractall(tmp, filter="data")
+        if not (target / NAME).exists():
+            (tmp / NAME).rename(target / NAME)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return target / NAME

@@ -8,7 +8,19 @@ import random
 import polars as pl
 
 from pipeline.boilerplate import clean_documents, clean_text
-from tests.test_boilerplate_rules import PROSE
+
+PROSE = [  # the same article as in test_boilerplate_rules.py (test files import nothing local)
+    "The harbour authority said on Thursday that the new ferry terminal would open in the spring, "
+    "two years later than planned, after a dispute over the cost of dredging the channel.",
+    "Engineers found that the old quay walls were weaker than expected, and the builders had to "
+    "drive steel piles deeper into the clay before any of the new berths could be used.",
+    "Local traders, who have waited for the terminal since the plan was announced, told reporters "
+    "that the delay had cost them a season of visitors and that they wanted compensation.",
+    "The council will vote next month on whether to cover part of the extra bill, which officials "
+    "put at about 40 million euros, from its reserve fund rather than by raising fees.",
+    "A spokesperson for the ferry operator said the company still expected to run six crossings a "
+    "day once the terminal opens, and that ticket prices would not change this year.",
+]
 
 OTHER_STORY = (
     "In other news from the region, the rail operator confirmed that the coastal line will close "
@@ -34,7 +46,7 @@ def test_related_section_at_end_runs_to_end_even_over_paragraphs() -> None:
     res = clean_text(text)
     assert _kept(res) == PROSE
     assert set(res.removed["category"]) <= {"related", "metadata"}  # "2 days ago": a dateline
-    assert res.removed.filter(pl.col("text") == OTHER_STORY)["rule"][0] == "related_heading"
+    assert res.removed.filter(pl.col("text") == OTHER_STORY)["rule"][0] == "related_heading_core"
 
 
 def test_inline_section_ends_where_article_resumes() -> None:
@@ -52,6 +64,26 @@ def test_comments_section_at_end() -> None:
     res = clean_text(text)
     assert _kept(res) == PROSE
     assert set(res.removed["category"]) == {"comments"}
+
+
+def test_comment_thread_without_heading_and_author_bio() -> None:
+    thread = ["Maria Lopez says", "June 2, 2031 at 7:05 pm",
+              "Lovely write-up, we took the ferry last summer and it was packed every day.",
+              "Reply to comment", "Tom Berg says:", "Agreed, the old quay needed the work badly."]
+    res = clean_text("\n".join([*PROSE, *thread]))
+    assert _kept(res) == PROSE
+    assert set(res.removed["category"]) == {"comments"}
+    bio = "Anna Berg is a senior reporter at Harbour Daily covering transport and the coast."
+    res = clean_text("\n".join([*PROSE, bio, "View all posts by Anna Berg"]))
+    assert _kept(res) == PROSE
+    assert res.removed["rule"].to_list() == ["author_bio", "read_more_from"]
+
+
+def test_html_output_keeps_short_lines() -> None:
+    lines = [PROSE[0], "Key dates:", "- March: dredging ends", "- May: first berth opens",
+             PROSE[1], "Advertisement", PROSE[2]]
+    res = clean_text("\n".join(lines), kind="html")
+    assert _kept(res) == [x for x in lines if x != "Advertisement"]
 
 
 def test_fragments_inside_article_are_kept() -> None:
@@ -105,6 +137,14 @@ def test_copies_of_one_article_are_not_template() -> None:
              "site_key": "copies.example", "title": None} for i in range(5)]
     res = clean_documents(pl.DataFrame(rows))
     assert res.documents["text"].to_list() == ["\n\n".join(PROSE)] * 5
+
+
+def test_edited_versions_of_one_story_are_not_template() -> None:
+    # Three versions of a story on one site, each with a different extra paragraph first.
+    rows = [{"doc_id": f"v{i}", "text": "\n".join([f"Update {i}: " + PROSE[i], *PROSE]),
+             "kind": "text", "site_key": "versions.example", "title": None} for i in range(3)]
+    res = clean_documents(pl.DataFrame(rows))
+    assert res.removed.filter(pl.col("rule") == "site_template").height == 0
 
 
 def test_title_date_and_site_lines_move_to_metadata() -> None:

@@ -1,7 +1,9 @@
 """Boilerplate stripping: one rule engine for text scrapes and trafilatura output, with an audit.
 
-`rules.py` is the catalogue (data), `engine.py` applies it over all lines of a batch with Polars,
-`metadata.py` moves title/date/site lines into metadata, `features.py` holds the line features.
+`rules.py` is the catalogue (data); `engine.py` applies it over all lines of a batch with Polars
+(`matching.py`: fast regex scans; `blocks.py`: sections, site templates, the article block;
+`windows.py`: per-document window scans); `metadata.py` moves title/date/site lines into
+metadata; `features.py` holds the line features.
 """
 
 from .engine import CleanResult, clean_documents, clean_text

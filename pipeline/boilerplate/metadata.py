@@ -67,22 +67,22 @@ def parse_dates(line: pl.Expr) -> list[pl.Expr]:
     return [date.alias("line_date"), prefix.alias("date_prefix")]
 
 
-def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Metadata per doc and the lines it consumes.
+def detect(head: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Metadata per doc and the header lines it consumes.
 
-    `lines` needs: doc_id, idx, line, n_words, header (bool), given_title_norm, removed_by (rule or
-    null), ends_sentence. Returns (docs: doc_id, title, published, site) and
-    (meta lines: doc_id, idx, meta_rule).
+    `head` (header lines only) needs: d, rid, idx, line, n_words, given_title_norm, removed_by
+    (rule or null), ends_sentence. Returns (docs: d, title, published, site) and
+    (meta lines: rid, meta_rule).
     """
-    head = lines.filter(pl.col("header")).select(
-        "doc_id", "idx", "line", "n_words", "given_title_norm", "ends_sentence", "removed_by",
-        norm(pl.col("line")).alias("norm"),
-    )
+    head = head.with_columns(norm(pl.col("line")).alias("norm"))
     # ---- dates -------------------------------------------------------------------------------
-    dated = head.with_columns(parse_dates(pl.col("line"))).filter(pl.col("line_date").is_not_null())
+    dated = head.filter(pl.col("line").str.contains(r"(?:19|20)\d\d"))  # a year: cheap prefilter
+    dated = dated.with_columns(parse_dates(pl.col("line"))).filter(
+        pl.col("line_date").is_not_null()
+    )
     labelled = pl.col("line").str.contains(DATE_PATTERNS["label"])
     short = pl.col("n_words") <= DATELINE_MAX_WORDS
-    dated = dated.filter(labelled | short).sort("doc_id", "idx")
+    dated = dated.filter(labelled | short).sort("d", "idx")
     date_lines = dated.filter(short & pl.col("removed_by").is_null())
     site_from_date = (
         date_lines.filter(
@@ -91,10 +91,10 @@ def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["label"])
             & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["weekday"])
         )
-        .group_by("doc_id", maintain_order=True)
+        .group_by("d", maintain_order=True)
         .agg(pl.col("date_prefix").first().alias("site_date"))
     )
-    published = dated.group_by("doc_id", maintain_order=True).agg(
+    published = dated.group_by("d", maintain_order=True).agg(
         pl.col("line_date").first().alias("published")
     )
     # ---- titles ------------------------------------------------------------------------------
@@ -102,11 +102,11 @@ def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("n_words").is_between(TITLE_MIN_WORDS, TITLE_MAX_WORDS)
         & ~pl.col("line").str.contains(r"[.!]$")
         & (pl.col("norm").str.len_chars() > 0)
-    ).select("doc_id", "idx", "line", "norm", "given_title_norm")
+    ).select("d", "idx", "line", "norm", "given_title_norm")
     pairs = cand.join(
-        head.select("doc_id", pl.col("idx").alias("idx2"), pl.col("line").alias("line2"),
+        head.select("d", pl.col("idx").alias("idx2"), pl.col("line").alias("line2"),
                     pl.col("norm").alias("norm2")),
-        on="doc_id",
+        on="d",
     ).filter(pl.col("idx") != pl.col("idx2"))
     inside = pairs.with_columns(
         (pl.col("norm") == pl.col("norm2")).alias("same"),
@@ -117,19 +117,19 @@ def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     evidence = (
         inside.filter(pl.col("same") | pl.col("inside"))
-        .sort("doc_id", "idx", "idx2")
-        .group_by("doc_id", "idx", maintain_order=True)
+        .sort("d", "idx", "idx2")
+        .group_by("d", "idx", maintain_order=True)
         .agg(pl.col("line").first(), pl.col("norm").first(),
              pl.col("line2").filter(~pl.col("same")).first().alias("container"))
     )
     given = cand.filter(pl.col("norm") == pl.col("given_title_norm")).select(
-        "doc_id", "idx", "line", "norm", pl.lit(None, pl.String).alias("container")
+        "d", "idx", "line", "norm", pl.lit(None, pl.String).alias("container")
     )
     titles = (
         pl.concat([given.with_columns(pl.lit(0).alias("prio")),
                    evidence.with_columns(pl.lit(1).alias("prio"))], how="diagonal_relaxed")
-        .sort("doc_id", "prio", "idx")
-        .group_by("doc_id", maintain_order=True)
+        .sort("d", "prio", "idx")
+        .group_by("d", maintain_order=True)
         .agg(pl.col("line").first().alias("title"), pl.col("norm").first().alias("title_norm"),
              pl.col("container").drop_nulls().first().alias("container"))
     )
@@ -140,7 +140,7 @@ def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .alias("site_title")
     )
     # ---- which header lines are consumed -----------------------------------------------------
-    t = head.join(titles.select("doc_id", "title_norm"), on="doc_id", how="inner")
+    t = head.join(titles.select("d", "title_norm"), on="d", how="inner")
     title_lines = t.filter(
         (pl.col("norm") == pl.col("title_norm"))
         | (
@@ -148,19 +148,19 @@ def detect(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
              | pl.col("norm").str.ends_with(pl.col("title_norm")))
             & (pl.col("n_words") <= TITLE_MAX_WORDS + 8)
         )
-    ).select("doc_id", "idx", pl.lit("title_repeat").alias("meta_rule"))
+    ).select("rid", pl.lit("title_repeat").alias("meta_rule"))
     given_lines = head.filter(
         pl.col("given_title_norm").is_not_null() & (pl.col("norm") == pl.col("given_title_norm"))
-    ).select("doc_id", "idx", pl.lit("title_repeat").alias("meta_rule"))
-    dl = date_lines.select("doc_id", "idx", pl.lit("dateline").alias("meta_rule"))
-    meta_lines = pl.concat([title_lines, given_lines, dl]).unique(["doc_id", "idx"], keep="first")
+    ).select("rid", pl.lit("title_repeat").alias("meta_rule"))
+    dl = date_lines.select("rid", pl.lit("dateline").alias("meta_rule"))
+    meta_lines = pl.concat([title_lines, given_lines, dl]).unique("rid", keep="first")
 
     docs = (
-        lines.select("doc_id").unique(maintain_order=True)
-        .join(titles.select("doc_id", "title", "site_title"), on="doc_id", how="left")
-        .join(published, on="doc_id", how="left")
-        .join(site_from_date, on="doc_id", how="left")
-        .select("doc_id", "title", "published",
+        head.select("d").unique(maintain_order=True)
+        .join(titles.select("d", "title", "site_title"), on="d", how="left")
+        .join(published, on="d", how="left")
+        .join(site_from_date, on="d", how="left")
+        .select("d", "title", "published",
                 pl.coalesce("site_date", "site_title").alias("site"))
     )
     return docs, meta_lines

@@ -1,18 +1,23 @@
 """The boilerplate rule catalogue: every rule the engine applies, as data.
 
 Like trafilatura's discard lists, but each entry names its category so the audit can say why a line
-went. Adding a rule is adding one `Rule(...)` to `RULES` (and a test). Kinds:
+went. Adding a rule is adding one `Rule(...)` to `RULES` (and a test in
+tests/test_boilerplate_rules.py: an unseen line it must catch, prose it must leave). Kinds:
 
-- ``line``:    regex over the stripped line (case-insensitive); a hit removes the line wherever it is.
+- ``line``:    regex over the stripped line; a hit removes the line wherever it is.
                ``max_words`` keeps phrase rules off long prose lines that merely mention a phrase.
 - ``weak``:    regex or predicate that is only evidence: it lowers the line's article score, and names
                the category when the line is dropped for lying outside the article block.
-- ``context``: predicate over the line-feature frame (neighbours, position, earlier hits): removes.
+- ``context``: predicate over the line-feature frame (neighbours, earlier hits, site counts).
 - ``section``: regex for a heading that opens a block of boilerplate. ``until="prose"`` ends the
                block where article prose resumes; ``until="end"`` runs to the end of the document
-               once the article has started (related stories, comments and the like close a page).
+               once the article has started (related stories, comments and the like close a page)
+               unless a long run of prose resumes the article.
 
-Patterns are Rust-regex (Polars) syntax: no look-around, no back-references.
+Patterns are Rust-regex (Polars) syntax (no look-around, no back-references), written in lowercase:
+they run on the lowercased line unless ``case=True``. Rules whose every alternative starts with
+``^`` are merged into one scan by the engine, so prefer anchored patterns (``whole``, ``start``).
+Metadata rules (title / date / site lines) live in metadata.py; their date patterns are below.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ CATEGORIES: dict[str, str] = {
     "app": "app download prompt",
     "newsletter": "newsletter / subscribe / sign-up prompt",
     "cookie": "cookie / consent / privacy notice",
-    "advertising": "advertising and sponsored content",
+    "advertising": "advertising, sponsored content and sales calls to action",
     "paywall": "paywall / sign-in prompt",
     "caption": "image caption or credit",
     "navigation": "navigation, breadcrumb, menus, pagination",
@@ -64,14 +69,23 @@ class Rule:
             raise ValueError(f"rule {self.name}: unknown kind {self.kind}")
 
 
+# Shared anchors: rules built with whole()/start() are merged by the engine into one regex each.
+ANCHORS: dict[str, tuple[str, str]] = {
+    "whole": (r"^[\W_]*(?:", r")[\s:.!>»›→\-–—|()\[\]\d]*$"),
+    "start": (r"^[\W_]*(?:", r")(?:[^a-z0-9_]|$)"),
+}
+
+
 def whole(alternatives: str) -> str:
     """Anchor a phrase alternation to the whole line, allowing light decoration around it."""
-    return rf"^[\W_]*(?:{alternatives})[\s:.!>»›→\-–—|()\[\]\d]*$"
+    pre, post = ANCHORS["whole"]
+    return pre + alternatives + post
 
 
 def start(alternatives: str) -> str:
     """Anchor a phrase alternation to the start of the line."""
-    return rf"^[\W_]*(?:{alternatives})(?:[^a-z0-9_]|$)"
+    pre, post = ANCHORS["start"]
+    return pre + alternatives + post
 
 
 # Credits that close an image caption: "(Getty Images)", "/ AFP", "Photo: Reuters".
@@ -93,6 +107,12 @@ RULES: list[Rule] = [
          whole(r"donate|donate now|support us|support now|contribute|make a donation|"
                r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee"), marker=True),
     # --- related / recommended ------------------------------------------------------------------
+    Rule("related_heading_core", "related", "section",
+         # The unmistakable ones (also leftover markers); related_heading below casts wider.
+         whole(r"related (?:articles|stories|posts|news)|recommended (?:for you|stories|articles)|"
+               r"you (?:may|might) also like|more stories|most (?:popular|read)|trending now|"
+               r"read next|more from our network"),
+         until="end", marker=True),
     Rule("related_heading", "related", "section",
          whole(r"related (?:articles?|stories|posts?|news|content|reading|coverage|topics|"
                r"links|blogs?|guides|resources|reads|videos)|more (?:related )?(?:articles|"
@@ -109,9 +129,9 @@ RULES: list[Rule] = [
                r"in other news|don'?t miss|around the web|from the web|more to explore|"
                r"browse related articles|similar (?:articles|posts|stories)|up next|read next|"
                r"more in [\w .&'-]{1,30}|other (?:articles|stories|posts)(?: you might like)?"),
-         until="end", marker=True),
+         until="end"),
     Rule("read_more_heading", "related", "section",
-         whole(r"read (?:more|also|next)|also read|see also|related|more|watch|"
+         whole(r"read (?:more|also|next)|also read|see also|related|"
                r"(?:recommended|suggested|related) stories|must read|also on [\w .]{1,30}"),
          until="prose"),
     Rule("related_inline_link", "related", "line",
@@ -122,6 +142,13 @@ RULES: list[Rule] = [
                r"stories|news)|(?:see|view) more (?:posts|articles|stories|news)|"
                r"recent (?:stories|posts|articles) by|more (?:articles|stories|posts) by|"
                r"more (?:on|about) this (?:topic|story)|view all posts by|posts by"), max_words=12),
+    Rule("author_bio", "metadata", "section",
+         # "About the author", or a bio line ("Jo Smith is a staff writer at ...") after the article.
+         "(?i:" + whole(r"about the (?:author|writer|contributors?)|meet the author|author bio")
+         + ")|"
+         + r"^[\p{Lu}][\p{L}.'-]+(?: [\p{Lu}][\p{L}.'-]+){1,3},? (?:is|was) an? (?:[\w-]+ ){0,6}"
+         r"(?:writer|editor|journalist|reporter|contributor|author|columnist|correspondent|"
+         r"freelancer|blogger|producer|photographer)\b", max_words=60, until="end", case=True),
     # --- comments -------------------------------------------------------------------------------
     Rule("comments_heading", "comments", "section",
          whole(r"\d*\s*comments?|\d+\s*responses?|\d+\s*replies|leave a (?:comment|reply)|"
@@ -131,12 +158,21 @@ RULES: list[Rule] = [
                r"view (?:all )?comments|\d+ thoughts on .{1,120}|"
                r"one (?:thought|response|reply|comment) (?:on|to) .{1,120}"),
          until="end", marker=True),
+    Rule("comment_author", "comments", "section",
+         # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am": a comment thread starts.
+         r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
+         r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}).{0,30})?$",
+         max_words=16, until="end"),
     Rule("comments_widget", "comments", "line",
          whole(r"no comments(?: yet)?\.*|be the first to comment\.*|\d+ (?:votes?|comments?)|"
                r"\d+ \d+ votes|article rating|notify of|(?:newest|oldest)(?: most voted)?|"
                r"inline feedbacks|view all comments|would love your thoughts, please comment\.?\w*|"
-               r"log in to (?:comment|reply)|reply|report(?: comment| abuse)?|like reply|"
+               r"log in to (?:comment|reply)|reply|reply to (?:this )?comment|report(?: comment| abuse)?|"
+               r"like reply|\d+ likes?|load more comments|show (?:more )?replies|"
                r"cancel reply|sort by:?.{0,20}|guest|\(\)|x"), marker=False),
+    Rule("comment_timestamp", "comments", "line",
+         r"^(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+,? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+         r",? (?:at|@|-|–)? ?\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?(?: \w{2,5})?$", max_words=8),
     Rule("comment_meta", "comments", "line",
          r"^.{1,60}\s(?:says|said|wrote|commented):?\s+(?:\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|"
          r"\d{4}-\d{2}-\d{2}).{0,30}$", max_words=16),
@@ -163,9 +199,11 @@ RULES: list[Rule] = [
     # --- app download ---------------------------------------------------------------------------
     Rule("app_prompt", "app", "line",
          r"download (?:the|our|our free|the free) (?:[\w\d]+ )?app|get (?:the|our) (?:[\w\d]+ )?app|"
-         r"app-?store|play-?store|google play|app store|available on (?:ios|android)|"
-         r"install (?:the|our) app|open in app|(?:try|explore) our ai features|"
-         r"(?:read|listen) (?:it )?(?:in|on) (?:the|our) app", max_words=30),
+         r"available on (?:ios|android)|install (?:the|our) app|open in app|"
+         r"(?:try|explore) our ai features|(?:read|listen) (?:it )?(?:in|on) (?:the|our) app",
+         max_words=30),
+    Rule("app_badges", "app", "line",
+         r"app.?store|play.?store|google play|get it on|download on the", max_words=6),
     Rule("app_heading", "app", "line", whole(r"download (?:the|our) app|get the app"),
          marker=True),
     # --- newsletter / subscribe -----------------------------------------------------------------
@@ -174,9 +212,9 @@ RULES: list[Rule] = [
          r"(?:to|for) (?:our|the|my|a|this|\w+'s)?\s*(?:free |daily |weekly |monthly |email )?"
          r"(?:[\w.&'-]+ ){0,3}(?:newsletters?|mailing list|emails?|alerts|updates|digest|briefing|"
          r"blog|list)|newsletters?(?: sign[- ]?up)?\s*$|get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
-         r"delivered (?:straight |directly |right )?to your inbox|in your inbox|"
+         r"delivered (?:straight |directly |right )?to your inbox|"
          r"enter your email|email address\s*\*?$|by (?:signing up|subscribing|clicking)|"
-         r"stay (?:up to date|updated|informed|in the know)|unsubscribe at any time|"
+         r"unsubscribe at any time|"
          r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
          r"(?:subscribing|signing up)|you(?:'re| are) (?:now )?subscribed", max_words=40),
     Rule("subscribe_button", "newsletter", "line",
@@ -191,7 +229,7 @@ RULES: list[Rule] = [
          r"preferences|notice|consent|statement)\b|accept (?:all )?cookies|manage (?:your )?"
          r"(?:cookie|consent|privacy) (?:settings|preferences|choices)|by continuing to (?:use|browse)|"
          r"you (?:agree|consent) to (?:our|the) use of cookies|do not sell(?: or share)? my "
-         r"personal information|your privacy choices|privacy (?:settings|preferences|center)|"
+         r"personal information|your privacy choices|"
          r"(?:agree|consent) to (?:our|the) (?:privacy|terms|cookie)|we value your privacy",
          max_words=45),
     Rule("consent_button", "cookie", "line",
@@ -209,9 +247,17 @@ RULES: list[Rule] = [
                r"with content)?|skip (?:this )?ad|remove ads|ad feedback|report (?:this )?ad|"
                r"advertise with us|close ad|supported by|presented by .*|ad choices|adchoices"),
          marker=True),
+    Rule("call_to_action", "advertising", "line",
+         whole(r"(?:get|request|book|schedule)(?: a| your)?(?: free)? (?:demo|quote|consultation|"
+               r"estimate|call)(?: [\w ]{1,25})?|(?:start|try)(?: your)?(?: \d+-day)? free(?: trial)?"
+               r"(?: [\w ]{1,20})?|get (?:this )?deal|shop now|buy now|order now|sign me up|"
+               r"get started(?: (?:now|today|for free))?|contact (?:us|sales)(?: today)?|"
+               r"talk to (?:sales|an expert|us)|see (?:pricing|plans)|view (?:deal|offer|on amazon)|"
+               r"check (?:price|availability)(?: on \w+)?|\$[\d,.]+ at [\w .&']{2,30}|"
+               r"be the first to know!?"), marker=False),
     Rule("affiliate_disclosure", "advertising", "line",
          r"we (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|compensation)|"
-         r"(?:contains|may contain) affiliate links|affiliate (?:links?|disclosure)|"
+         r"(?:contains|may contain|uses|use) affiliate links|^affiliate disclosure|"
          r"as an amazon associate", max_words=40),
     # --- paywall / account ----------------------------------------------------------------------
     Rule("paywall_prompt", "paywall", "line",
@@ -223,11 +269,15 @@ RULES: list[Rule] = [
          r"remaining)|unlock (?:this|full|unlimited) (?:article|access|story)|start (?:your )?free "
          r"trial|subscribers? only|become a subscriber|(?:get|start) unlimited (?:digital )?access",
          max_words=40),
+    Rule("login_button", "paywall", "line",
+         whole(r"sign in|log ?in|log out|sign out|my account|create (?:an )?account|"
+               r"(?:sign in|log in) (?:/|or|\|) (?:register|sign up|create account)|"
+               r"forgot (?:your )?password\??|subscriber login"), marker=True),
     Rule("account_button", "paywall", "line",
          whole(r"sign in|log ?in|log out|sign out|register|my account|create (?:an )?account|"
                r"(?:sign in|log in) (?:/|or|\|) (?:register|sign up|create account)|"
                r"forgot (?:your )?password\??|subscriber login|start free trial|view plans|"
-               r"join now|subscribe for \S+|already a subscriber\??"), marker=True),
+               r"join now|subscribe for \S+|already a subscriber\??")),
     # --- captions / credits ---------------------------------------------------------------------
     Rule("caption_gallery", "caption", "line",
          start(r"open image in gallery|view (?:image|photo|gallery)|enlarge (?:this )?image|"
@@ -271,7 +321,7 @@ RULES: list[Rule] = [
          r"(?:[\p{Lu}][\p{L}'.-]+|and|&|,|\s)+(?:[|,·•—–-].*)?$|^[Pp]osted (?:by .{1,40} )?on\s",
          max_words=14, case=True),
     Rule("reading_time", "metadata", "line",
-         r"^\d+\s*(?:-| )?min(?:ute)?s?\.? (?:read|listen)|reading time|^\d+ min$|"
+         r"^\d+\s*(?:-| )?min(?:ute)?s?\.? (?:read|listen)|^(?:estimated )?reading time|^\d+ min$|"
          r"^(?:updated|published|posted|last updated|first published)(?: on)?:?\s",
          max_words=12),
     Rule("relative_time", "metadata", "line",
@@ -293,7 +343,7 @@ RULES: list[Rule] = [
                r"[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co\.uk|io|news)"), marker=False),
     Rule("placeholder_image", "furniture", "line",
          r"^(?:\w+ )?(?:background|placeholder|image|icon|avatar|thumbnail|banner)$|^img$|"
-         r"\.(?:jpe?g|png|gif|webp|svg)$|^/[\w/.-]+$", max_words=3),
+         r"^\S+\.(?:jpe?g|png|gif|webp|svg)$|^/[\w/.-]+$", max_words=3),
     # --- weak shape evidence (only counts outside the article block) ----------------------------
     Rule("list_bullet", "navigation", "weak", r"^[-•*·▪►‣◦]\s*\S", max_words=20),
     Rule("pipe_menu", "navigation", "weak", r"\S\s*[|•·]\s*\S.*[|•·]", max_words=25),
@@ -316,9 +366,12 @@ RULES: list[Rule] = [
          max_words=None),
     Rule("site_template", "template", "context",
          # Recurs in many different documents of one site: template whatever it says.
-         # (n_site_docs: distinct lead paragraphs on the site carrying this exact line.)
+         # tmpl_docs: distinct documents of the site carrying this exact line (documents told
+         # apart by their smallest prose-line hash); site_docs: distinct documents of the site.
+         # A long line needs more documents: a few edited versions of one story share paragraphs.
          predicate=lambda: (pl.col("tmpl_docs") >= 3)
-         & (pl.col("tmpl_docs") >= 0.25 * pl.col("site_docs")),
+         & (pl.col("tmpl_docs") >= 0.25 * pl.col("site_docs"))
+         & ((pl.col("n_words") <= 20) | (pl.col("tmpl_docs") >= 6)),
          max_words=None),
 ]
 

@@ -1,0 +1,171 @@
+"""Document structure: sections opened by headings, site templates, and the article block.
+
+All per-document context is computed with segmented window scans (windows.py) over the lines
+frame, never with a Python loop over lines or documents.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from . import metadata
+from . import windows as W
+from .matching import category
+from .rules import rules_of
+
+# Documented thresholds (tuned on the tune split of bench/eval_boilerplate.py; see its output).
+SECTION_END_MIN_PROSE_WORDS = 50  # an "until end" heading only ends the page after this much prose
+SECTION_RESUME_LINES = 4  # consecutive prose lines that re-open the article after such a heading
+PROSE_SCORE_CAP = 100  # one huge paragraph may not outweigh everything else
+PROSE_OFFSET = 5  # a prose line scores its words minus this (short prose pulls the block less)
+SHORT_LINE_PENALTY = 1  # score of a short line that is not prose (prose scores its word count)
+WEAK_LINE_PENALTY = 3  # ... of a line with weak boilerplate evidence (menu shapes, bullets)
+HEADING_SCORE = 0  # ... of a short line followed by prose (a sub-heading)
+RULE_LINE_PENALTY = 25  # ... of a line a rule removed (lines of a page-closing section: minus words)
+SECTION_LINE_PENALTY = 5  # ... of a line inside an inline section (teaser box within the article)
+TEMPLATE_MIN_SITE_DOCS = 3  # a site needs this many distinct documents for template rules
+HTML_HEADER_LINES = 3  # trafilatura output: only its first lines may repeat the title
+HTML_SECTION_END_MAX_AFTER = 0.5  # html: prose after an "until end" heading, relative to before
+
+
+def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
+    """Mark lines inside a section opened by a heading rule (see rules.py, kind "section").
+
+    In the first pass every section ends where prose resumes. In the second, an "until end"
+    heading that comes after the article block has started (and after enough of its prose)
+    runs on until a long run of prose (`SECTION_RESUME_LINES`) or the end of the document."""
+    ends = {r.name: r.until == "end" for r in rules_of("section")}
+    is_head = pl.col("head_rule").is_not_null()
+    if first_pass:
+        to_end = pl.lit(False)
+    else:
+        pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+        before = W.seg_cum_sum(pw) - pw
+        at_start = W.seg_forward_fill(pl.when(pl.col("idx") == pl.col("_bs")).then(before))
+        total = W.per_doc_total(pw)
+        after = total - before - pw
+        # trafilatura output rarely carries long teasers: there a heading only closes the page
+        # when little prose follows it.
+        html_ok = ~pl.col("is_html") | (after <= HTML_SECTION_END_MAX_AFTER * before)
+        to_end = (
+            is_head
+            & pl.col("head_rule").replace_strict(ends, default=False, return_dtype=pl.Boolean)
+            & (pl.col("idx") > pl.col("_bs"))
+            & ((before - at_start.fill_null(0)) >= SECTION_END_MIN_PROSE_WORDS)
+            & html_ok
+        )
+    resume_long = pl.col("prose")
+    for k in range(1, SECTION_RESUME_LINES):
+        resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
+    lines = lines.with_columns(
+        pl.when(is_head).then(pl.col("idx")).alias("_h"),
+        pl.when(is_head).then(to_end).alias("_end"),
+        pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
+        pl.when(pl.col("prose") & ~is_head).then(pl.col("idx")).alias("_r1"),
+        pl.when(resume_long & ~is_head).then(pl.col("idx")).alias("_r4"),
+        W.backward_fill_doc(pl.when(resume_long & ~is_head).then(pl.col("idx"))).alias("_r4n"),
+    ).with_columns(
+        W.seg_forward_fill(pl.col(c)).alias(c) for c in ("_h", "_end", "_hr", "_r1", "_r4")
+    )
+    h = pl.col("_h")
+    open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
+    open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
+    in_sec = h.is_not_null() & (open_short | open_end)
+    return lines.with_columns(
+        pl.when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
+        (in_sec & pl.col("_end") & pl.col("_r4n").is_null()).alias("sec_to_end"),
+    ).with_columns(category("sec_rule").alias("sec_cat")).drop(
+        "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
+    )
+
+
+def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+    """tmpl_docs: distinct documents of the site carrying the line; site_docs: documents of the
+    site. Documents are told apart by the smallest hash of their prose lines (a one-permutation
+    MinHash), so re-scrapes of one article do not make its sentences look like template."""
+    zero = [pl.lit(0, pl.UInt32).alias("tmpl_docs"), pl.lit(0, pl.UInt32).alias("site_docs")]
+    site = docs["site_key"]
+    counts = site.drop_nulls().value_counts()
+    if counts.height == 0 or counts["count"].max() < TEMPLATE_MIN_SITE_DOCS:
+        return lines.with_columns(zero)
+    keyed = lines.select(
+        "rid", "d", "prose", pl.col("line").hash().alias("h"),
+        W.per_doc(site.hash().set(site.is_null(), None)).alias("site"),
+    ).filter(pl.col("site").is_not_null())
+    lead = keyed.group_by("d").agg(
+        pl.col("h").filter(pl.col("prose")).min().fill_null(pl.col("h").min()).alias("lead")
+    )
+    keyed = keyed.join(lead, on="d")
+    keyed = keyed.with_columns(pl.col("lead").n_unique().over("site").alias("site_docs"))
+    keyed = keyed.filter(pl.col("site_docs") >= TEMPLATE_MIN_SITE_DOCS)
+    keyed = keyed.with_columns(pl.col("lead").n_unique().over("site", "h").alias("tmpl_docs"))
+    n = lines.height
+    rid = keyed["rid"]
+    return lines.with_columns(
+        W.scatter(n, rid, keyed["tmpl_docs"].cast(pl.UInt32), 0).alias("tmpl_docs"),
+        W.scatter(n, rid, keyed["site_docs"].cast(pl.UInt32), 0).alias("site_docs"),
+    )
+
+
+def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
+    """Max-sum run of line scores per document (Kadane via cumulative sums).
+
+    Adds _bs/_be (block start/end idx) and _best (its score; <= 0 when the page has no prose)."""
+    lines = lines.drop("_bs", "_be", "_best", strict=False)
+    words = pl.col("n_words").cast(pl.Int64)
+    removed = pl.col("hard_rule").is_not_null()
+    score = (
+        # Lines of a section that closes the page weigh their words against the article (its
+        # teasers are prose); an inline teaser box costs no more than any removed line.
+        pl.when(pl.col("sec_to_end")).then(-words - RULE_LINE_PENALTY)
+        .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
+        .then(pl.lit(-SECTION_LINE_PENALTY))
+        .when(removed).then(pl.lit(-RULE_LINE_PENALTY))
+        .when(pl.col("prose")).then(words.clip(upper_bound=PROSE_SCORE_CAP) - PROSE_OFFSET)
+        .when(pl.col("ends_sentence") & (pl.col("n_words") >= 4)).then(pl.lit(1))
+        # a sub-heading: a short line that running text follows
+        .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())
+        .then(pl.lit(HEADING_SCORE))
+        .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-WEAK_LINE_PENALTY))
+        .otherwise(pl.lit(-SHORT_LINE_PENALTY))
+    ).cast(pl.Int64)  # integer scores: the segmented running minimum stays exact
+    tmp = lines.select("d", "idx", score.alias("_s")).with_columns(
+        W.seg_cum_sum(pl.col("_s")).alias("_cum")
+    ).with_columns((pl.col("_cum") - pl.col("_s")).alias("_prev")).with_columns(
+        W.seg_cum_min(pl.col("_prev")).alias("_runmin")
+    ).with_columns(
+        (pl.col("_cum") - pl.col("_runmin")).alias("_gain"),
+        W.seg_forward_fill(
+            pl.when(pl.col("_prev") == pl.col("_runmin")).then(pl.col("idx"))
+        ).alias("_ptr"),
+    )
+    best = tmp.group_by("d").agg(
+        pl.col("_gain").max().alias("_best"),
+        pl.col("idx").get(pl.col("_gain").arg_max()).alias("_be"),
+        pl.col("_ptr").get(pl.col("_gain").arg_max()).alias("_bs"),
+    )
+    full = pl.DataFrame({"d": pl.int_range(n_docs, dtype=pl.UInt32, eager=True)}).join(
+        best, on="d", how="left"
+    ).sort("d")
+    return lines.with_columns(
+        W.per_doc(full["_best"]).alias("_best"),
+        W.per_doc(full["_be"]).alias("_be"),
+        W.per_doc(full["_bs"]).alias("_bs"),
+    )
+
+
+def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
+    """in_block (kept unless a rule says otherwise) and header (where metadata lines live)."""
+    has_block = pl.col("_best") > 0
+    in_block = (
+        pl.col("is_html") | ~has_block | pl.col("idx").is_between(pl.col("_bs"), pl.col("_be"))
+    )
+    header = pl.when(pl.col("is_html")).then(pl.col("idx") < HTML_HEADER_LINES).when(
+        has_block
+    ).then(pl.col("idx") < pl.col("_bs")).otherwise(pl.col("idx") < 10)
+    return lines.with_columns(
+        in_block.alias("in_block"),
+        (header & (pl.col("idx") < metadata.HEADER_MAX_LINES)).alias("header"),
+    )
+
+
