@@ -155,9 +155,13 @@ RULES: list[Rule] = [
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments|\d+ thoughts on .{1,120}|"
-               r"one (?:thought|response|reply|comment) (?:on|to) .{1,120}"),
+               r"view (?:all )?comments"),
          until="end", marker=True),
+    # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
+    # take the same shape, so the engine uses them (within max_words) but the gate does not.
+    Rule("comments_title_heading", "comments", "section",
+         whole(r"\d+ thoughts on .{1,120}|one (?:thought|response|reply|comment) (?:on|to) .{1,120}"),
+         until="end", marker=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am": a comment thread starts.
          r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
@@ -239,14 +243,18 @@ RULES: list[Rule] = [
          marker=False),
     # --- advertising ----------------------------------------------------------------------------
     Rule("advert_label", "advertising", "line",
-         whole(r"advertisement|advertising|advert|ad|ads|sponsored(?: content| post| links?| by .*)?|"
-               r"promoted(?: content| stories| by .*)?|paid (?:content|post|partner(?:ship)?)|"
+         whole(r"advertisement|advertising|advert|ad|ads|sponsored(?: content| post| links?)?|"
+               r"promoted(?: content| stories)?|paid (?:content|post|partner(?:ship)?)|"
                r"partner content|story continues (?:below|after) (?:this )?(?:ad|advertisement)|"
                r"article continues (?:below|after) (?:this )?(?:ad|advertisement)|"
                r"continue reading (?:below|after (?:the )?ad)|scroll (?:down )?to continue(?: "
                r"with content)?|skip (?:this )?ad|remove ads|ad feedback|report (?:this )?ad|"
-               r"advertise with us|close ad|supported by|presented by .*|ad choices|adchoices"),
+               r"advertise with us|close ad|supported by|ad choices|adchoices"),
          marker=True),
+    # "Sponsored by Acme": removed when short (max_words), but not a gate marker: a sentence of
+    # the article can begin "Presented by ..." too.
+    Rule("sponsor_credit", "advertising", "line",
+         whole(r"(?:sponsored|promoted|presented) by .*"), marker=False),
     Rule("call_to_action", "advertising", "line",
          whole(r"(?:get|request|book|schedule)(?: a| your)?(?: free)? (?:demo|quote|consultation|"
                r"estimate|call)(?: [\w ]{1,25})?|(?:start|try)(?: your)?(?: \d+-day)? free(?: trial)?"
