@@ -32,7 +32,7 @@ def timed_run(settings, label: str) -> dict[str, float]:
     prev = None if settings.full_rebuild else steps.load_previous(settings.curated_dir)
     t["load_previous"] = time.perf_counter() - t0
     s = time.perf_counter()
-    raw = steps.read_raw(settings, prev.seen() if prev else None)
+    raw = steps.read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous = prev
     t["read_raw"] = time.perf_counter() - s
     s = time.perf_counter()
@@ -50,7 +50,8 @@ def timed_run(settings, label: str) -> dict[str, float]:
     report = run_gate(st, settings.curated_dir, f"bench-{label}")
     t["validate"] = time.perf_counter() - s
     s = time.perf_counter()
-    r = store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index},
+    r = store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
+                                             "raw_files": st.files},
                       metadata={"raw_documents": st.n_raw_documents})
     t["publish"] = time.perf_counter() - s
     t["total"] = time.perf_counter() - t0

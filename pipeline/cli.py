@@ -47,10 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     stats = _materialization_stats(result)
     raw = stats.get("raw_documents", {})
     dedup = stats.get("deduplicated", {})
+    skipped = (raw.get("files") or 0) - (raw.get("files_read") or 0)
     print(f"raw documents: {raw.get('raw_documents', '?')} new in {raw.get('files', '?')} files "
           f"under {settings.raw_dir}"
-          + (f" ({raw['already_published']} already published)"
-             if raw.get("already_published") else ""))
+          + (f" ({skipped} unchanged files skipped)" if skipped else ""))
     staged = stats.get("curated_batch", {})
     if staged:
         print(f"rejected: {staged.get('rejected')}   duplicates: {dedup.get('duplicates')}   "

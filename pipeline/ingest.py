@@ -333,7 +333,9 @@ def _read_warc(data: bytes, key: str, rel: str, settings: Settings) -> Iterator[
 class IngestResult:
     documents: pl.DataFrame  # DOCUMENT_SCHEMA, sorted by source
     rejected: pl.DataFrame   # REJECT_COLUMNS
-    n_files: int
+    n_files: int             # files under the raw folder
+    files: pl.DataFrame      # FILES_SCHEMA ledger of every file under the raw folder
+    n_read: int = 0          # files read this time (the others were unchanged)
 
 
 def read_files(task: tuple[list[str], str, Settings]) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -353,21 +355,50 @@ def read_files(task: tuple[list[str], str, Settings]) -> tuple[pl.DataFrame, pl.
 FILES_PER_TASK = 500
 
 
-def ingest(raw_dir: Path, settings: Settings) -> IngestResult:
+FILES_SCHEMA: dict[str, pl.DataType] = {"path": pl.String(), "size": pl.UInt64(),
+                                        "mtime_ns": pl.Int64()}
+
+
+def file_ledger(raw_dir: Path, files: list[Path]) -> pl.DataFrame:
+    """(path, size, mtime_ns) of each raw file: what an incremental run compares to skip files
+    that have not changed since the version it builds on."""
+    rows = []
+    for p in files:
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        rows.append((_display_name(p.relative_to(raw_dir).as_posix()), st.st_size, st.st_mtime_ns))
+    return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+
+
+def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = None
+           ) -> IngestResult:
     """Read every file under raw_dir, over worker processes when there are many. Output order
-    does not depend on the file system or the worker count (sorted by source)."""
+    does not depend on the file system or the worker count (sorted by source).
+
+    `unchanged`: a ledger (path, size, mtime_ns) of files already read by the version this run
+    builds on; files with the same path, size and mtime are not read again."""
     from pipeline.parallel import map_ordered
 
-    files = [str(p) for p in list_raw_files(raw_dir)]
+    raw_dir = Path(raw_dir)
+    paths = list_raw_files(raw_dir)
+    ledger = file_ledger(raw_dir, paths)
+    if unchanged is not None and unchanged.height and paths:
+        same = ledger.join(unchanged, on=["path", "size", "mtime_ns"], how="semi")["path"]
+        skip = set(same.to_list())
+        paths = [p for p in paths
+                 if _display_name(p.relative_to(raw_dir).as_posix()) not in skip]
+    files = [str(p) for p in paths]
     tasks = [(files[i:i + FILES_PER_TASK], str(raw_dir), settings)
              for i in range(0, len(files), FILES_PER_TASK)]
     workers = settings.workers if len(files) >= 4 * FILES_PER_TASK else 1
     parts = map_ordered(read_files, tasks, workers, chunk_size=1)
     if not parts:
-        return IngestResult(_docs_frame([]), rejects_frame([]), 0)
+        return IngestResult(_docs_frame([]), rejects_frame([]), ledger.height, ledger, 0)
     docs = pl.concat([d for d, _ in parts]).sort("source")
     rejects = pl.concat([r for _, r in parts]).sort("source")
-    return IngestResult(docs, rejects, len(files))
+    return IngestResult(docs, rejects, ledger.height, ledger, len(files))
 
 
 def _docs_frame(docs: list[Doc]) -> pl.DataFrame:

@@ -38,19 +38,21 @@ class RawStep:
     documents: pl.DataFrame   # unique raw documents (ingest.DOCUMENT_SCHEMA)
     copies: pl.DataFrame      # byte-identical copies: doc_id, source, duplicate_of
     rejected: pl.DataFrame    # schema.REJECTED
-    fingerprint: str          # of every raw document's (source, bytes hash)
+    fingerprint: str          # of every raw file's (path, size, mtime)
     stats: dict[str, int] = field(default_factory=dict)
     previous: Previous | None = None  # the published version an incremental run builds on
+    files: pl.DataFrame | None = None  # ledger: path, size, mtime_ns of every raw file
 
     @property
     def nothing_new(self) -> bool:
         return self.documents.is_empty() and self.copies.is_empty() and self.rejected.is_empty()
 
 
-def read_raw(settings: Settings, seen: pl.Series | None = None) -> RawStep:
-    """Read data/raw. With `seen` (doc_ids of the published version), only documents not seen
-    before go on: an incremental run."""
-    got = ingest(settings.raw_dir, settings)
+def read_raw(settings: Settings, seen: pl.Series | None = None,
+             unchanged: pl.DataFrame | None = None) -> RawStep:
+    """Read data/raw. With `seen` (doc_ids of the published version) and `unchanged` (its file
+    ledger), only files changed since and documents not seen before go on: an incremental run."""
+    got = ingest(settings.raw_dir, settings, unchanged)
     docs = got.documents
     rejected = got.rejected
     n_seen = 0
@@ -64,11 +66,12 @@ def read_raw(settings: Settings, seen: pl.Series | None = None) -> RawStep:
     copies = docs.filter(pl.col("doc_id") != pl.col("_rep")).select(
         "doc_id", "source", pl.col("_rep").alias("duplicate_of"))
     unique = docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep")
-    fp_rows = sorted([*zip(got.documents["source"], got.documents["raw_hash"], strict=True),
-                      *zip(got.rejected["source"], got.rejected["doc_id"], strict=True)])
-    fingerprint = hash_bytes(*(f"{s}\t{h}".encode() for s, h in fp_rows))
+    # What the version stands on: every raw file's path, size and modification time.
+    fingerprint = hash_bytes(*(f"{p}\t{n}\t{t}".encode()
+                               for p, n, t in got.files.sort("path").iter_rows()))
     stats = {
         "files": got.n_files,
+        "files_read": got.n_read,
         "raw_documents": docs.height + rejected.height,
         "already_published": n_seen,
         "documents_read": docs.height,
@@ -76,7 +79,7 @@ def read_raw(settings: Settings, seen: pl.Series | None = None) -> RawStep:
         "rejected": rejected.height,
         **_counts(rejected, "reason", "rejected"),
     }
-    return RawStep(unique, copies.sort("doc_id"), rejected, fingerprint, stats)
+    return RawStep(unique, copies.sort("doc_id"), rejected, fingerprint, stats, files=got.files)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,6 +224,7 @@ class Previous:
     rejected: pl.DataFrame
     removed_lines: pl.DataFrame
     index: pl.DataFrame | None
+    files: pl.DataFrame | None = None  # raw file ledger
 
     def seen(self) -> pl.Series:
         return pl.concat([self.articles["doc_id"], self.duplicates["doc_id"],
@@ -248,7 +252,8 @@ def load_previous(curated: Path) -> Previous | None:
         return pl.read_parquet(f) if f.is_file() else None
 
     return Previous(v, int(m.get("raw_documents", 0)), read("articles"), read("duplicates"),
-                    read("rejected"), read("removed_lines"), read("dedup_index"))
+                    read("rejected"), read("removed_lines"), read("dedup_index"),
+                    read("raw_files"))
 
 
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupStep:
@@ -319,6 +324,7 @@ class Staged:
     index: pl.DataFrame | None = None  # dedup signature index, stored with the version
     stats: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # an incremental run found nothing new: nothing to validate/publish
+    files: pl.DataFrame | None = None  # raw file ledger, stored with the version
 
 
 def content_hash(text: pl.Series) -> pl.Series:
@@ -363,7 +369,7 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
              "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
              "removed_lines": removed.height}
     unchanged = prev is not None and raw.nothing_new
-    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged)
+    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files)
 
 
 def code_version() -> str:
@@ -384,7 +390,7 @@ def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     """Every step from data/raw to the staged tables, without Dagster or validation: what the
     assets run, in one call (benchmarks, tests, scripts)."""
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
-    raw = read_raw(settings, prev.seen() if prev else None)
+    raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous = prev
     ex = extract(raw, settings)
     cl = clean(ex)

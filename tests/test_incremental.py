@@ -17,7 +17,8 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def publish(settings: Settings) -> store.PublishResult:
     st = steps.run_steps(settings, now=NOW)
-    return store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index},
+    return store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
+                                                "raw_files": st.files},
                          metadata={"raw_documents": st.n_raw_documents})
 
 
@@ -71,6 +72,10 @@ def test_incremental_processes_only_new_documents(tmp_path: Path, sample_raw: Pa
     raw = steps.read_raw(s, prev.seen())
     assert raw.documents["source"].to_list() == ["new.txt"]
     assert raw.stats["already_published"] == 10
+    # With the version's file ledger, unchanged files are not even read.
+    raw = steps.read_raw(s, prev.seen(), prev.files)
+    assert raw.documents["source"].to_list() == ["new.txt"]
+    assert raw.stats["files_read"] == 1 and raw.stats["files"] == 10
     r = publish(s)
     assert r.created and r.version == 2
     art = pl.read_parquet(r.path / "articles.parquet")

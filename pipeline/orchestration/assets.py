@@ -22,7 +22,7 @@ def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
                   ) -> dg.Output[steps.RawStep]:
     s = curation.settings()
     prev = None if s.full_rebuild else steps.load_previous(s.curated_dir)
-    raw = steps.read_raw(s, prev.seen() if prev else None)
+    raw = steps.read_raw(s, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous = prev
     if prev is not None:
         context.log.info(f"incremental: building on version {prev.version}; "
@@ -119,7 +119,8 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
                                        str(store.version_path(curated, v)))})
     report_dir = gate_dir(curated, context.run_id)
     gate = load_gate(report_dir)
-    tables = {**curated_batch.tables, "dedup_index": curated_batch.index}
+    tables = {**curated_batch.tables, "dedup_index": curated_batch.index,
+              "raw_files": curated_batch.files}
     result = store.publish(
         curated, tables,
         metadata={"input_fingerprint": curated_batch.fingerprint,
