@@ -8,13 +8,13 @@ tests call exactly these functions.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from pipeline import schema
-from pipeline.extract import detect_languages, extract_task
+from pipeline.extract import LANG_SAMPLE_CHARS, detect_languages, extract_task
 from pipeline.hashing import hash_bytes
 from pipeline.ingest import ingest
 from pipeline.parallel import map_ordered
@@ -153,24 +153,75 @@ def _host(url: pl.Expr) -> pl.Expr:
     ).str.strip_prefix("www.")
 
 
+def plausible_date(col: pl.Expr, today: date | None = None) -> pl.Expr:
+    """A publication date the page can have: not after tomorrow (UTC), not before 1995 (news on
+    the web). Anything else is a misread (a date from the body, an event date, epoch 0): null,
+    rather than a row that fails the validation gate for the whole batch."""
+    today = today or datetime.now(UTC).date()
+    return pl.when(col.is_between(date(1995, 1, 1), today + timedelta(days=1))).then(col)
+
+
 def _parse_date(col: pl.Expr) -> pl.Expr:
     return col.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False)
 
 
-def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
-          min_chars: int = DEFAULT_BOUNDS.min_text_chars) -> CleanStep:
-    from pipeline.boilerplate import clean_documents
+# Documents the boilerplate engine takes at once: its cost per document grows past ~40k (memory
+# of the exploded lines frame), so larger batches are cut, keeping each site whole.
+CLEAN_BATCH_DOCS = 20_000
 
+
+def site_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS) -> list[pl.DataFrame]:
+    """Cut `docs` into batches of about `batch_docs`, never splitting a site (the site-template
+    rule counts a line across the documents of one site). Deterministic: ordered by site, then
+    doc_id; documents with no site are cut freely."""
+    if docs.height <= batch_docs:
+        return [docs]
+    docs = docs.sort("site_key", "doc_id", nulls_last=True)
+    key = pl.coalesce(pl.col("site_key"), pl.col("doc_id"))
+    # Each site's first row position; a batch starts at a site boundary crossing a multiple.
+    starts = docs.with_row_index("i").group_by(key.alias("k"), maintain_order=True).agg(
+        pl.col("i").first().alias("start"), pl.len().alias("n"))
+    batches, cur, size = [], [], 0
+    for start, n in starts.select("start", "n").iter_rows():
+        if size and size + n > batch_docs:
+            batches.append(cur)
+            cur, size = [], 0
+        cur.append((start, n))
+        size += n
+    if cur:
+        batches.append(cur)
+    return [docs.slice(b[0][0], sum(n for _, n in b)) for b in batches]
+
+
+def clean_in_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS):
+    """`clean_documents` over site-whole batches: the same result as one call when every site
+    fits in a batch, with cost linear in the number of documents."""
+    from pipeline.boilerplate import CleanResult, clean_documents
+
+    parts = [clean_documents(b) for b in site_batches(docs, batch_docs)]
+    if len(parts) == 1:
+        return parts[0]
+    stats: dict[str, int] = {}
+    for p in parts:
+        for k, v in p.stats.items():
+            stats[k] = stats.get(k, 0) + v
+    return CleanResult(pl.concat([p.documents for p in parts]),
+                       pl.concat([p.removed for p in parts]), stats)
+
+
+def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
+          min_chars: int = DEFAULT_BOUNDS.min_text_chars, workers: int = 1) -> CleanStep:
     docs = ex.documents.with_columns(
         pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
-    result = clean_documents(docs.select("doc_id", "text", "kind", "site_key", "title"))
+    result = clean_in_batches(docs.select("doc_id", "text", "kind", "site_key", "title"))
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
                                      "published": "t_published", "site": "t_site"})
     out = docs.join(found, on="doc_id", how="left").select(
         "doc_id", "source", "kind", "url",
         pl.coalesce("site", "t_site", "site_key").alias("site"),
         pl.coalesce("title", "t_title").alias("title"),
-        pl.coalesce(_parse_date(pl.col("published")), "t_published").alias("published"),
+        plausible_date(pl.coalesce(_parse_date(pl.col("published")), "t_published"))
+        .alias("published"),
         pl.col("clean_text").fill_null("").alias("text"), "fetched_at",
     )
     # Too short to be an article (a stub, a teaser, a page of links): rejected with the reason,
@@ -184,8 +235,13 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
         .alias("_reason"))
     short = out.filter(pl.col("_reason").is_not_null())
     out = out.filter(pl.col("_reason").is_null()).drop("_reason")
-    # Language identification: a library call per document (fastText lid.176), ~0.1 ms each.
-    langs = detect_languages(out["text"].to_list())
+    # Language identification: a library call per document (fastText lid.176), ~0.1 ms each,
+    # spread over worker processes on large batches.
+    texts = [t[:LANG_SAMPLE_CHARS] for t in out["text"].to_list()]
+    size = 20_000
+    parts = map_ordered(detect_languages, [texts[i:i + size] for i in range(0, len(texts), size)],
+                        workers if len(texts) >= 2 * size else 1, chunk_size=1)
+    langs = [lang for part in parts for lang in part]
     out = out.with_columns(pl.Series("language", langs, pl.String()).fill_null("und"))
     rejected = schema.conform(short.select(
         "doc_id", "source", pl.lit("clean").alias("stage"), pl.col("_reason").alias("reason"),
@@ -393,7 +449,7 @@ def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous = prev
     ex = extract(raw, settings)
-    cl = clean(ex)
+    cl = clean(ex, workers=settings.workers)
     dd = dedupe(cl, raw, prev)
     seen = None
     if prev is None:
