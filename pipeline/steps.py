@@ -43,6 +43,12 @@ class RawStep:
     previous: Previous | None = None  # the published version an incremental run builds on
     files: pl.DataFrame | None = None  # ledger: path, size, mtime_ns of every raw file
 
+    def release_bodies(self) -> None:
+        """Drop the raw bodies once extracted (no later step reads them): at 100k documents
+        they are over a GB of memory."""
+        if "body" in self.documents.columns:
+            self.documents = self.documents.drop("body")
+
     @property
     def nothing_new(self) -> bool:
         return self.documents.is_empty() and self.copies.is_empty() and self.rejected.is_empty()
@@ -449,6 +455,7 @@ def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous = prev
     ex = extract(raw, settings)
+    raw.release_bodies()
     cl = clean(ex, workers=settings.workers)
     dd = dedupe(cl, raw, prev)
     seen = None

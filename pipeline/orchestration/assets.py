@@ -41,6 +41,7 @@ def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
 def extracted(context: dg.AssetExecutionContext, curation: CurationConfig,
               raw_documents: steps.RawStep) -> dg.Output[steps.ExtractStep]:
     ex = steps.extract(raw_documents, curation.settings())
+    raw_documents.release_bodies()  # an in-memory hand-over: later steps share this object
     return dg.Output(ex, metadata={
         **stats_metadata(ex.stats),
         "preview": preview(ex.documents, ["source", "kind", "title", "published", "site"]),
@@ -50,9 +51,9 @@ def extracted(context: dg.AssetExecutionContext, curation: CurationConfig,
 @dg.asset(group_name=TRANSFORM, kinds={"polars"},
           description="The boilerplate engine over every line: removed lines audited with "
                       "category and rule; title, date and site lines moved into metadata.")
-def cleaned(context: dg.AssetExecutionContext, extracted: steps.ExtractStep
-            ) -> dg.Output[steps.CleanStep]:
-    cl = steps.clean(extracted)
+def cleaned(context: dg.AssetExecutionContext, curation: CurationConfig,
+            extracted: steps.ExtractStep) -> dg.Output[steps.CleanStep]:
+    cl = steps.clean(extracted, workers=curation.settings().workers)
     return dg.Output(cl, metadata={
         **stats_metadata(cl.stats),
         "removed_sample": preview(cl.removed_lines, ["doc_id", "line_no", "category", "rule",
