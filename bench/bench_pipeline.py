@@ -131,7 +131,7 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
     state["raw"] = raw_step.stats
     ex = timed("extract", lambda: steps.extract(raw_step, settings))
     raw_step.release_bodies()
-    cl = timed("clean", lambda: steps.clean(ex))
+    cl = timed("clean", lambda: steps.clean(ex, workers=settings.workers))
     dd = timed("dedupe", lambda: steps.dedupe(cl, raw_step))
     st = timed("stage", lambda: steps.stage(raw_step, ex, cl, dd))
     report = timed("validate", lambda: run_gate(st, curated, "bench-run"))
