@@ -1,7 +1,8 @@
 """Quality of boilerplate stripping on the WCXB article dev set (ScrapingHub benchmark metric).
 
-Prints P/R/F1 for whole-page text scrapes (keep-everything vs the engine) and for HTML (trafilatura
-alone vs trafilatura + engine), on the whole set and on two splits by domain hash (tune / held-out),
+Prints P/R/F1 for whole-page text scrapes (keep-everything vs the engine) and for HTML (`extract_html`:
+trafilatura with its whole-page recall fallback, alone and + the engine as pipeline/steps.py runs
+them), on the whole set and on two splits by domain hash (tune / held-out),
 plus removal counts per category.
 
     uv run python bench/eval_boilerplate.py [--no-html] [--limit N] [--dump DIR]
@@ -77,10 +78,13 @@ def _extract_one(args: tuple[str, str, str]) -> tuple[str, str, str | None]:
 
 
 def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tuple[str, str | None]]:
-    """trafilatura over every page (2 processes); cached outside the repo per options."""
+    """extract_html (trafilatura + the whole-page recall fallback, as the pipeline runs it) over
+    every page (2 processes); cached outside the repo per options and code of the HTML path."""
+    from pipeline import extract, html_fallback
     from pipeline.extract import TRAFILATURA_OPTIONS
 
-    key = hashlib.md5(json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode()).hexdigest()[:10]
+    code = b"".join(Path(m.__file__).read_bytes() for m in (extract, html_fallback))
+    key = hashlib.md5(json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + code).hexdigest()[:10]
     cache = cache_dir() / f"wcxb-trafilatura-{key}.json"
     if use_cache and cache.is_file():
         data = json.loads(cache.read_text())
@@ -154,9 +158,9 @@ def main() -> None:
         return
     t0 = time.perf_counter()
     extracted = extract_all(root, cases, use_cache=not args.no_cache)
-    print(f"  trafilatura: {time.perf_counter() - t0:.1f}s")
+    print(f"  extract_html: {time.perf_counter() - t0:.1f}s")
     traf = {cid: extracted[cid][0] for cid in golds}
-    report("html: trafilatura", traf, golds, cases)
+    report("html: extract_html", traf, golds, cases)
     hframe = pl.DataFrame(
         {
             "doc_id": [c["id"] for c in cases],
@@ -168,7 +172,7 @@ def main() -> None:
         schema=frame.schema,
     )
     html_preds, hremoved, dt = run_engine(hframe)
-    report("html: trafilatura+engine", html_preds, golds, cases)
+    report("html: extract_html+engine", html_preds, golds, cases)
     print(f"  html removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
     if args.dump:
         _dump(args.dump / "html", html_preds, golds, cases, hremoved)

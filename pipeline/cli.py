@@ -66,7 +66,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         errors = [(ev.step_key, ev.step_failure_data.error) for ev in result.all_events
                   if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error]
         for step, err in errors:
-            busy = _find_cause(err, "StoreBusy")
+            busy = _find_cause(err, "StoreBusy") or _find_cause(err, "StoreConflict")
             if busy is not None:
                 print(f"error: {busy.message.strip().split(': ', 1)[-1]}", file=sys.stderr)
                 return 75  # EX_TEMPFAIL: try again later

@@ -89,15 +89,27 @@ def with_time_limit(seconds: float, fn, *args, **kwargs):
 
 
 def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
-    """Main text and metadata of one page, or None when trafilatura finds no article body."""
+    """Main text and metadata of one page, or None when no article body is found.
+
+    trafilatura picks the body; when it keeps far less than the boilerplate engine keeps from the
+    whole page rendered as text (it found a teaser or one section: `html_fallback`), the engine's
+    text is used instead, with trafilatura's metadata."""
     import trafilatura
 
+    from pipeline.html_fallback import recall_fallback
+
     doc = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
-    if doc is None:
-        return None
-    text = (doc.text or "").strip()
+    text = (doc.text or "").strip() if doc is not None else ""
+    fallback = recall_fallback(html, text, _clean(doc.title) if doc is not None else None)
+    if fallback:
+        text = fallback
+        if doc is None:  # no body found, so no metadata came with it
+            doc = trafilatura.extract_metadata(html, default_url=url)
     if not text:
         return None
+    if doc is None:
+        return ExtractedHtml(text=text, title=None, published=None, site=None, url=url,
+                             hostname=None, language=None)
     return ExtractedHtml(
         text=text,
         title=_clean(doc.title),
@@ -105,7 +117,7 @@ def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
         site=_clean(doc.sitename),
         url=_clean(doc.url) or url,
         hostname=_clean(doc.hostname),
-        language=_clean(doc.language),
+        language=_clean(getattr(doc, "language", None)),
     )
 
 

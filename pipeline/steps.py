@@ -42,6 +42,7 @@ class RawStep:
     stats: dict[str, int] = field(default_factory=dict)
     previous: Previous | None = None  # the published version an incremental run builds on
     files: pl.DataFrame | None = None  # ledger: path, size, mtime_ns of every raw file
+    base_version: int | None = None  # the latest version when the raw folder was read
 
     def release_bodies(self) -> None:
         """Drop the raw bodies once extracted (no later step reads them): at 100k documents
@@ -387,6 +388,7 @@ class Staged:
     stats: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # an incremental run found nothing new: nothing to validate/publish
     files: pl.DataFrame | None = None  # raw file ledger, stored with the version
+    base_version: int | None = None  # publish only if this is still the latest version
 
 
 def content_hash(text: pl.Series) -> pl.Series:
@@ -431,7 +433,8 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
              "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
              "removed_lines": removed.height}
     unchanged = prev is not None and raw.nothing_new
-    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files)
+    return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files,
+                  raw.base_version)
 
 
 def code_version() -> str:
@@ -451,9 +454,12 @@ def code_version() -> str:
 def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     """Every step from data/raw to the staged tables, without Dagster or validation: what the
     assets run, in one call (benchmarks, tests, scripts)."""
+    from pipeline import store
+
+    base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
     raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
-    raw.previous = prev
+    raw.previous, raw.base_version = prev, base
     ex = extract(raw, settings)
     raw.release_bodies()
     cl = clean(ex, workers=settings.workers)

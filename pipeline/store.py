@@ -52,6 +52,11 @@ class StoreBusy(RuntimeError):
     """Another run holds the store's lock."""
 
 
+class StoreConflict(StoreBusy):
+    """Another run published a version after this run read the store: publishing this batch
+    would drop that version's work. Run again (it then builds on the new version)."""
+
+
 @dataclass(frozen=True)
 class PublishResult:
     version: int
@@ -132,6 +137,12 @@ def locked(curated: Path, wait: bool = False) -> Iterator[None]:
         os.close(fd)
 
 
+def repair(curated: Path) -> list[str]:
+    """`recover` under the lock (raises StoreBusy when another run holds it)."""
+    with locked(curated):
+        return recover(curated)
+
+
 def recover(curated: Path) -> list[str]:
     """Undo what a killed run left: staging folders, temp pointer files, a stale LATEST.
     Call with the lock held. Returns what was cleaned, for the run's log."""
@@ -200,16 +211,26 @@ def _content_digest(tables: dict[str, dict]) -> str:
 
 def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
             attachments: dict[str, Path] | None = None, force: bool = False,
-            before_visible: Callable[[Path], object] | None = None) -> PublishResult:
+            before_visible: Callable[[Path], object] | None = None,
+            expect_latest: int | None | bool = False) -> PublishResult:
     """Write `tables` as the next version, atomically. When their content equals the latest
     version's and `force` is off, nothing is written and the latest version is returned.
 
     `attachments` are extra folders or files (validation results) copied into the version, and
     `before_visible(staging_dir)` may add files (a report) after the manifest: both appear with
-    the version in the same rename."""
+    the version in the same rename.
+
+    `expect_latest`: the latest version when the batch was read (None: there was none); if
+    another run has published since, StoreConflict is raised and nothing is written. False
+    skips the check."""
     curated = Path(curated)
     with locked(curated):
         recover(curated)
+        if expect_latest is not False and latest_version(curated) != expect_latest:
+            raise StoreConflict(
+                f"another run published version {latest_version(curated)} to {curated} while "
+                f"this run was computing (it read version {expect_latest}); nothing was "
+                "published: run again")
         staging = curated / ".staging" / uuid.uuid4().hex
         staging.mkdir(parents=True)
         try:

@@ -140,3 +140,14 @@ def test_four_readers_without_our_package(tmp_path: Path):
     ids = duckdb.sql(f"select min(doc_id) from '{v1}'").fetchall()[0][0]
     assert ids == "a0000"
     assert load_table("articles", 1, cur).equals(pl.read_parquet(v1))
+
+
+def test_publish_refuses_a_batch_read_before_another_version(tmp_path: Path):
+    cur = tmp_path / "curated"
+    store.publish(cur, tables(2), metadata={})
+    # A run that read the store when version 1 was the latest, while another published v2.
+    store.publish(cur, tables(3, "b"), metadata={})
+    with pytest.raises(store.StoreConflict, match="another run published version 2"):
+        store.publish(cur, tables(4, "c"), metadata={}, expect_latest=1)
+    assert store.list_versions(cur) == [1, 2]
+    assert store.publish(cur, tables(4, "c"), metadata={}, expect_latest=2).version == 3

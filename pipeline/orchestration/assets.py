@@ -21,9 +21,10 @@ INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
                   ) -> dg.Output[steps.RawStep]:
     s = curation.settings()
+    base = store.latest_version(s.curated_dir)
     prev = None if s.full_rebuild else steps.load_previous(s.curated_dir)
     raw = steps.read_raw(s, prev.seen() if prev else None, prev.files if prev else None)
-    raw.previous = prev
+    raw.previous, raw.base_version = prev, base
     if prev is not None:
         context.log.info(f"incremental: building on version {prev.version}; "
                          f"{raw.stats['already_published']} documents already published")
@@ -109,6 +110,7 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
 
     curated = Path(curation.curated_dir)
     if curated_batch.unchanged:
+        store.repair(curated)  # what a killed run may have left, even when nothing is new
         v = store.latest_version(curated)
         m = store.read_manifest(curated, v)
         context.log.info(f"nothing new under the raw folder: version {v} stays the latest")
@@ -129,7 +131,7 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
                   "raw_documents": curated_batch.n_raw_documents,
                   "stats": curated_batch.stats, "validation": gate},
         attachments={"validation": report_dir} if report_dir.is_dir() else None,
-        before_visible=build_report)
+        before_visible=build_report, expect_latest=curated_batch.base_version)
     summary = {"version": result.version, "path": str(result.path), "created": result.created,
                "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()}}
     md = {
