@@ -326,6 +326,11 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
     from pipeline.dedup import deduplicate
 
     docs = cl.documents
+    if prev is not None and raw.nothing_new and prev.index is not None:
+        # Nothing new to place: the previous version's clusters stand as they are.
+        return DedupStep(_as_cleaned(prev.articles).join(
+            prev.articles.select("doc_id", "cluster_id", "n_copies"), on="doc_id"),
+            prev.duplicates, prev.index, {"documents_in": 0, "unchanged": 1})
     result = deduplicate(docs.select("doc_id", "text", "published"),
                          index=prev.index if prev else None)
     members = result.assignments.select("doc_id", "cluster_id", "duplicate_of", "similarity",
@@ -406,15 +411,23 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
     if prev is not None and previous_articles is None:
         previous_articles = prev.articles
     art = dd.articles.with_columns(
-        pl.col("text").str.count_matches(r"\S+").cast(pl.UInt32).alias("n_words"),
-        content_hash(dd.articles["text"]).alias("content_hash"),
-        pl.lit(now).dt.replace_time_zone("UTC").alias("ingested_at"),
-    )
+        pl.lit(now).dt.replace_time_zone("UTC").alias("ingested_at"))
     if previous_articles is not None and not previous_articles.is_empty():
         # When the pipeline first saw a document stays what it was in the previous version.
         seen = previous_articles.select("doc_id", pl.col("ingested_at").alias("_seen"))
         art = art.join(seen, on="doc_id", how="left").with_columns(
             pl.coalesce("_seen", "ingested_at").alias("ingested_at")).drop("_seen")
+    # Word counts and content hashes: carried over for articles of the previous version (an
+    # incremental run touches only its new rows), computed for the others.
+    known = (prev.articles.select("doc_id", "n_words", "content_hash") if prev is not None
+             else pl.DataFrame(schema={"doc_id": pl.String(), "n_words": pl.UInt32(),
+                                       "content_hash": pl.String()}))
+    art = art.join(known, on="doc_id", how="left")
+    todo = art.filter(pl.col("content_hash").is_null())
+    todo = todo.with_columns(
+        pl.col("text").str.count_matches(r"\S+").cast(pl.UInt32).alias("n_words"),
+        content_hash(todo["text"]).alias("content_hash"))
+    art = pl.concat([art.filter(pl.col("content_hash").is_not_null()), todo])
     articles = schema.conform(art, "articles").sort("doc_id")
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
     rejected = pl.concat([schema.conform(rejected, "rejected"),
