@@ -29,12 +29,9 @@ def timed_run(settings, label: str) -> dict[str, float]:
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
-    prev = None if settings.full_rebuild else steps.load_previous(settings.curated_dir)
-    t["load_previous"] = time.perf_counter() - t0
-    s = time.perf_counter()
-    raw = steps.read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
-    raw.previous = prev
-    t["read_raw"] = time.perf_counter() - s
+    raw = steps.begin_run(settings)  # loads the previous version, reads what changed
+    prev = raw.previous
+    t["load_previous+read_raw"] = time.perf_counter() - t0
     s = time.perf_counter()
     ex = steps.extract(raw, settings)
     cl = steps.clean(ex)

@@ -464,15 +464,23 @@ def code_version() -> str:
     return f"{v}+{digest}"
 
 
-def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
-    """Every step from data/raw to the staged tables, without Dagster or validation: what the
-    assets run, in one call (benchmarks, tests, scripts)."""
+def begin_run(settings: Settings) -> RawStep:
+    """Read the raw folder for a run: incremental on the latest version (only changed files,
+    unseen documents) unless `settings.full_rebuild`."""
     from pipeline import store
 
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
     raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
     raw.previous, raw.base_version = prev, base
+    return raw
+
+
+def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
+    """Every step from data/raw to the staged tables, without Dagster or validation: what the
+    assets run, in one call (benchmarks, tests, scripts)."""
+    raw = begin_run(settings)
+    prev = raw.previous
     ex = extract(raw, settings)
     raw.release_bodies()
     cl = clean(ex, workers=settings.workers)

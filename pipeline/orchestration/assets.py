@@ -21,10 +21,8 @@ INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
                   ) -> dg.Output[steps.RawStep]:
     s = curation.settings()
-    base = store.latest_version(s.curated_dir)
-    prev = None if s.full_rebuild else steps.load_previous(s.curated_dir)
-    raw = steps.read_raw(s, prev.seen() if prev else None, prev.files if prev else None)
-    raw.previous, raw.base_version = prev, base
+    raw = steps.begin_run(s)
+    prev = raw.previous
     if prev is not None:
         context.log.info(f"incremental: building on version {prev.version}; "
                          f"{raw.stats['already_published']} documents already published")
