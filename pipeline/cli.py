@@ -81,6 +81,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"unchanged: the data equals version {pub['version']}, nothing new published "
               f"({pub['path']})")
     print("rows: " + ", ".join(f"{t} {n}" for t, n in pub["rows"].items()))
+    report = Path(pub["path"]) / "report.html"
+    if report.is_file():
+        print(f"report: {report}")
     print(f"read it: pl.read_parquet('{settings.curated_dir / 'latest' / 'articles.parquet'}')")
     return 0
 

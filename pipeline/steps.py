@@ -330,7 +330,9 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
         # Nothing new to place: the previous version's clusters stand as they are.
         return DedupStep(_as_cleaned(prev.articles).join(
             prev.articles.select("doc_id", "cluster_id", "n_copies"), on="doc_id"),
-            prev.duplicates, prev.index, {"documents_in": 0, "unchanged": 1})
+            prev.duplicates, prev.index,
+            {"documents_in": 0, "articles": prev.articles.height,
+             "duplicates": prev.duplicates.height, "unchanged": 1})
     result = deduplicate(docs.select("doc_id", "text", "published"),
                          index=prev.index if prev else None)
     members = result.assignments.select("doc_id", "cluster_id", "duplicate_of", "similarity",
