@@ -120,6 +120,22 @@ def category_counts(removed: pl.DataFrame) -> str:
     return ", ".join(f"{c}={n}" for c, n in counts.iter_rows())
 
 
+def engine_frame(cases: list[dict], texts: dict[str, str], kind: str,
+                 titles: dict[str, str | None]) -> pl.DataFrame:
+    """The engine's input for the dev pages: one row a page, the domain as site key."""
+    return pl.DataFrame(
+        {
+            "doc_id": [c["id"] for c in cases],
+            "text": [texts[c["id"]] for c in cases],
+            "kind": [kind] * len(cases),
+            "site_key": [c["domain"] for c in cases],
+            "title": [titles.get(c["id"]) for c in cases],
+        },
+        schema={"doc_id": pl.String, "text": pl.String, "kind": pl.String,
+                "site_key": pl.String, "title": pl.String},
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-html", action="store_true", help="skip the trafilatura evaluation")
@@ -137,17 +153,7 @@ def main() -> None:
     print(f"dev set: {root} ({len(cases)} pages)")
 
     report("text: keep everything", texts, golds, cases)
-    frame = pl.DataFrame(
-        {
-            "doc_id": [c["id"] for c in cases],
-            "text": [texts[c["id"]] for c in cases],
-            "kind": ["text"] * len(cases),
-            "site_key": [c["domain"] for c in cases],
-            "title": [None] * len(cases),
-        },
-        schema={"doc_id": pl.String, "text": pl.String, "kind": pl.String,
-                "site_key": pl.String, "title": pl.String},
-    )
+    frame = engine_frame(cases, texts, "text", {})
     text_preds, removed, dt = run_engine(frame)
     report("text: engine", text_preds, golds, cases)
     print(f"  text removed by category: {category_counts(removed)}  ({dt:.2f}s)")
@@ -161,16 +167,7 @@ def main() -> None:
     print(f"  extract_html: {time.perf_counter() - t0:.1f}s")
     traf = {cid: extracted[cid][0] for cid in golds}
     report("html: extract_html", traf, golds, cases)
-    hframe = pl.DataFrame(
-        {
-            "doc_id": [c["id"] for c in cases],
-            "text": [traf[c["id"]] for c in cases],
-            "kind": ["html"] * len(cases),
-            "site_key": [c["domain"] for c in cases],
-            "title": [extracted[c["id"]][1] for c in cases],
-        },
-        schema=frame.schema,
-    )
+    hframe = engine_frame(cases, traf, "html", {cid: extracted[cid][1] for cid in golds})
     html_preds, hremoved, dt = run_engine(hframe)
     report("html: extract_html+engine", html_preds, golds, cases)
     print(f"  html removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")

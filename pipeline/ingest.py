@@ -360,16 +360,18 @@ FILES_SCHEMA: dict[str, pl.DataType] = {"path": pl.String(), "size": pl.UInt64()
 
 
 def file_ledger(raw_dir: Path, files: list[Path]) -> pl.DataFrame:
-    """(path, size, mtime_ns) of each raw file: what an incremental run compares to skip files
-    that have not changed since the version it builds on."""
+    """(path, size, mtime_ns) of each raw file, plus `i` (its position in `files`, not stored):
+    what an incremental run compares to skip files that have not changed since the version it
+    builds on."""
     rows = []
     for p in files:
         try:
             st = p.stat()
         except OSError:
-            continue
-        rows.append((_display_name(p.relative_to(raw_dir).as_posix()), st.st_size, st.st_mtime_ns))
-    return pl.DataFrame(rows, schema=FILES_SCHEMA, orient="row")
+            st = None  # vanished or unreadable: read_file turns it into a reject
+        rows.append((_display_name(p.relative_to(raw_dir).as_posix()),
+                     st.st_size if st else None, st.st_mtime_ns if st else None, len(rows)))
+    return pl.DataFrame(rows, schema={**FILES_SCHEMA, "i": pl.UInt32()}, orient="row")
 
 
 def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = None
@@ -383,22 +385,22 @@ def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = N
 
     raw_dir = Path(raw_dir)
     paths = list_raw_files(raw_dir)
-    ledger = file_ledger(raw_dir, paths)
-    if unchanged is not None and unchanged.height and paths:
-        same = ledger.join(unchanged, on=["path", "size", "mtime_ns"], how="semi")["path"]
-        skip = set(same.to_list())
-        paths = [p for p in paths
-                 if _display_name(p.relative_to(raw_dir).as_posix()) not in skip]
-    files = [str(p) for p in paths]
+    listed = file_ledger(raw_dir, paths)
+    todo = listed
+    if unchanged is not None and unchanged.height:
+        todo = listed.join(unchanged.select(list(FILES_SCHEMA)), on=list(FILES_SCHEMA),
+                           how="anti", nulls_equal=False, maintain_order="left")
+    ledger = listed.drop("i").drop_nulls()
+    files = [str(paths[i]) for i in todo["i"].to_list()]
     tasks = [(files[i:i + FILES_PER_TASK], str(raw_dir), settings)
              for i in range(0, len(files), FILES_PER_TASK)]
     workers = settings.workers if len(files) >= 4 * FILES_PER_TASK else 1
     parts = map_ordered(read_files, tasks, workers, chunk_size=1)
     if not parts:
-        return IngestResult(_docs_frame([]), rejects_frame([]), ledger.height, ledger, 0)
+        return IngestResult(_docs_frame([]), rejects_frame([]), listed.height, ledger, 0)
     docs = pl.concat([d for d, _ in parts]).sort("source")
     rejects = pl.concat([r for _, r in parts]).sort("source")
-    return IngestResult(docs, rejects, ledger.height, ledger, len(files))
+    return IngestResult(docs, rejects, listed.height, ledger, len(files))
 
 
 def _docs_frame(docs: list[Doc]) -> pl.DataFrame:

@@ -466,6 +466,18 @@ def code_version() -> str:
     return f"{v}+{digest}"
 
 
+def first_seen(curated: Path) -> pl.DataFrame | None:
+    """doc_id and ingested_at of the latest version's articles (a full rebuild keeps when each
+    document was first seen); two columns read, not the texts."""
+    from pipeline import store
+
+    v = store.latest_version(curated)
+    if v is None:
+        return None
+    return pl.read_parquet(store.version_path(curated, v) / "articles.parquet",
+                           columns=["doc_id", "ingested_at"])
+
+
 def begin_run(settings: Settings) -> RawStep:
     """Read the raw folder for a run: incremental on the latest version (only changed files,
     unseen documents) unless `settings.full_rebuild`."""
@@ -487,8 +499,5 @@ def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     raw.release_bodies()
     cl = clean(ex, workers=settings.workers)
     dd = dedupe(cl, raw, prev)
-    seen = None
-    if prev is None:
-        p = load_previous(settings.curated_dir)
-        seen = p.articles if p else None
+    seen = first_seen(settings.curated_dir) if prev is None else None
     return stage(raw, ex, cl, dd, previous_articles=seen, now=now, prev=prev)

@@ -82,13 +82,8 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
                   raw_documents: steps.RawStep, extracted: steps.ExtractStep,
                   cleaned: steps.CleanStep, deduplicated: steps.DedupStep
                   ) -> dg.Output[steps.Staged]:
-    curated = Path(curation.curated_dir)
     prev = raw_documents.previous
-    seen = None
-    if prev is None and store.latest_version(curated) is not None:  # full rebuild
-        from pipeline.reader import load_articles
-
-        seen = load_articles("latest", curated).select("doc_id", "ingested_at")
+    seen = steps.first_seen(Path(curation.curated_dir)) if prev is None else None
     st = steps.stage(raw_documents, extracted, cleaned, deduplicated, previous_articles=seen,
                      prev=prev)
     return dg.Output(st, metadata={
