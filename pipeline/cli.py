@@ -45,7 +45,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}})
     stats = _materialization_stats(result)
-    raw = stats.get("raw_documents", {})
+    raw = {k.removeprefix("read."): v for k, v in stats.get("documents", {}).items()
+           if k.startswith("read.")}
     dedup = stats.get("deduplicated", {})
     skipped = (raw.get("files") or 0) - (raw.get("files_read") or 0)
     print(f"raw documents: {raw.get('raw_documents', '?')} new in {raw.get('files', '?')} files "

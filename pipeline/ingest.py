@@ -374,15 +374,20 @@ def file_ledger(raw_dir: Path, files: list[Path]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={**FILES_SCHEMA, "i": pl.UInt32()}, orient="row")
 
 
-def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = None
-           ) -> IngestResult:
-    """Read every file under raw_dir, over worker processes when there are many. Output order
-    does not depend on the file system or the worker count (sorted by source).
+@dataclass
+class FilePlan:
+    """What a run reads: the files that changed since the version it builds on."""
 
-    `unchanged`: a ledger (path, size, mtime_ns) of files already read by the version this run
-    builds on; files with the same path, size and mtime are not read again."""
-    from pipeline.parallel import map_ordered
+    todo: list[Path]       # files to read, in sorted order
+    sizes: list[int]       # their sizes in bytes (0 when unknown)
+    ledger: pl.DataFrame   # FILES_SCHEMA: every raw file (stored with the version)
+    n_listed: int          # files under the raw folder
 
+
+def plan_files(raw_dir: Path, unchanged: pl.DataFrame | None = None) -> FilePlan:
+    """List raw_dir once (sorted, one stat per file). `unchanged`: a ledger (path, size,
+    mtime_ns) of files already read by the version this run builds on; files with the same
+    path, size and mtime are not read again."""
     raw_dir = Path(raw_dir)
     paths = list_raw_files(raw_dir)
     listed = file_ledger(raw_dir, paths)
@@ -390,17 +395,31 @@ def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = N
     if unchanged is not None and unchanged.height:
         todo = listed.join(unchanged.select(list(FILES_SCHEMA)), on=list(FILES_SCHEMA),
                            how="anti", nulls_equal=False, maintain_order="left")
-    ledger = listed.drop("i").drop_nulls()
-    files = [str(paths[i]) for i in todo["i"].to_list()]
+    return FilePlan([paths[i] for i in todo["i"].to_list()],
+                    todo["size"].fill_null(0).to_list(), listed.drop("i").drop_nulls(),
+                    listed.height)
+
+
+def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = None
+           ) -> IngestResult:
+    """Read every file under raw_dir, over worker processes when there are many. Output order
+    does not depend on the file system or the worker count (sorted by source).
+
+    `unchanged`: see `plan_files`."""
+    from pipeline.parallel import map_ordered
+
+    raw_dir = Path(raw_dir)
+    plan = plan_files(raw_dir, unchanged)
+    files = [str(p) for p in plan.todo]
     tasks = [(files[i:i + FILES_PER_TASK], str(raw_dir), settings)
              for i in range(0, len(files), FILES_PER_TASK)]
     workers = settings.workers if len(files) >= 4 * FILES_PER_TASK else 1
     parts = map_ordered(read_files, tasks, workers, chunk_size=1)
     if not parts:
-        return IngestResult(_docs_frame([]), rejects_frame([]), listed.height, ledger, 0)
+        return IngestResult(_docs_frame([]), rejects_frame([]), plan.n_listed, plan.ledger, 0)
     docs = pl.concat([d for d, _ in parts]).sort("source")
     rejects = pl.concat([r for _, r in parts]).sort("source")
-    return IngestResult(docs, rejects, listed.height, ledger, len(files))
+    return IngestResult(docs, rejects, plan.n_listed, plan.ledger, len(files))
 
 
 def _docs_frame(docs: list[Doc]) -> pl.DataFrame:

@@ -7,6 +7,7 @@ worker count.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -19,11 +20,29 @@ R = TypeVar("R")
 MIN_ITEMS_FOR_WORKERS = 48
 
 
-def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int, chunk_size: int = 64
-                ) -> list[R]:
-    """`[fn(x) for x in items]`, spread over `workers` spawned processes when worth it."""
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int, chunk_size: int = 64,
+                env: dict[str, str] | None = None) -> list[R]:
+    """`[fn(x) for x in items]`, spread over `workers` spawned processes when worth it.
+    `env`: extra environment variables of the workers (read when they import their libraries,
+    e.g. POLARS_MAX_THREADS, so set before they start)."""
     if workers <= 1 or len(items) < 2 or (chunk_size > 1 and len(items) < MIN_ITEMS_FOR_WORKERS):
         return [fn(x) for x in items]
     chunk = max(1, min(chunk_size, len(items) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        return list(pool.map(fn, items, chunksize=chunk))
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})  # spawned workers copy the environment when they start
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = pool.map(fn, items, chunksize=chunk)  # submits all: every worker starts
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            saved = {}
+            return list(futures)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -16,12 +16,11 @@ def test_definitions_load_with_graph_schedule_and_sensor():
     repo = defs.get_repository_def()
     graph = repo.asset_graph
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert keys == {"raw_documents", "extracted", "cleaned", "deduplicated", "curated_batch",
-                    "published_version"}
+    assert keys == {"documents", "deduplicated", "curated_batch", "published_version"}
     parents = {k.to_user_string(): {p.to_user_string() for p in graph.get(k).parent_keys}
                for k in graph.get_all_asset_keys()}
-    assert parents["extracted"] == {"raw_documents"}
-    assert parents["deduplicated"] == {"raw_documents", "cleaned"}
+    assert parents["deduplicated"] == {"documents"}
+    assert parents["curated_batch"] == {"documents", "deduplicated"}
     assert parents["published_version"] == {"curated_batch"}
     for k in graph.get_all_asset_keys():
         node = graph.get(k)

@@ -24,8 +24,7 @@ from tests.ui_helpers import REPO, DagsterDev, chromium, find_chromium, visible_
 pytestmark = pytest.mark.slow
 
 JOB, SENSOR = "curate", "new_raw_files_sensor"
-ASSETS = ("raw_documents", "extracted", "cleaned", "deduplicated", "curated_batch",
-          "published_version")
+ASSETS = ("documents", "deduplicated", "curated_batch", "published_version")
 RUN_TIMEOUT = 240
 # The job runs its steps in one process (its executor is in_process): no run config needed.
 IN_PROCESS: dict = {}

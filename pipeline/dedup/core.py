@@ -77,9 +77,9 @@ def _text_batches(
         yield texts.filter(pl.Series(part)) if not part.all() else texts
 
 
-def _doc_meta(docs: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+def _doc_meta(docs: pl.DataFrame | pl.LazyFrame, need_text: bool = True) -> pl.DataFrame:
     cols = docs.collect_schema().names()
-    for need in ("doc_id", "text"):
+    for need in ("doc_id", "text") if need_text else ("doc_id",):
         if need not in cols:
             raise ValueError(f"docs lacks column {need!r}")
     published = pl.col("published") if "published" in cols else pl.lit(None)
@@ -96,24 +96,32 @@ def deduplicate(
     docs: pl.DataFrame | pl.LazyFrame,
     index: pl.DataFrame | None = None,
     settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, immutable default
+    signed: Signed | None = None,
 ) -> DedupResult:
     """Cluster `docs` (doc_id, text, published) together with every document of `index`.
 
     Documents of `docs` whose doc_id is already in the index are taken as already seen (counted
     in stats["docs_already_indexed"]). A LazyFrame is read batch by batch (bounded memory).
+    `signed`: the documents' signatures, row for row, computed elsewhere (by the workers of the
+    chunked pass, `sign_texts` with the same settings); `docs` then needs no `text`.
     """
     t0 = time.perf_counter()
     s = settings
     scheme = scheme_for(s)
     old = empty_index(s) if index is None else index
     same_params = check_index(old, s, scheme)
-    meta = _doc_meta(docs)
+    meta = _doc_meta(docs, need_text=signed is None)
     keep = ~meta["doc_id"].is_in(old["doc_id"].implode()).to_numpy() if old.height else None
     if keep is None:
         keep = np.ones(meta.height, dtype=bool)
     new_meta = meta.filter(pl.Series(keep))
-    size = min(s.batch_size, max(1000, -(-len(keep) // _threads())))
-    signed = sign_batches(_text_batches(docs, keep, size), s, int(keep.sum()), _threads())
+    if signed is not None:
+        if len(signed.text_key) != meta.height:
+            raise ValueError(f"{len(signed.text_key)} signatures for {meta.height} documents")
+        signed = signed if keep.all() else signed.take(keep)
+    else:
+        size = min(s.batch_size, max(1000, -(-len(keep) // _threads())))
+        signed = sign_batches(_text_batches(docs, keep, size), s, int(keep.sum()), _threads())
     t_sign = time.perf_counter()
 
     union, sig, bands = _union(new_meta, signed, old, s)

@@ -28,6 +28,25 @@ class Signed:
     signature: np.ndarray  # (n, num_perm) uint32
     bands: np.ndarray  # (n, bands + lead_bands) uint64
 
+    def take(self, rows: np.ndarray) -> Signed:
+        """The facts of `rows` (a boolean mask or positions), in that order."""
+        idx = np.flatnonzero(rows) if rows.dtype == bool else rows
+        return Signed([self.text_key[i] for i in idx.tolist()], self.n_words[idx],
+                      self.n_shingles[idx], self.signature[idx], self.bands[idx])
+
+    @staticmethod
+    def concat(parts: list[Signed], settings: DedupSettings) -> Signed:
+        """Parts stacked in order (an empty list: no documents)."""
+        if not parts:
+            return Signed([], np.zeros(0, np.int64), np.zeros(0, np.int64),
+                          np.empty((0, settings.num_perm), np.uint32),
+                          np.empty((0, settings.n_band_columns), np.uint64))
+        return Signed([k for p in parts for k in p.text_key],
+                      np.concatenate([p.n_words for p in parts]),
+                      np.concatenate([p.n_shingles for p in parts]),
+                      np.concatenate([p.signature for p in parts]),
+                      np.concatenate([p.bands for p in parts]))
+
 
 def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     """Sign one batch of clean bodies."""

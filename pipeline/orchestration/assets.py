@@ -5,8 +5,10 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from pipeline import steps, store
+from pipeline.chunks import Processed
 from pipeline.orchestration.metadata import preview, stats_metadata
 from pipeline.orchestration.resources import CurationConfig
 from pipeline.report import build_report
@@ -14,60 +16,44 @@ from pipeline.report import build_report
 INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 
 
-@dg.asset(group_name=INGEST, kinds={"polars"},
-          description="Every raw document under data/raw (txt, HTML, JSONL, WARC, gzip) with its "
-                      "provenance; byte-identical copies collapsed; unreadable input rejected "
-                      "with a reason.")
-def raw_documents(context: dg.AssetExecutionContext, curation: CurationConfig
-                  ) -> dg.Output[steps.RawStep]:
+@dg.asset(group_name=INGEST, kinds={"polars", "trafilatura"},
+          description="Every raw document under data/raw (txt, HTML, JSONL, WARC, gzip) read with "
+                      "its provenance, HTML through trafilatura, every line through the "
+                      "boilerplate engine (removed lines audited with category and rule; title, "
+                      "date and site lines moved into metadata), in chunks of files over worker "
+                      "processes. Unreadable input and pages with no article are rejected with "
+                      "a reason.")
+def documents(context: dg.AssetExecutionContext, curation: CurationConfig
+              ) -> dg.Output[Processed]:
     s = curation.settings()
-    raw = steps.begin_run(s)
+    done = steps.process_run(s)
+    raw, ex, cl = done.raw, done.extract, done.clean
     prev = raw.previous
     if prev is not None:
         context.log.info(f"incremental: building on version {prev.version}; "
                          f"{raw.stats['already_published']} documents already published")
-    return dg.Output(raw, metadata={
-        **stats_metadata(raw.stats), "raw_dir": dg.MetadataValue.path(str(s.raw_dir)),
+    rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
+    return dg.Output(done, metadata={
+        **stats_metadata({f"read.{k}": v for k, v in raw.stats.items()}),
+        **stats_metadata({f"extract.{k}": v for k, v in ex.stats.items()}),
+        **stats_metadata({f"clean.{k}": v for k, v in cl.stats.items()}),
+        "raw_dir": dg.MetadataValue.path(str(s.raw_dir)),
         "input_fingerprint": raw.fingerprint,
         "mode": "full rebuild" if prev is None else f"incremental on v{prev.version}",
-        "rejects": preview(raw.rejected, ["source", "reason", "detail"]),
-    })
-
-
-@dg.asset(group_name=TRANSFORM, kinds={"trafilatura"},
-          description="HTML pages through trafilatura (worker processes, per-page time limit) "
-                      "to body text and metadata; text scrapes pass through.")
-def extracted(context: dg.AssetExecutionContext, curation: CurationConfig,
-              raw_documents: steps.RawStep) -> dg.Output[steps.ExtractStep]:
-    ex = steps.extract(raw_documents, curation.settings())
-    raw_documents.release_bodies()  # an in-memory hand-over: later steps share this object
-    return dg.Output(ex, metadata={
-        **stats_metadata(ex.stats),
-        "preview": preview(ex.documents, ["source", "kind", "title", "published", "site"]),
-    })
-
-
-@dg.asset(group_name=TRANSFORM, kinds={"polars"},
-          description="The boilerplate engine over every line: removed lines audited with "
-                      "category and rule; title, date and site lines moved into metadata.")
-def cleaned(context: dg.AssetExecutionContext, curation: CurationConfig,
-            extracted: steps.ExtractStep) -> dg.Output[steps.CleanStep]:
-    cl = steps.clean(extracted, workers=curation.settings().workers)
-    return dg.Output(cl, metadata={
-        **stats_metadata(cl.stats),
+        "rejects": preview(rejected, ["source", "stage", "reason", "detail"]),
         "removed_sample": preview(cl.removed_lines, ["doc_id", "line_no", "category", "rule",
                                                      "text"], rows=20),
-        "preview": preview(cl.documents, ["source", "title", "published", "site", "language",
-                                          "text"]),
+        "preview": preview(cl.documents, ["source", "kind", "title", "published", "site",
+                                          "language", "text"]),
     })
 
 
 @dg.asset(group_name=TRANSFORM, kinds={"polars"},
           description="Exact and near-duplicate detection (MinHash LSH over the clean body, "
                       "verified); one representative per cluster, every copy audited.")
-def deduplicated(context: dg.AssetExecutionContext, raw_documents: steps.RawStep,
-                 cleaned: steps.CleanStep) -> dg.Output[steps.DedupStep]:
-    dd = steps.dedupe(cleaned, raw_documents, raw_documents.previous)
+def deduplicated(context: dg.AssetExecutionContext, documents: Processed
+                 ) -> dg.Output[steps.DedupStep]:
+    dd = steps.dedupe(documents.clean, documents.raw, documents.raw.previous)
     return dg.Output(dd, metadata={
         **stats_metadata(dd.stats),
         "duplicates_sample": preview(dd.duplicates, ["source", "duplicate_of", "similarity", "method"],
@@ -79,13 +65,12 @@ def deduplicated(context: dg.AssetExecutionContext, raw_documents: steps.RawStep
           description="The next version's tables in the data contract's schema, staged for the "
                       "validation gate (write-audit-publish).")
 def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
-                  raw_documents: steps.RawStep, extracted: steps.ExtractStep,
-                  cleaned: steps.CleanStep, deduplicated: steps.DedupStep
+                  documents: Processed, deduplicated: steps.DedupStep
                   ) -> dg.Output[steps.Staged]:
-    prev = raw_documents.previous
+    prev = documents.raw.previous
     seen = steps.first_seen(Path(curation.curated_dir)) if prev is None else None
-    st = steps.stage(raw_documents, extracted, cleaned, deduplicated, previous_articles=seen,
-                     prev=prev)
+    st = steps.stage(documents.raw, documents.extract, documents.clean, deduplicated,
+                     previous_articles=seen, prev=prev)
     return dg.Output(st, metadata={
         **stats_metadata(st.stats),
         "preview": preview(st.tables["articles"], ["title", "site", "published", "language",
@@ -148,4 +133,4 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
     return dg.Output(summary, metadata=md)
 
 
-ASSETS = [raw_documents, extracted, cleaned, deduplicated, curated_batch, published_version]
+ASSETS = [documents, deduplicated, curated_batch, published_version]
