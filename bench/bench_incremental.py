@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 def timed_run(settings, label: str) -> dict[str, float]:
     from pipeline import steps, store
+    from pipeline.chunks import discard
     from pipeline.orchestration.gate import run_gate
 
     t: dict[str, float] = {}
@@ -39,6 +40,7 @@ def timed_run(settings, label: str) -> dict[str, float]:
     st = steps.stage(raw, ex, cl, dd, prev=prev)
     t["dedupe+stage"] = time.perf_counter() - s
     if st.unchanged:
+        discard(st.work_dir)
         t["total"] = time.perf_counter() - t0
         print(f"{label}: nothing new ({raw.stats['already_published']} already published); "
               f"{t['total']:.2f} s")
@@ -50,6 +52,7 @@ def timed_run(settings, label: str) -> dict[str, float]:
     r = store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
                                              "raw_files": st.files},
                       metadata={"raw_documents": st.n_raw_documents})
+    discard(st.work_dir)
     t["publish"] = time.perf_counter() - s
     t["total"] = time.perf_counter() - t0
     print(f"{label}: {raw.stats['raw_documents']} new documents, version {r.version}, "

@@ -143,6 +143,9 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
             attachments={"validation": curated / ".validation" / "bench-run"})
 
     pub = timed("publish", do_publish)
+    from pipeline.chunks import discard
+
+    discard(st.work_dir)
     total = time.perf_counter() - t_start
     sampler.stop()
     result = {

@@ -19,6 +19,8 @@ content hashes 12 s (single-threaded regexes); 136 s end to end on a quiet machi
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -58,7 +60,7 @@ class ChunkResult:
     meta: pl.DataFrame            # every document read (META_SCHEMA), before byte-identical collapse
     n_seen: int                   # documents skipped as already published
     rejected: dict[str, pl.DataFrame]  # per stage (read, extract, clean), schema.REJECTED
-    cleaned_ids: pl.DataFrame     # doc_id of each row of the cleaned part, in order
+    cleaned_ids: pl.DataFrame     # doc_id, published of each row of the cleaned part
     signed: object                # dedup.sign.Signed of those rows
     stats: dict[str, dict[str, int]] = field(default_factory=dict)  # per step
     parts: dict[str, str] = field(default_factory=dict)  # table -> Parquet part
@@ -115,13 +117,15 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         task.index, meta, n_seen,
         {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected,
          "clean": cl.rejected},
-        cl.documents.select("doc_id"), signed,
+        cl.documents.select("doc_id", "published"), signed,
         {"extract": ex.stats, "clean": cl.stats}, parts)
 
 
 @dataclass
 class Processed:
-    """Every chunk's facts, combined: what `steps.dedupe` and `steps.stage` need."""
+    """Every chunk's facts, combined: what `steps.dedupe` and `steps.stage` need. The clean
+    documents and removed lines are lazy scans of the parts in `work_dir`, which must stay until
+    the version is published (`discard` then)."""
 
     raw: object       # steps.RawStep (documents without bodies)
     extract: object   # steps.ExtractStep (rejects and counts; no documents)
@@ -148,9 +152,7 @@ def process(settings: Settings, seen: pl.Series | None = None,
 
     plan = plan_files(settings.raw_dir, unchanged)
     if work_dir is None:
-        base = Path(settings.curated_dir) / ".work"
-        base.mkdir(parents=True, exist_ok=True)
-        work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+        work_dir = new_work_dir(Path(settings.curated_dir))
     seen_file = None
     if seen is not None and seen.len():
         seen_file = str(work_dir / "seen.parquet")
@@ -194,29 +196,73 @@ def process(settings: Settings, seen: pl.Series | None = None,
     ex_stats.update({"rejected": ex_rej.height, **steps._counts(ex_rej, "reason", "rejected")})
     ex = steps.ExtractStep(pl.DataFrame(schema=steps.EXTRACTED_SCHEMA), ex_rej, ex_stats)
 
-    # Clean documents and their signatures, minus the dropped copies.
+    # Clean documents and their signatures, minus the dropped copies. The documents and removed
+    # lines stay in the parts on disk (lazy scans): the main process never holds the texts.
     ids = pl.concat([r.cleaned_ids for r in results]) if results else pl.DataFrame(
-        schema={"doc_id": pl.String()})
+        schema={"doc_id": pl.String(), "published": pl.Date()})
     keep = ~ids["doc_id"].is_in(dropped).to_numpy()
     signed = Signed.concat([r.signed for r in results], DedupSettings())
     if not keep.all():
-        signed = signed.take(keep)
-    cleaned = [r.parts["cleaned"] for r in results]
-    removed = [r.parts["removed_lines"] for r in results]
-    docs = (pl.read_parquet(cleaned) if cleaned else pl.DataFrame(schema=steps.CLEANED_SCHEMA))
-    docs = docs.filter(pl.Series(keep)) if not keep.all() else docs
-    lines = (pl.read_parquet(removed) if removed else schema.empty("removed_lines"))
-    lines = lines.filter(~pl.col("doc_id").is_in(dropped)) if copies.height else lines
+        signed, ids = signed.take(keep), ids.filter(pl.Series(keep))
+    docs = _scan([r.parts["cleaned"] for r in results], steps.CLEANED_SCHEMA)
+    lines = _scan([r.parts["removed_lines"] for r in results], schema.REMOVED_LINES)
+    if copies.height:
+        gone = copies.select("doc_id").lazy()
+        docs = docs.join(gone, on="doc_id", how="anti", maintain_order="left")
+        lines = lines.join(gone, on="doc_id", how="anti", maintain_order="left")
     cl_stats = _sum([r.stats["clean"] for r in results])
-    cl_stats.update({"documents_in": cl_stats.get("documents_in", 0), "documents_out": docs.height,
-                     "rejected": cl_rej.height})
-    cl = steps.CleanStep(docs, lines, cl_rej, cl_stats, signed=signed)
-    discard(work_dir)  # every part is read
+    cl_stats.update({"documents_out": ids.height, "rejected": cl_rej.height})
+    cl = steps.CleanStep(docs, lines, cl_rej, cl_stats, signed=signed, signed_ids=ids,
+                         work_dir=work_dir)
     return Processed(raw, ex, cl, work_dir)
 
 
+def _scan(files: list[str], columns: dict[str, pl.DataType]) -> pl.LazyFrame:
+    if not files:
+        return pl.LazyFrame(schema=columns)
+    return pl.scan_parquet(files)
+
+
+# Work folders this process holds, with the open file whose lock marks them as in use.
+_HELD: dict[Path, int] = {}
+
+
+def new_work_dir(curated: Path) -> Path:
+    """A fresh folder for one run's parts under curated/.work, locked (flock) while this process
+    lives or until `discard`. Folders of runs that died (a kill, a failed gate) are not locked
+    any more: they are removed here."""
+    base = Path(curated) / ".work"
+    base.mkdir(parents=True, exist_ok=True)
+    for old in base.glob("run-*"):
+        if old not in _HELD and _unlocked(old):
+            shutil.rmtree(old, ignore_errors=True)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=base))
+    fd = os.open(work / "lock", os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    _HELD[work] = fd
+    return work
+
+
+def _unlocked(work: Path) -> bool:
+    try:
+        fd = os.open(work / "lock", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return True  # no lock file: not a live run's
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def discard(work_dir: Path | None) -> None:
-    """Remove a run's parts (they are read into the staged tables)."""
-    if work_dir is not None:
-        shutil.rmtree(work_dir, ignore_errors=True)
+    """Remove a run's parts once its version is published (or the run gave up)."""
+    if work_dir is None:
+        return
+    fd = _HELD.pop(Path(work_dir), None)
+    shutil.rmtree(work_dir, ignore_errors=True)
+    if fd is not None:
+        os.close(fd)
 

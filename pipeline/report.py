@@ -53,10 +53,24 @@ def _read_manifest(version_dir: Path) -> dict:
         return {}
 
 
+def removed_summary(rem: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Removed lines per (category, rule): `n` lines and an example `text` (the table itself
+    runs to tens of millions of rows on a large corpus; the page only shows these)."""
+    if "n" in rem.collect_schema().names():
+        return rem.lazy().collect() if isinstance(rem, pl.LazyFrame) else rem
+    out = (rem.lazy().group_by("category", "rule")
+           .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("text").min())
+           .collect(engine="streaming"))
+    return out.sort("category", "rule", nulls_last=True)
+
+
 def _read_table(version_dir: Path, name: str) -> pl.DataFrame:
     f = version_dir / f"{name}.parquet"
     if not f.is_file():
-        return schema.empty(name)
+        return removed_summary(schema.empty(name)) if name == "removed_lines" \
+            else schema.empty(name)
+    if name == "removed_lines":
+        return removed_summary(pl.scan_parquet(f))
     cols = [c for c in schema.TABLES[name] if not (name == "articles" and c == "text")]
     try:
         df = pl.read_parquet(f, columns=cols, allow_missing_columns=True)
@@ -75,8 +89,9 @@ def _read_table(version_dir: Path, name: str) -> pl.DataFrame:
 def render_report(manifest: dict, tables: dict[str, pl.DataFrame], version_dir: Path | None = None
                   ) -> str:
     """The report as an HTML string (build_report writes it to disk)."""
-    art, rej, dup, rem = (tables[t] for t in ("articles", "rejected", "duplicates",
-                                              "removed_lines"))
+    art, rej, dup = (tables[t] for t in ("articles", "rejected", "duplicates"))
+    rem = removed_summary(tables["removed_lines"])
+    n_removed = int(rem["n"].sum() or 0)
     stats = manifest.get("stats") or {}
     represented = int(art["n_copies"].sum() or 0) if art.height else 0
     raw = manifest.get("raw_documents", stats.get("raw_documents"))
@@ -90,7 +105,7 @@ def render_report(manifest: dict, tables: dict[str, pl.DataFrame], version_dir: 
         ("Articles", art.height, "distinct articles published"),
         ("Duplicates", dup.height, "copies folded into an article"),
         ("Rejected", rej.height, "documents that could not be used"),
-        ("Removed lines", rem.height, "boilerplate lines cut from bodies"),
+        ("Removed lines", n_removed, "boilerplate lines cut from bodies"),
     ]
     balanced = represented + rej.height == raw
     accounting = (f"{represented:,} documents represented by the articles (articles and their "
@@ -114,8 +129,8 @@ def render_report(manifest: dict, tables: dict[str, pl.DataFrame], version_dir: 
         '<div class="grid">',
         _section("Rejects by reason", f"{rej.height:,} rejected documents",
                  _by_category(rej, "reason", "rejects") + _reject_examples(rej), "rejects"),
-        _section("Removed lines by category", f"{rem.height:,} lines removed",
-                 _by_category(rem, "category", "removed") + _removed_rules(rem), "removed"),
+        _section("Removed lines by category", f"{n_removed:,} lines removed",
+                 _by_category(rem, "category", "removed", weight="n") + _removed_rules(rem), "removed"),
         "</div>",
         '<div class="grid">',
         _section("Articles by language", "", _by_category(art, "language", "languages"),
@@ -181,16 +196,19 @@ def _validation_section(v: dict | None, version_dir: Path | None) -> str:
 # tables and bars
 
 
-def _counts(df: pl.DataFrame, col: str) -> list[tuple[str, int]]:
+def _counts(df: pl.DataFrame, col: str, weight: str | None = None) -> list[tuple[str, int]]:
+    """(value, rows) of `col`, most frequent first; `weight`: a column of row counts to sum."""
     if df.height == 0:
         return []
-    c = (df.select(pl.col(col).cast(pl.String).fill_null("(none)").alias("k"))
-         .group_by("k").len().sort(["len", "k"], descending=[True, False]))
+    w = pl.col(weight) if weight else pl.lit(1)
+    c = (df.select(pl.col(col).cast(pl.String).fill_null("(none)").alias("k"), w.alias("w"))
+         .group_by("k").agg(pl.col("w").sum().alias("len"))
+         .sort(["len", "k"], descending=[True, False]))
     return [(k, int(n)) for k, n in c.iter_rows()]
 
 
-def _by_category(df: pl.DataFrame, col: str, sid: str) -> str:
-    items = _counts(df, col)
+def _by_category(df: pl.DataFrame, col: str, sid: str, weight: str | None = None) -> str:
+    items = _counts(df, col, weight)
     if not items:
         return '<p class="muted">None.</p>'
     if len(items) > MAX_BARS:
@@ -215,7 +233,7 @@ def _reject_examples(rej: pl.DataFrame) -> str:
 def _removed_rules(rem: pl.DataFrame) -> str:
     if rem.height == 0:
         return ""
-    ex = (rem.group_by("category", "rule").agg(pl.len().alias("n"), pl.col("text").first())
+    ex = (rem.select("category", "rule", "n", "text")
           .sort(["n", "category", "rule"], descending=[True, False, False]).head(30))
     rows = "".join(f"<tr><td>{_E(str(c))}</td><td>{_E(str(r))}</td><td>{n:,}</td>"
                    f"<td>{_E(_cut(t, 90))}</td></tr>" for c, r, n, t in ex.iter_rows())

@@ -61,12 +61,18 @@ def empty(table: str) -> pl.DataFrame:
     return pl.DataFrame(schema=TABLES[table])
 
 
-def conform(df: pl.DataFrame, table: str) -> pl.DataFrame:
+def n_rows(df: pl.DataFrame | pl.LazyFrame) -> int:
+    """Rows of a frame, or of a lazy scan (counted without reading its columns)."""
+    return df.height if isinstance(df, pl.DataFrame) else int(df.select(pl.len()).collect().item())
+
+
+def conform(df: pl.DataFrame | pl.LazyFrame, table: str) -> pl.DataFrame | pl.LazyFrame:
     """Select and cast `df` to the contract's columns, in the contract's order."""
     schema = TABLES[table]
+    have = df.collect_schema().names() if isinstance(df, pl.LazyFrame) else df.columns
     cols = []
     for name, dtype in schema.items():
-        if name in df.columns:
+        if name in have:
             cols.append(pl.col(name).cast(dtype))
         else:
             cols.append(pl.lit(None, dtype=dtype).alias(name))

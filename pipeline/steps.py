@@ -154,13 +154,16 @@ CLEANED_SCHEMA: dict[str, pl.DataType] = {
 
 @dataclass
 class CleanStep:
-    documents: pl.DataFrame   # CLEANED_SCHEMA
-    removed_lines: pl.DataFrame
+    documents: pl.DataFrame | pl.LazyFrame   # CLEANED_SCHEMA
+    removed_lines: pl.DataFrame | pl.LazyFrame
     rejected: pl.DataFrame
     stats: dict[str, int] = field(default_factory=dict)
-    # MinHash facts of `documents`, row for row, when the chunked pass computed them in its
-    # workers (pipeline.chunks); None: the dedupe step signs the texts itself.
+    # MinHash facts of the documents `signed_ids` (doc_id, published) lists, row for row, when
+    # the chunked pass computed them in its workers (pipeline.chunks); there `documents` and
+    # `removed_lines` are lazy scans of its Parquet parts. None: `dedupe` signs the texts.
     signed: Signed | None = None
+    signed_ids: pl.DataFrame | None = None
+    work_dir: Path | None = None  # where those parts are (`chunks.discard` after publishing)
 
 
 def _host(url: pl.Expr) -> pl.Expr:
@@ -295,7 +298,7 @@ class Previous:
     articles: pl.DataFrame
     duplicates: pl.DataFrame
     rejected: pl.DataFrame
-    removed_lines: pl.DataFrame
+    removed_lines: pl.LazyFrame | None
     index: pl.DataFrame | None
     files: pl.DataFrame | None = None  # raw file ledger
 
@@ -324,9 +327,13 @@ def load_previous(curated: Path) -> Previous | None:
         f = path / f"{name}.parquet"
         return pl.read_parquet(f) if f.is_file() else None
 
+    # Removed lines (tens of millions of rows on a large corpus) stay a lazy scan: the version's
+    # file is immutable, and a run only appends to it.
+    removed = path / "removed_lines.parquet"
     return Previous(v, int(m.get("raw_documents", 0)), read("articles"), read("duplicates"),
-                    read("rejected"), read("removed_lines"), read("dedup_index"),
-                    read("raw_files"))
+                    read("rejected"),
+                    pl.scan_parquet(removed) if removed.is_file() else None,
+                    read("dedup_index"), read("raw_files"))
 
 
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupStep:
@@ -344,8 +351,8 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
             {"documents_in": 0, "articles": prev.articles.height,
              "duplicates": prev.duplicates.height, "unchanged": 1})
     if cl.signed is not None:  # signed by the chunked pass's workers
-        result = deduplicate(docs.select("doc_id", "published"),
-                             index=prev.index if prev else None, signed=cl.signed)
+        result = deduplicate(cl.signed_ids, index=prev.index if prev else None,
+                             signed=cl.signed)
     else:
         result = deduplicate(docs.select("doc_id", "text", "published"),
                              index=prev.index if prev else None)
@@ -355,15 +362,17 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
                             "cluster_id")
     reps = members.filter(pl.col("duplicate_of").is_null()).select(
         "cluster_id", pl.col("doc_id").alias("rep"))
-    # Candidate article rows: this batch's clean documents and the previous articles.
-    rows = docs
-    sources = docs.select("doc_id", "source")
+    # Candidate article rows: this batch's clean documents and the previous articles. Lazy:
+    # the chunked pass's documents are Parquet parts, read here only for the representatives.
+    ldocs = docs.lazy()
+    rows = ldocs
+    sources = ldocs.select("doc_id", "source")
     copies = raw.copies  # byte-identical copies: doc_id, source, duplicate_of (a clean doc)
     if prev is not None:
-        rows = pl.concat([docs, _as_cleaned(prev.articles)])
+        rows = pl.concat([ldocs, _as_cleaned(prev.articles).lazy()])
         old_dups = prev.duplicates
-        sources = pl.concat([sources, prev.articles.select("doc_id", "source"),
-                             old_dups.filter(pl.col("method") != "exact_raw")
+        sources = pl.concat([sources, prev.articles.lazy().select("doc_id", "source"),
+                             old_dups.lazy().filter(pl.col("method") != "exact_raw")
                              .select("doc_id", "source")])
         copies = pl.concat([copies, old_dups.filter(pl.col("method") == "exact_raw")
                             .select("doc_id", "source", "duplicate_of")])
@@ -371,16 +380,18 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
                            right_on="doc_id", how="inner")
     n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
                          ).group_by("cluster_id").len("n_copies")
-    articles = rows.join(reps, left_on="doc_id", right_on="rep", how="inner").join(
-        n_copies, on="cluster_id", how="left").sort("doc_id")
-    near = members.filter(pl.col("duplicate_of").is_not_null()).join(
-        sources, on="doc_id").select("doc_id", "source", "duplicate_of", "similarity", "method")
+    articles = rows.join(reps.lazy(), left_on="doc_id", right_on="rep", how="inner").join(
+        n_copies.lazy(), on="cluster_id", how="left").collect(engine="streaming").sort("doc_id")
+    dups = members.filter(pl.col("duplicate_of").is_not_null())
+    near = dups.lazy().join(sources, on="doc_id").select(
+        "doc_id", "source", "duplicate_of", "similarity", "method").collect(engine="streaming")
     exact_raw = copies_k.join(reps, on="cluster_id").select(
         "doc_id", "source", pl.col("rep").alias("duplicate_of"),
         pl.lit(1.0).alias("similarity"), pl.lit("exact_raw").alias("method"))
     duplicates = schema.conform(pl.concat([near, exact_raw], how="vertical_relaxed"),
                                 "duplicates").sort("doc_id")
-    stats = {"documents_in": docs.height, "articles": articles.height,
+    n_in = docs.height if isinstance(docs, pl.DataFrame) else cl.signed_ids.height
+    stats = {"documents_in": n_in, "articles": articles.height,
              "duplicates": duplicates.height, **_counts(duplicates, "method", "duplicates"),
              **{f"dedup.{k}": v for k, v in result.stats.items()}}
     return DedupStep(articles, duplicates, result.index, stats)
@@ -410,6 +421,7 @@ class Staged:
     unchanged: bool = False  # an incremental run found nothing new: nothing to validate/publish
     files: pl.DataFrame | None = None  # raw file ledger, stored with the version
     base_version: int | None = None  # publish only if this is still the latest version
+    work_dir: Path | None = None  # the chunked pass's parts the tables read (lazy scans)
 
 
 def text_facts(text: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -457,22 +469,41 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
     rejected = pl.concat([schema.conform(rejected, "rejected"),
                           orphan_copies(raw, rejected)])
-    removed = cl.removed_lines.filter(pl.col("doc_id").is_in(cl.documents["doc_id"].implode()))
     if prev is not None:
         rejected = pl.concat([schema.conform(prev.rejected, "rejected"), rejected])
-        removed = pl.concat([schema.conform(prev.removed_lines, "removed_lines"), removed])
     rejected = rejected.sort("source")
-    removed = removed.sort("doc_id", "line_no")
+    removed = _removed_lines(cl, prev)
     tables = {"articles": articles, "rejected": schema.conform(rejected, "rejected"),
               "duplicates": dd.duplicates, "removed_lines": removed}
     n_raw = raw.stats["raw_documents"] + (prev.raw_documents if prev else 0)
     stats = {"raw_documents": n_raw, "articles": articles.height,
              "copies_represented": int(articles["n_copies"].sum() or 0),
              "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
-             "removed_lines": removed.height}
+             "removed_lines": schema.n_rows(removed)}
     unchanged = prev is not None and raw.nothing_new
     return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files,
-                  raw.base_version)
+                  raw.base_version, cl.work_dir)
+
+
+def _removed_lines(cl: CleanStep, prev: Previous | None) -> pl.DataFrame | pl.LazyFrame:
+    """The removed lines of the documents kept by `clean` (not of those it rejected), after the
+    previous version's. Eager frames (one batch in memory) are sorted by (doc_id, line_no); the
+    chunked pass's lines stay a lazy scan, in chunk order (each part sorted), so that millions
+    of lines go from the parts to the published file without being held in memory."""
+    lazy = isinstance(cl.removed_lines, pl.LazyFrame) or (
+        prev is not None and isinstance(prev.removed_lines, pl.LazyFrame))
+    if not lazy:
+        removed = cl.removed_lines.filter(pl.col("doc_id").is_in(cl.documents["doc_id"].implode()))
+        if prev is not None and prev.removed_lines is not None:
+            removed = pl.concat([schema.conform(prev.removed_lines, "removed_lines"),
+                                 schema.conform(removed, "removed_lines")])
+        return schema.conform(removed, "removed_lines").sort("doc_id", "line_no")
+    kept = (cl.signed_ids if cl.signed_ids is not None else cl.documents).lazy().select("doc_id")
+    removed = cl.removed_lines.lazy().join(kept, on="doc_id", how="semi", maintain_order="left")
+    removed = schema.conform(removed, "removed_lines")
+    if prev is not None and prev.removed_lines is not None:
+        removed = pl.concat([schema.conform(prev.removed_lines.lazy(), "removed_lines"), removed])
+    return removed
 
 
 def code_version() -> str:

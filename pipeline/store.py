@@ -197,10 +197,17 @@ def _point_latest(curated: Path, version: int) -> None:
     _fsync_dir(curated)
 
 
-def _write_table(df: pl.DataFrame, path: Path) -> None:
-    df.write_parquet(path, compression="zstd", statistics=True)
+def _write_table(df: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
+    """Write one table (a lazy scan is streamed to the file, never held whole); its rows."""
+    if isinstance(df, pl.LazyFrame):
+        df.sink_parquet(path, compression="zstd", statistics=True)
+        rows = int(pl.scan_parquet(path).select(pl.len()).collect().item())
+    else:
+        df.write_parquet(path, compression="zstd", statistics=True)
+        rows = df.height
     with open(path, "rb") as f:
         os.fsync(f.fileno())
+    return rows
 
 
 def _content_digest(tables: dict[str, dict]) -> str:
@@ -209,7 +216,7 @@ def _content_digest(tables: dict[str, dict]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
+def publish(curated: Path, tables: dict[str, pl.DataFrame | pl.LazyFrame], *, metadata: dict,
             attachments: dict[str, Path] | None = None, force: bool = False,
             before_visible: Callable[[Path], object] | None = None,
             expect_latest: int | None | bool = False) -> PublishResult:
@@ -237,12 +244,12 @@ def publish(curated: Path, tables: dict[str, pl.DataFrame], *, metadata: dict,
             info: dict[str, dict] = {}
             for name, df in tables.items():
                 path = staging / f"{name}.parquet"
-                _write_table(df, path)
+                rows = _write_table(df, path)
                 info[name] = {
                     "file": path.name,
-                    "rows": df.height,
+                    "rows": rows,
                     "sha256": _sha256(path),
-                    "schema": {c: str(t) for c, t in df.schema.items()},
+                    "schema": {c: str(t) for c, t in df.collect_schema().items()},
                 }
                 _failpoint("after_first_table")
             digest = _content_digest(info)

@@ -8,7 +8,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline import steps, store
-from pipeline.chunks import Processed
+from pipeline.chunks import Processed, discard
 from pipeline.orchestration.metadata import preview, stats_metadata
 from pipeline.orchestration.resources import CurationConfig
 from pipeline.report import build_report
@@ -88,6 +88,7 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
 
     curated = Path(curation.curated_dir)
     if curated_batch.unchanged:
+        discard(curated_batch.work_dir)
         store.repair(curated)  # what a killed run may have left, even when nothing is new
         v = store.latest_version(curated)
         m = store.read_manifest(curated, v)
@@ -110,6 +111,7 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
                   "stats": curated_batch.stats, "validation": gate},
         attachments={"validation": report_dir} if report_dir.is_dir() else None,
         before_visible=build_report, expect_latest=curated_batch.base_version)
+    discard(curated_batch.work_dir)  # the tables read from the chunked pass's parts: published
     summary = {"version": result.version, "path": str(result.path), "created": result.created,
                "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()}}
     md = {

@@ -20,11 +20,14 @@ def stats_metadata(stats: dict) -> dict[str, dg.MetadataValue]:
     return out
 
 
-def preview(df: pl.DataFrame, columns: list[str], rows: int = 10, width: int = 80
+def preview(df: pl.DataFrame | pl.LazyFrame, columns: list[str], rows: int = 10, width: int = 80
             ) -> dg.MetadataValue:
-    """A Markdown table of the first rows, long strings cut, for the asset's page."""
-    cols = [c for c in columns if c in df.columns]
+    """A Markdown table of the first rows, long strings cut, for the asset's page (of a lazy
+    scan, only those rows are read)."""
+    have = df.collect_schema().names()
+    cols = [c for c in columns if c in have]
     head = df.select(cols).head(rows)
+    head = head.collect() if isinstance(head, pl.LazyFrame) else head
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in head.iter_rows():
         cells = []

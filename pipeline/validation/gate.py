@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipeline.schema import n_rows
 from pipeline.validation.report import ExpectationOutcome, ValidationReport
 from pipeline.validation.settings import DEFAULT_SETTINGS, ValidationSettings
 from pipeline.validation.suites import DEFAULT_EXPECTATIONS_DIR, read_suite_files
@@ -71,7 +72,7 @@ def validate_tables(
         success=all(res["success"] for res in results.values()) and all(o.success for o in outcomes),
         outcomes=outcomes,
         result_paths={"json": out_dir / RESULT_FILE, "docs": docs_index},
-        row_counts={t: tables[t].height for t in TABLE_NAMES},
+        row_counts={t: n_rows(tables[t]) for t in TABLE_NAMES},
     )
     payload = {
         "success": report.success,

@@ -30,10 +30,10 @@ TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
 BATCH = "batch"
 
 
-def schema_diff(df: pl.DataFrame, table: str) -> str | None:
+def schema_diff(df: pl.DataFrame | pl.LazyFrame, table: str) -> str | None:
     """Human-readable mismatch of `df` against the contract for `table`, or None if exact."""
     want = TABLES[table]
-    have = df.schema
+    have = df.collect_schema()
     problems = [f"missing {c}" for c in want if c not in have]
     problems += [f"unexpected {c}" for c in have if c not in want]
     problems += [f"{c}: expected {want[c]}, got {have[c]}" for c in want if c in have and have[c] != want[c]]
@@ -140,9 +140,32 @@ def duplicates_view(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(flag.alias("duplicate_of_self"))
 
 
-def removed_lines_view(df: pl.DataFrame) -> pl.DataFrame:
-    """Removed lines with `text` replaced by `text_n_chars`."""
+def removed_lines_view(df: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+    """Removed lines with `text` replaced by `text_n_chars`.
+
+    A lazy table (the chunked pass's tens of millions of lines, never held in memory) is
+    reduced to the rows its suite can fail on, found with Polars: rows with a null and rows
+    whose (doc_id, line_no) repeats (by a 64-bit hash of the key, then checked exactly). The
+    suite then passes or fails, and names the same rows, as over the whole table."""
+    if isinstance(df, pl.LazyFrame):
+        df = _suspect_rows(df)
     return df.select(*[c for c in df.columns if c != "text"], _text_n_chars(df))
+
+
+def _suspect_rows(lf: pl.LazyFrame) -> pl.DataFrame:
+    cols = lf.collect_schema().names()
+    any_null = pl.any_horizontal([pl.col(c).is_null() for c in cols]) if cols else pl.lit(False)
+    nulls = lf.filter(any_null).collect(engine="streaming")
+    if not {"doc_id", "line_no"} <= set(cols):
+        return nulls
+    key = pl.struct("doc_id", "line_no").hash(7).alias("_k")
+    hashes = lf.select(key).collect(engine="streaming")["_k"]
+    dup = hashes.filter(hashes.is_duplicated()).unique()
+    if dup.len() == 0:
+        return nulls
+    rows = lf.filter(key.is_in(dup.implode())).collect(engine="streaming")
+    rows = rows.filter(pl.struct("doc_id", "line_no").is_duplicated())
+    return pl.concat([nulls, rows]).unique(maintain_order=True)
 
 
 def batch_view(tables: dict[str, pl.DataFrame], n_raw_documents: int) -> pl.DataFrame:
