@@ -5,12 +5,16 @@ trafilatura with its whole-page recall fallback, alone and + the engine as pipel
 them), on the whole set and on two splits by domain hash (tune / held-out),
 plus removal counts per category.
 
-    uv run python bench/eval_boilerplate.py [--no-html] [--limit N] [--dump DIR]
+    uv run python bench/eval_boilerplate.py [--no-html] [--limit N] [--dump DIR] [--time N]
+
+`--time N` instead times `extract_html` against trafilatura alone on the first N pages (one
+process, interleaved page by page) and prints ms/page and the throughput ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import re
@@ -79,11 +83,15 @@ def _extract_one(args: tuple[str, str, str]) -> tuple[str, str, str | None]:
 
 def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tuple[str, str | None]]:
     """extract_html (trafilatura + the whole-page recall fallback, as the pipeline runs it) over
-    every page (2 processes); cached outside the repo per options and code of the HTML path."""
+    every page (2 processes); cached outside the repo per options and code of the HTML path
+    (extract, html_fallback and the boilerplate engine the fallback runs)."""
     from pipeline import extract, html_fallback
     from pipeline.extract import TRAFILATURA_OPTIONS
 
-    code = b"".join(Path(m.__file__).read_bytes() for m in (extract, html_fallback))
+    # The fallback runs the boilerplate engine, so its code and rules are part of the key too.
+    files = [Path(m.__file__) for m in (extract, html_fallback)]
+    files += sorted((Path(html_fallback.__file__).parent / "boilerplate").glob("*.py"))
+    code = b"".join(f.read_bytes() for f in files)
     key = hashlib.md5(json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + code).hexdigest()[:10]
     cache = cache_dir() / f"wcxb-trafilatura-{key}.json"
     if use_cache and cache.is_file():
@@ -96,6 +104,39 @@ def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tup
     data = {cid: (text, title) for cid, text, title in res}
     cache.write_text(json.dumps(data))
     return data
+
+
+def time_extract(root: Path, cases: list[dict], n: int) -> None:
+    """ms/page of trafilatura alone (as extract_html calls it) and of extract_html, one process,
+    after a warm-up pass; the two alternate page by page so load and cache effects hit both."""
+    import trafilatura
+
+    from pipeline.extract import TRAFILATURA_OPTIONS, extract_html
+
+    pages = [((root / "html" / f"{c['id']}.html").read_bytes().decode("utf-8", errors="replace"),
+              c["url"]) for c in cases[:n]]
+
+    def traf(html: str, url: str) -> object:
+        return trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+
+    fns = {"trafilatura": traf, "extract_html": extract_html}
+    # Warm-up over every page first: trafilatura's date parser loads locale data lazily (up to
+    # ~1.5 s the first time a language turns up), which would land on whichever call met it first.
+    for html, url in pages:
+        with contextlib.suppress(Exception):
+            traf(html, url)
+    for html, url in pages[:20]:
+        extract_html(html, url)
+    total = dict.fromkeys(fns, 0.0)
+    for i, (html, url) in enumerate(pages):
+        for name in (list(fns) if i % 2 == 0 else list(fns)[::-1]):
+            t0 = time.perf_counter()
+            with contextlib.suppress(Exception):  # a page that fails costs its time all the same
+                fns[name](html, url)
+            total[name] += time.perf_counter() - t0
+    ms = {k: v / len(pages) * 1000 for k, v in total.items()}
+    print(f"{len(pages)} pages, ms/page: trafilatura {ms['trafilatura']:.2f}, extract_html "
+          f"{ms['extract_html']:.2f} (throughput ratio {ms['trafilatura'] / ms['extract_html']:.2f})")
 
 
 def run_engine(frame: pl.DataFrame) -> tuple[dict[str, str], pl.DataFrame, float]:
@@ -142,6 +183,8 @@ def main() -> None:
     ap.add_argument("--no-cache", action="store_true", help="re-run trafilatura")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--dump", type=Path, help="write per-document scores and outputs here")
+    ap.add_argument("--time", type=int, default=0, metavar="N",
+                    help="time extract_html against trafilatura alone on N pages, then exit")
     args = ap.parse_args()
 
     root = devdata_dir()
@@ -151,6 +194,9 @@ def main() -> None:
     golds = {c["id"]: (root / "gold" / f"{c['id']}.txt").read_text() for c in cases}
     texts = {c["id"]: (root / "text" / f"{c['id']}.txt").read_text() for c in cases}
     print(f"dev set: {root} ({len(cases)} pages)")
+    if args.time:
+        time_extract(root, cases, args.time)
+        return
 
     report("text: keep everything", texts, golds, cases)
     frame = engine_frame(cases, texts, "text", {})

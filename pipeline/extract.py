@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 # Options passed to trafilatura for every page. Comments off (comment widgets are boilerplate),
-# no network: we only hand it a string, and never a URL to fetch.
+# no network: we only hand it the page (parsed once by extract_html), never a URL to fetch.
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
@@ -91,20 +91,28 @@ def with_time_limit(seconds: float, fn, *args, **kwargs):
 def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
     """Main text and metadata of one page, or None when no article body is found.
 
-    trafilatura picks the body; when it keeps far less than the boilerplate engine keeps from the
-    whole page rendered as text (it found a teaser or one section: `html_fallback`), the engine's
-    text is used instead, with trafilatura's metadata."""
+    The page is parsed once (lxml): trafilatura picks the body from that tree (it works on its
+    own copy); when it keeps far less than the boilerplate engine keeps from the whole page
+    rendered as text (it found a teaser or one section: `html_fallback`), the engine's text is
+    used instead, with trafilatura's metadata."""
     import trafilatura
 
-    from pipeline.html_fallback import recall_fallback
+    from pipeline.html_fallback import drop_repeats, parse, recall_fallback
 
-    doc = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+    tree = parse(html)
+    if tree is not None and "html" in html[:50].lower():
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    else:
+        # No <html> up front: trafilatura's own loader judges whether this is HTML at all (it
+        # rejects bare fragments), so it gets the string.
+        doc = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
     text = (doc.text or "").strip() if doc is not None else ""
-    fallback = recall_fallback(html, text, _clean(doc.title) if doc is not None else None)
+    fallback = recall_fallback(tree, text, _clean(doc.title) if doc is not None else None)
     if fallback:
         text = fallback
-        if doc is None:  # no body found, so no metadata came with it
+        if doc is None:  # no body found, so no metadata came with it (the tree is rendered now)
             doc = trafilatura.extract_metadata(html, default_url=url)
+    text = drop_repeats(text)
     if not text:
         return None
     if doc is None:

@@ -110,3 +110,58 @@ def test_leftover_markers() -> None:
     any_hit = pl.select(pl.any_horizontal(hits)).to_series().to_list()
     assert any_hit[:3] == [True, True, True]
     assert not any(any_hit[3:])
+
+
+# Rules added for lines trafilatura keeps (WCXB dev set, HTML path): for each, an unseen line it
+# must remove (with what follows, for a section heading that closes the page) and a prose line
+# that shares its words and must stay.
+ADDED: list[tuple[str, str, str | None, str]] = [
+    # (rule, line, following line for sections or None, prose that must stay)
+    ("comments_title_heading", "27 Comments on “Ferry terminal delayed again”",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "Two comments on the plan were sent to the council before the vote on Friday evening."),
+    ("republish_heading", "Republish this story",
+     "You may republish our articles for free, online or in print, under a Creative Commons "
+     "license, as long as you credit the harbour newsroom.",
+     "The magazine agreed to republish the story in print next week, the editor told staff."),
+    ("related_heading_core", "Read This Next",
+     "Coastal rail line to close for repairs over the winter months, operator says.",
+     "Read this next to the harbour map and the route becomes clear, the guide suggests."),
+    ("cookie_category", "Functional cookies help us remember your choices on this website, such "
+     "as your language and region, and cannot be switched off.", None,
+     "The bakery said that the cookies it sells are baked every morning in the old harbour oven."),
+    ("cookie_category", "Cookie Duration Description cookielawinfo-checkbox-necessary 11 months",
+     None, "The cookie jar on the counter lasted eleven months before anyone noticed it."),
+    ("cookie_category", "Necessary cookies are absolutely essential for the website to function "
+     "properly. These cookies ensure basic functionalities and security features.", None,
+     "Third-party cookies are small files that let advertisers follow readers across websites."),
+    ("advert_label", "Advertisement - Continue Reading Below", None,
+     "The advertisement ran below the fold, and readers kept reading the story anyway."),
+    ("byline_label", "Article reviewed by:", None,
+     "The article was reviewed by two editors before it went to print on Friday."),
+    ("byline", "Written by: Anna Berg, Senior Analyst", None,
+     "Written by hand, the letters of Anna Berg filled three boxes in the harbour archive."),
+    ("no_card_cta", "Try it free for 30 days. No credit card needed.", None,
+     "You can try the ferry app free for a month, no credit card required, the operator said."),
+    ("call_to_action", "Schedule your personalized demo!", None,
+     "The operator will schedule a demo of the new ticket machines for councillors next week."),
+    ("call_to_action", "Start a free 14-day trial", None,
+     "Passengers can start a free trial of the season ticket in May, the operator said."),
+    ("newsletter_signup", "Harbour news sent straight to your inbox every Friday", None,
+     "The council said the harbour plans would go on display at the library next week."),
+]
+
+
+@pytest.mark.parametrize(("rule", "line", "after", "prose"), ADDED)
+def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | None,
+                                           prose: str) -> None:
+    text = "\n\n".join([*PROSE, line, after]) if after else article_with(line)
+    res = clean_text(text)
+    hit = res.removed.filter(pl.col("text") == line)
+    assert hit.height == 1 and hit["rule"][0] == rule, f"{line!r}: {hit.rows()}"
+    assert res.documents["text"][0].split("\n\n") == PROSE
+    if after:
+        assert res.removed.filter(pl.col("text") == after).height == 1
+    kept = clean_text(article_with(prose)).documents["text"][0].split("\n\n")
+    assert prose in kept, f"{rule} removed prose {prose!r}"
+    assert clean_text(article_with(prose), kind="html").documents["text"][0].count(prose) == 1

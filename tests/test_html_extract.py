@@ -129,3 +129,81 @@ def test_parse_xml_declaration_and_empty():
     tree = parse('<?xml version="1.0" encoding="utf-8"?>\n<html><body><p>Hi there</p></body></html>')
     assert tree is not None and render_lines(tree) == ["Hi there"]
     assert parse("") is None
+
+
+DATED = ("<html><head><title>Council approves library budget | Example News</title>"
+         "<meta property='og:site_name' content='Example News'>"
+         "<meta property='article:published_time' content='2025-03-04T10:00:00Z'>"
+         "<!-- a comment --><?php echo 1; ?></head><body>"
+         f"{NAV}<article><h1>Council approves library budget</h1>{_paras(PARAS)}</article>"
+         "</body></html>")
+
+
+def test_page_is_parsed_once_and_trafilatura_gets_the_tree(monkeypatch):
+    seen = []
+    real = trafilatura.bare_extraction
+
+    def spy(filecontent, *a, **k):
+        seen.append(filecontent)
+        return real(filecontent, *a, **k)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", spy)
+    got = extract_html(DATED, "https://example.com/news/library")
+    assert len(seen) == 1 and not isinstance(seen[0], str)
+    # Same text and metadata as trafilatura parsing the string itself.
+    ref = real(DATED, url="https://example.com/news/library", **TRAFILATURA_OPTIONS)
+    assert got is not None and got.text == ref.text.strip()
+    assert (got.title, got.published, got.site) == (ref.title, ref.date, ref.sitename)
+    assert got.published == "2025-03-04" and got.site == "Example News"
+
+
+def test_fragment_without_html_tag_goes_to_trafilatura_as_string(monkeypatch):
+    seen = []
+    real = trafilatura.bare_extraction
+    monkeypatch.setattr(trafilatura, "bare_extraction",
+                        lambda fc, *a, **k: seen.append(fc) or real(fc, *a, **k))
+    extract_html("<div><p>Just one line of text here.</p></div>")
+    assert isinstance(seen[0], str)  # trafilatura's own loader decides whether it is HTML
+
+
+def test_textarea_is_not_page_text():
+    tree = parse("<html><body><p>Story text</p><textarea>&lt;p&gt;embed code&lt;/p&gt;</textarea>"
+                 "tail</body></html>")
+    assert render_lines(tree) == ["Story text", "tail"]
+
+
+def test_render_drops_characters_lxml_refuses():
+    # The parser lets control characters through, but lxml refuses to set them on a node.
+    tree = parse("<html><body><p>a\x0bb\x0cc</p>d\x0be<div>f</div></body></html>")
+    assert tree is not None and render_lines(tree) == ["abc", "de", "f"]
+
+
+def test_long_trafilatura_text_is_never_replaced(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("engine should not run")
+
+    monkeypatch.setattr(html_fallback, "engine_text", boom)
+    text = " ".join(["word"] * html_fallback.FALLBACK_MAX_WORDS)
+    tree = parse("<html><body>" + "<p>" + " ".join(["other"] * 30) + "</p>" * 500 + "</body></html>")
+    assert html_fallback.recall_fallback(tree, text) is None
+
+
+def test_engine_not_run_when_long_lines_cannot_win(monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("engine should not run")
+
+    monkeypatch.setattr(html_fallback, "engine_text", boom)
+    # Many words on the page, but in short menu lines only: the engine could not keep 2.5x the
+    # 60 words trafilatura found.
+    menu = "".join(f"<li>Section {i} news</li>" for i in range(200))
+    tree = parse(f"<html><body><ul>{menu}</ul></body></html>")
+    assert html_fallback.recall_fallback(tree, " ".join(["w"] * 60)) is None
+
+
+def test_repeated_long_paragraphs_are_kept_once():
+    body = _paras(PARAS[:3]) + f"<div class='print-copy'>{_paras(PARAS[:3])}</div>"
+    got = extract_html(_page(f"<article><h1>Council approves library budget</h1>{body}</article>"))
+    assert got is not None
+    assert [got.text.count(p) for p in PARAS[:3]] == [1, 1, 1]
+    short = "Read the full budget.\nRead the full budget."  # short lines may recur
+    assert html_fallback.drop_repeats(short) == short

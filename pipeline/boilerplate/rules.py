@@ -111,7 +111,7 @@ RULES: list[Rule] = [
          # The unmistakable ones (also leftover markers); related_heading below casts wider.
          whole(r"related (?:articles|stories|posts|news)|recommended (?:for you|stories|articles)|"
                r"you (?:may|might) also like|more stories|most (?:popular|read)|trending now|"
-               r"read next|more from our network"),
+               r"read (?:this )?next|more from our network"),
          until="end", marker=True),
     Rule("related_heading", "related", "section",
          whole(r"related (?:articles?|stories|posts?|news|content|reading|coverage|topics|"
@@ -160,7 +160,8 @@ RULES: list[Rule] = [
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
     Rule("comments_title_heading", "comments", "section",
-         whole(r"\d+ thoughts on .{1,120}|one (?:thought|response|reply|comment) (?:on|to) .{1,120}"),
+         whole(r"\d+ thoughts on .{1,120}|one (?:thought|response|reply|comment) (?:on|to) .{1,120}|"
+               r"\d+ (?:comments?|responses?|replies) (?:on|to) .{1,120}"),
          until="end", marker=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am": a comment thread starts.
@@ -200,6 +201,11 @@ RULES: list[Rule] = [
                r"follow [\w .]{1,30} on (?:twitter|x|facebook|instagram|linkedin|google news)|"
                r"add [\w .]{1,30} (?:as a preferred source|on google)|click to share|"
                r"share (?:on|via) (?:facebook|twitter|x|linkedin|whatsapp|email)"), max_words=25),
+    Rule("republish_heading", "share", "section",
+         # A "republish this story" box (licence terms, embed code) closes non-profit news pages.
+         whole(r"republish (?:this|our) (?:article|story|post|content)s?|"
+               r"(?:want|how) to republish.{0,60}"),
+         until="end"),
     # --- app download ---------------------------------------------------------------------------
     Rule("app_prompt", "app", "line",
          r"download (?:the|our|our free|the free) (?:[\w\d]+ )?app|get (?:the|our) (?:[\w\d]+ )?app|"
@@ -217,6 +223,7 @@ RULES: list[Rule] = [
          r"(?:[\w.&'-]+ ){0,3}(?:newsletters?|mailing list|emails?|alerts|updates|digest|briefing|"
          r"blog|list)|newsletters?(?: sign[- ]?up)?\s*$|get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
          r"delivered (?:straight |directly |right )?to your inbox|"
+         r"(?:directly|straight|right) to your inbox|check your (?:email|inbox) to (?:complete|confirm)|"
          r"enter your email|email address\s*\*?$|by (?:signing up|subscribing|clicking)|"
          r"unsubscribe at any time|"
          r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
@@ -236,6 +243,17 @@ RULES: list[Rule] = [
          r"personal information|your privacy choices|"
          r"(?:agree|consent) to (?:our|the) (?:privacy|terms|cookie)|we value your privacy",
          max_words=45),
+    Rule("cookie_category", "cookie", "line",
+         # Consent-manager descriptions of cookie classes ("Functional cookies help to ...",
+         # "Necessary cookies are absolutely essential ..."): long, so no max_words. Not the
+         # classes news prose discusses ("Third-party cookies are ...", "Advertising cookies").
+         r"^(?:other )?(?:strictly )?(?:necessary|essential|functional|functionality|performance|"
+         r"analytic(?:al|s)?|advertisement|preferences?|statistics?|uncategori[sz]ed) cookies "
+         r"(?:are (?:absolutely |strictly )?(?:essential|necessary|required|used|those|set)|"
+         r"helps? (?:to|us)|(?:allow|enable)s? (?:us|the website|this website))\b|"
+         r"^cookie duration description|"
+         r"^this website uses cookies to improve your experience while you navigate|"
+         r"^any cookies that may not be particularly necessary", max_words=None),
     Rule("consent_button", "cookie", "line",
          whole(r"accept(?: all)?|reject(?: all)?|decline|agree|i agree|got it|ok|okay|allow all|"
                r"allow cookies|manage preferences|customi[sz]e|necessary|preferences|statistics|"
@@ -249,20 +267,27 @@ RULES: list[Rule] = [
                r"article continues (?:below|after) (?:this )?(?:ad|advertisement)|"
                r"continue reading (?:below|after (?:the )?ad)|scroll (?:down )?to continue(?: "
                r"with content)?|skip (?:this )?ad|remove ads|ad feedback|report (?:this )?ad|"
-               r"advertise with us|close ad|supported by|ad choices|adchoices"),
+               r"advertise with us|close ad|supported by|ad choices|adchoices|"
+               r"(?:advertisement|advert|ad)\s*[-–—:|]?\s*(?:continue reading|story continues|"
+               r"article continues)(?: below)?|advertisement(?:\s*advertisement)+"),
          marker=True),
     # "Sponsored by Acme": removed when short (max_words), but not a gate marker: a sentence of
     # the article can begin "Presented by ..." too.
     Rule("sponsor_credit", "advertising", "line",
          whole(r"(?:sponsored|promoted|presented) by .*"), marker=False),
     Rule("call_to_action", "advertising", "line",
-         whole(r"(?:get|request|book|schedule)(?: a| your)?(?: free)? (?:demo|quote|consultation|"
-               r"estimate|call)(?: [\w ]{1,25})?|(?:start|try)(?: your)?(?: \d+-day)? free(?: trial)?"
-               r"(?: [\w ]{1,20})?|get (?:this )?deal|shop now|buy now|order now|sign me up|"
+         whole(r"(?:get|request|book|schedule)(?: a| your)?(?: (?:free|personali[sz]ed|live|custom))?"
+               r" (?:demo|quote|consultation|estimate|call)(?: [\w ]{1,25})?|"
+               r"(?:start|try)(?: your)?(?: \d+-day)? free(?: trial)?(?: [\w ]{1,20})?|"
+               r"(?:(?:start|try|get) )?(?:a |your )?free (?:\d+[- ]day )?trial|"
+               r"get (?:this )?deal|shop now|buy now|order now|sign me up|"
                r"get started(?: (?:now|today|for free))?|contact (?:us|sales)(?: today)?|"
                r"talk to (?:sales|an expert|us)|see (?:pricing|plans)|view (?:deal|offer|on amazon)|"
                r"check (?:price|availability)(?: on \w+)?|\$[\d,.]+ at [\w .&']{2,30}|"
                r"be the first to know!?"), marker=False),
+    Rule("no_card_cta", "advertising", "line",
+         # "Free 14-day trial. No credit card required.": a sign-up button's small print.
+         r"no credit card (?:required|needed)", max_words=10),
     Rule("affiliate_disclosure", "advertising", "line",
          r"we (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|compensation)|"
          r"(?:contains|may contain|uses|use) affiliate links|^affiliate disclosure|"
@@ -325,9 +350,14 @@ RULES: list[Rule] = [
                r"posted in\b|keywords?:"), max_words=30),
     # --- title / dateline / byline (metadata) ---------------------------------------------------
     Rule("byline", "metadata", "line",
-         r"^(?i:by|written by|words by|story by|reported by|posted by|author:?|von|par|por)\s+"
+         r"^(?i:by|(?:article |story )?(?:written|reviewed|medically reviewed|fact[- ]checked|"
+         r"edited) by|words by|story by|reported by|posted by|author|von|par|por):?\s+"
          r"(?:[\p{Lu}][\p{L}'.-]+|and|&|,|\s)+(?:[|,·•—–-].*)?$|^[Pp]osted (?:by .{1,40} )?on\s",
          max_words=14, case=True),
+    Rule("byline_label", "metadata", "line",
+         # The label alone, the name on the next line: "Written by", "Article reviewed by:".
+         whole(r"(?:article |story |post )?(?:written|reviewed|medically reviewed|fact[- ]checked|"
+               r"edited|reported|posted) by,?"), max_words=5),
     Rule("reading_time", "metadata", "line",
          r"^\d+\s*(?:-| )?min(?:ute)?s?\.? (?:read|listen)|^(?:estimated )?reading time|^\d+ min$|"
          r"^(?:updated|published|posted|last updated|first published)(?: on)?:?\s",
