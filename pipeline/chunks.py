@@ -88,8 +88,6 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     from dataclasses import replace
 
     from pipeline import steps
-    from pipeline.dedup.settings import DedupSettings
-    from pipeline.dedup.sign import sign_texts
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
     docs, rejects = read_files((task.paths, task.raw_dir, one))
@@ -105,9 +103,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     ex = steps.extract(raw, one)
     meta = docs.select(list(META_SCHEMA))
     del docs, raw
-    cl = steps.clean(ex, workers=1)
-    texts = cl.documents["text"]
-    signed = sign_texts(texts, DedupSettings())
+    cl = steps.clean(ex, workers=1)  # signs the clean texts too
     out = Path(task.out_dir)
     parts = {"cleaned": str(out / f"c{task.index:06d}.cleaned.parquet"),
              "removed_lines": str(out / f"c{task.index:06d}.removed.parquet")}
@@ -117,7 +113,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
         task.index, meta, n_seen,
         {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected,
          "clean": cl.rejected},
-        cl.documents.select("doc_id", "published"), signed,
+        cl.signed_ids, cl.signed,
         {"extract": ex.stats, "clean": cl.stats}, parts)
 
 

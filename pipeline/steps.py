@@ -233,7 +233,8 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
         pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
     result = clean_in_batches(docs.select("doc_id", "text", "kind", "site_key", "title"))
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
-                                     "published": "t_published", "site": "t_site"})
+                                     "published": "t_published", "site": "t_site",
+                                     "n_words": "t_words"})
     out = docs.join(found, on="doc_id", how="left").select(
         "doc_id", "source", "kind", "url",
         pl.coalesce("site", "t_site", "site_key").alias("site"),
@@ -241,12 +242,11 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
         plausible_date(pl.coalesce(_parse_date(pl.col("published")), "t_published"))
         .alias("published"),
         pl.col("clean_text").fill_null("").alias("text"), "fetched_at",
+        pl.col("t_words").fill_null(0).alias("n_words"),  # the kept lines' words, from the engine
     )
     # Too short to be an article (a stub, a teaser, a page of links): rejected with the reason,
     # by the same bounds the validation gate holds published rows to, so junk that survives
     # extraction cannot fail the whole batch at the gate.
-    words, hashes = text_facts(out["text"])
-    out = out.with_columns(words, hashes)
     n_words = pl.col("n_words")
     n_chars = pl.col("text").str.strip_chars().str.len_chars()
     out = out.with_columns(
@@ -270,11 +270,16 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
                              n_words, n_chars, pl.lit(min_words), pl.lit(min_chars)))
         .alias("detail"),
         pl.lit(None, pl.UInt64()).alias("n_bytes")), "rejected")
+    # MinHash facts for the dedupe step, signed here (in the chunked pass's workers, beside the
+    # texts); their exact-text key is the content hash.
+    signed = sign_texts(out["text"])
+    out = out.with_columns(content_hashes(out["text"], signed.text_key))
     removed = schema.conform(result.removed, "removed_lines")
     stats = {"documents_in": docs.height, "documents_out": out.height,
              "rejected": rejected.height, **result.stats}
-    return CleanStep(out.select(list(CLEANED_SCHEMA)).cast(CLEANED_SCHEMA), removed, rejected,
-                     stats)
+    out = out.select(list(CLEANED_SCHEMA)).cast(CLEANED_SCHEMA)
+    return CleanStep(out, removed, rejected, stats, signed=signed,
+                     signed_ids=out.select("doc_id", "published"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,24 +429,26 @@ class Staged:
     work_dir: Path | None = None  # the chunked pass's parts the tables read (lazy scans)
 
 
-def text_facts(text: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """`n_words` (whitespace-separated words) and `content_hash` (hash of the text case-folded,
-    whitespace collapsed) of each text. One Python pass of C-level str methods: Polars' regex
-    versions (`count_matches(r"\\S+")`, `replace_all(r"\\s+")`) ran single-threaded over one
-    chunk and took 12 s of a 100k-document run; this takes ~1 s."""
-    words: list[int] = []
-    hashes: list[str] = []
-    for t in text.fill_null("").to_list():
-        parts = t.split()
-        words.append(len(parts))
-        hashes.append(hash_bytes(" ".join(parts).lower().encode("utf-8", "replace")))
-    return (pl.Series("n_words", words, pl.UInt32()),
-            pl.Series("content_hash", hashes, pl.String()))
+def sign_texts(texts: pl.Series) -> Signed:
+    """MinHash facts of clean texts with the pipeline's dedup settings."""
+    from pipeline.dedup.settings import DedupSettings
+    from pipeline.dedup.sign import sign_texts as sign
+
+    return sign(texts, DedupSettings())
 
 
-def content_hash(text: pl.Series) -> pl.Series:
-    """Hash of the normalised text (case-folded, whitespace collapsed)."""
-    return text_facts(text)[1].alias(text.name)
+def content_hashes(texts: pl.Series, keys: list[str] | None = None) -> pl.Series:
+    """`content_hash` of each text: the dedup's exact-text key, a 128-bit hash of the normalised
+    word sequence (case-folded; whitespace and punctuation between words ignored), computed
+    when the texts are signed anyway. A text without words hashes its raw bytes."""
+    if keys is None:
+        from pipeline.dedup.shingles import text_keys
+
+        keys = text_keys(texts)
+    out = [k or hash_bytes(t.encode("utf-8", "replace"))
+           for k, t in zip(keys, texts.fill_null("").to_list(), strict=True)] if "" in keys \
+        else keys
+    return pl.Series("content_hash", out, pl.String())
 
 
 def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
@@ -461,10 +468,13 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
             pl.coalesce("_seen", "ingested_at").alias("ingested_at")).drop("_seen")
     # Word counts and content hashes come with the rows (computed by `clean`, carried over
     # from the previous version); a row without them (an older version's) gets them here.
-    todo = art.filter(pl.col("content_hash").is_null())
+    todo = art.filter(pl.col("content_hash").is_null() | pl.col("n_words").is_null())
     if todo.height:
-        todo = todo.with_columns(*text_facts(todo["text"]))
-        art = pl.concat([art.filter(pl.col("content_hash").is_not_null()), todo])
+        todo = todo.with_columns(
+            (pl.col("text").str.count_matches(r"\S+")).cast(pl.UInt32).alias("n_words"),
+            content_hashes(todo["text"]))
+        art = pl.concat([art.filter(pl.col("content_hash").is_not_null()
+                                    & pl.col("n_words").is_not_null()), todo])
     articles = schema.conform(art, "articles").sort("doc_id")
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
     rejected = pl.concat([schema.conform(rejected, "rejected"),

@@ -181,8 +181,8 @@ def test_empty_input_and_empty_documents() -> None:
     res = clean_documents(empty)
     assert res.documents.height == 0 and res.removed.height == 0
     assert res.documents.schema == pl.Schema({"doc_id": pl.String, "text": pl.String,
-                                              "title": pl.String, "published": pl.Date,
-                                              "site": pl.String})
+                                              "n_words": pl.UInt32, "title": pl.String,
+                                              "published": pl.Date, "site": pl.String})
     assert res.removed.schema["line_no"] == pl.UInt32
     assert res.stats["lines_in"] == 0
     docs = pl.DataFrame({"doc_id": ["a", "b", "c"], "text": ["", None, "Advertisement\r\nShare"],
@@ -198,3 +198,11 @@ def test_crlf_blank_lines_and_line_numbers() -> None:
     assert _kept(res) == PROSE[:4]
     assert res.removed["line_no"].to_list() == [9]
     assert res.stats["lines_in"] == 5 and res.stats["lines_kept"] == 4
+
+
+def test_whitespace_runs_become_one_space_and_words_are_counted() -> None:
+    res = clean_text("\n".join([*PROSE, "The  council\tvoted   on\u00a0the plan late on Tuesday night, "
+                                "members said."]))
+    text = res.documents["text"][0]
+    assert "  " not in text and "\t" not in text and "\u00a0" not in text
+    assert res.documents["n_words"][0] == len(text.split())

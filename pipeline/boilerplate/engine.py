@@ -32,8 +32,8 @@ _DOC_SCHEMA = {
     "site_key": pl.String,
     "title": pl.String,
 }
-_OUT_DOCS = {"doc_id": pl.String, "text": pl.String, "title": pl.String, "published": pl.Date,
-             "site": pl.String}
+_OUT_DOCS = {"doc_id": pl.String, "text": pl.String, "n_words": pl.UInt32, "title": pl.String,
+             "published": pl.Date, "site": pl.String}
 _OUT_REMOVED = {"doc_id": pl.String, "line_no": pl.UInt32, "text": pl.String,
                 "category": pl.String, "rule": pl.String}
 
@@ -69,7 +69,10 @@ def _explode(docs: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         pl.col("line").list.eval(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)).alias("line_no")
     )
-    lines = raw.explode("line", "line_no").with_columns(pl.col("line").str.strip_chars())
+    # Stripped, and runs of whitespace (tabs, doubled spaces) made one space: a line's words are
+    # then its spaces + 1 (line_features), exactly, and the clean text reads evenly.
+    lines = raw.explode("line", "line_no").with_columns(
+        pl.col("line").str.strip_chars().str.replace_all(r"\s{2,}|[\s&&[^ ]]", " "))
     lines = lines.filter(pl.col("line").str.len_bytes() > 0)
     rid = pl.int_range(pl.len(), dtype=pl.UInt32)
     lines = lines.with_columns(rid.alias("rid"))
@@ -127,13 +130,15 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
         pl.when(rule == "article_block").then(weak_cat.fill_null("off_article"))
         .otherwise(rule.replace_strict(rule_categories(), default=None, return_dtype=pl.String))
     )
-    lines = lines.select("d", "line_no", "line", rule.alias("rule"), cat.alias("category"))
+    lines = lines.select("d", "line_no", "line", "n_words", rule.alias("rule"),
+                         cat.alias("category"))
     return _results(docs, lines, meta_docs)
 
 
 def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -> CleanResult:
     kept = lines.filter(pl.col("rule").is_null())
-    bodies = kept.group_by("d").agg(pl.col("line").str.join("\n\n").alias("body"))
+    bodies = kept.group_by("d").agg(pl.col("line").str.join("\n\n").alias("body"),
+                                    pl.col("n_words").sum().alias("n_words"))
     documents = (
         docs.select("d", "doc_id")
         .join(bodies, on="d", how="left")
@@ -142,6 +147,7 @@ def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -
         .select(
             "doc_id",
             pl.col("body").fill_null("").alias("text"),
+            pl.col("n_words").fill_null(0).cast(pl.UInt32),
             pl.col("title").cast(pl.String),
             pl.col("published").cast(pl.Date),
             pl.col("site").cast(pl.String),

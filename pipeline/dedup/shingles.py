@@ -168,3 +168,15 @@ def shingle(tokens: np.ndarray, counts: np.ndarray, k: int, seed: int) -> Shingl
             h[has] += m[offs[short][has] + j] * consts[j]
         out[sh_offs[short]] = mix64(h ^ counts[short].astype(np.uint64))
     return Shingled(out, sh_counts, counts.astype(np.int64), keys[0], keys[1])
+
+
+def text_keys(texts: pl.Series, seed: int | None = None) -> list[str]:
+    """Exact-text key of each text ("" for a text without words), as `sign_texts` gives it."""
+    from pipeline.dedup.settings import DedupSettings
+
+    s = DedupSettings()
+    seed = s.seed if seed is None else seed
+    tokens, counts = tokenize(texts, seed)
+    sh = shingle(tokens, counts, s.shingle_size, seed)
+    keys = sh.text_keys()
+    return [k if n else "" for k, n in zip(keys, sh.n_words.tolist(), strict=True)]
