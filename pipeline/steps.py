@@ -288,7 +288,9 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
 
 @dataclass
 class DedupStep:
-    articles: pl.DataFrame     # kept representatives, CLEANED_SCHEMA + cluster_id, n_copies
+    # kept representatives, CLEANED_SCHEMA + cluster_id, n_copies; a lazy join over the chunked
+    # pass's parts (and the previous version's file), streamed to the version when published
+    articles: pl.DataFrame | pl.LazyFrame
     duplicates: pl.DataFrame   # schema.DUPLICATES
     index: pl.DataFrame        # signature index stored with the version (incremental dedup)
     stats: dict[str, int | float] = field(default_factory=dict)
@@ -300,7 +302,7 @@ class Previous:
 
     version: int
     raw_documents: int
-    articles: pl.DataFrame
+    articles: pl.LazyFrame  # a scan of the version's file: texts are read only where joined
     duplicates: pl.DataFrame
     rejected: pl.DataFrame
     removed_lines: pl.LazyFrame | None
@@ -308,14 +310,15 @@ class Previous:
     files: pl.DataFrame | None = None  # raw file ledger
 
     def seen(self) -> pl.Series:
-        return pl.concat([self.articles["doc_id"], self.duplicates["doc_id"],
-                          self.rejected["doc_id"]])
+        return pl.concat([self.articles.select("doc_id").collect()["doc_id"],
+                          self.duplicates["doc_id"], self.rejected["doc_id"]])
 
 
-def _as_cleaned(articles: pl.DataFrame) -> pl.DataFrame:
+def _as_cleaned(articles: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
     """Published article rows back in the clean step's shape (columns it lacks are null)."""
+    have = articles.collect_schema().names()
     return articles.select([
-        pl.col(c).cast(t) if c in articles.columns else pl.lit(None, t).alias(c)
+        pl.col(c).cast(t) if c in have else pl.lit(None, t).alias(c)
         for c, t in CLEANED_SCHEMA.items()])
 
 
@@ -332,10 +335,11 @@ def load_previous(curated: Path) -> Previous | None:
         f = path / f"{name}.parquet"
         return pl.read_parquet(f) if f.is_file() else None
 
-    # Removed lines (tens of millions of rows on a large corpus) stay a lazy scan: the version's
-    # file is immutable, and a run only appends to it.
+    # Articles and removed lines (gigabytes of text, tens of millions of lines on a large
+    # corpus) stay lazy scans: the version's files are immutable, a run joins and appends.
     removed = path / "removed_lines.parquet"
-    return Previous(v, int(m.get("raw_documents", 0)), read("articles"), read("duplicates"),
+    return Previous(v, int(m.get("raw_documents", 0)),
+                    pl.scan_parquet(path / "articles.parquet"), read("duplicates"),
                     read("rejected"),
                     pl.scan_parquet(removed) if removed.is_file() else None,
                     read("dedup_index"), read("raw_files"))
@@ -350,10 +354,11 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
     docs = cl.documents
     if prev is not None and raw.nothing_new and prev.index is not None:
         # Nothing new to place: the previous version's clusters stand as they are.
-        return DedupStep(_as_cleaned(prev.articles).join(
-            prev.articles.select("doc_id", "cluster_id", "n_copies"), on="doc_id"),
+        arts = prev.articles.lazy()
+        return DedupStep(_as_cleaned(arts).join(
+            arts.select("doc_id", "cluster_id", "n_copies"), on="doc_id"),
             prev.duplicates, prev.index,
-            {"documents_in": 0, "articles": prev.articles.height,
+            {"documents_in": 0, "articles": prev.index["cluster_id"].n_unique(),
              "duplicates": prev.duplicates.height, "unchanged": 1})
     if cl.signed is not None:  # signed by the chunked pass's workers
         result = deduplicate(cl.signed_ids, index=prev.index if prev else None,
@@ -386,7 +391,9 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
     n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
                          ).group_by("cluster_id").len("n_copies")
     articles = rows.join(reps.lazy(), left_on="doc_id", right_on="rep", how="inner").join(
-        n_copies.lazy(), on="cluster_id", how="left").collect(engine="streaming").sort("doc_id")
+        n_copies.lazy(), on="cluster_id", how="left")
+    if isinstance(docs, pl.DataFrame):  # one batch in memory: the articles too, in doc_id order
+        articles = articles.collect(engine="streaming").sort("doc_id")
     dups = members.filter(pl.col("duplicate_of").is_not_null())
     near = dups.lazy().join(sources, on="doc_id").select(
         "doc_id", "source", "duplicate_of", "similarity", "method").collect(engine="streaming")
@@ -396,7 +403,7 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
     duplicates = schema.conform(pl.concat([near, exact_raw], how="vertical_relaxed"),
                                 "duplicates").sort("doc_id")
     n_in = docs.height if isinstance(docs, pl.DataFrame) else cl.signed_ids.height
-    stats = {"documents_in": n_in, "articles": articles.height,
+    stats = {"documents_in": n_in, "articles": reps.height,
              "duplicates": duplicates.height, **_counts(duplicates, "method", "duplicates"),
              **{f"dedup.{k}": v for k, v in result.stats.items()}}
     return DedupStep(articles, duplicates, result.index, stats)
@@ -452,30 +459,37 @@ def content_hashes(texts: pl.Series, keys: list[str] | None = None) -> pl.Series
 
 
 def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
-          previous_articles: pl.DataFrame | None = None, now: datetime | None = None,
-          prev: Previous | None = None) -> Staged:
+          previous_articles: pl.DataFrame | pl.LazyFrame | None = None,
+          now: datetime | None = None, prev: Previous | None = None) -> Staged:
     """The next version's tables. With `prev` (incremental), its rejects and removed lines are
-    carried over and the new ones appended."""
+    carried over and the new ones appended. Articles and removed lines of the chunked pass stay
+    lazy (joins over Parquet parts, in chunk order): `store.publish` streams them to the
+    version; one batch in memory gives frames sorted by doc_id."""
     now = now or datetime.now(UTC)
     if prev is not None and previous_articles is None:
         previous_articles = prev.articles
     art = dd.articles.with_columns(
         pl.lit(now).dt.replace_time_zone("UTC").alias("ingested_at"))
-    if previous_articles is not None and not previous_articles.is_empty():
+    if previous_articles is not None:
         # When the pipeline first saw a document stays what it was in the previous version.
-        seen = previous_articles.select("doc_id", pl.col("ingested_at").alias("_seen"))
-        art = art.join(seen, on="doc_id", how="left").with_columns(
+        seen = previous_articles.lazy().select("doc_id", pl.col("ingested_at").alias("_seen"))
+        art = art.lazy().join(seen, on="doc_id", how="left", maintain_order="left").with_columns(
             pl.coalesce("_seen", "ingested_at").alias("ingested_at")).drop("_seen")
+        art = art.collect() if isinstance(dd.articles, pl.DataFrame) else art
     # Word counts and content hashes come with the rows (computed by `clean`, carried over
     # from the previous version); a row without them (an older version's) gets them here.
-    todo = art.filter(pl.col("content_hash").is_null() | pl.col("n_words").is_null())
-    if todo.height:
-        todo = todo.with_columns(
-            (pl.col("text").str.count_matches(r"\S+")).cast(pl.UInt32).alias("n_words"),
-            content_hashes(todo["text"]))
-        art = pl.concat([art.filter(pl.col("content_hash").is_not_null()
-                                    & pl.col("n_words").is_not_null()), todo])
-    articles = schema.conform(art, "articles").sort("doc_id")
+    # (Every version this code writes has both: a lazy plan is left as it is.)
+    if isinstance(art, pl.DataFrame):
+        todo = art.filter(pl.col("content_hash").is_null() | pl.col("n_words").is_null())
+        if todo.height:
+            todo = todo.with_columns(
+                (pl.col("text").str.count_matches(r"\S+")).cast(pl.UInt32).alias("n_words"),
+                content_hashes(todo["text"]))
+            art = pl.concat([art.filter(pl.col("content_hash").is_not_null()
+                                        & pl.col("n_words").is_not_null()), todo])
+    articles = schema.conform(art, "articles")
+    if isinstance(articles, pl.DataFrame):
+        articles = articles.sort("doc_id")
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
     rejected = pl.concat([schema.conform(rejected, "rejected"),
                           orphan_copies(raw, rejected)])
@@ -486,13 +500,19 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
     tables = {"articles": articles, "rejected": schema.conform(rejected, "rejected"),
               "duplicates": dd.duplicates, "removed_lines": removed}
     n_raw = raw.stats["raw_documents"] + (prev.raw_documents if prev else 0)
-    stats = {"raw_documents": n_raw, "articles": articles.height,
-             "copies_represented": int(articles["n_copies"].sum() or 0),
+    stats = {"raw_documents": n_raw, "articles": dd.stats.get("articles", 0),
+             "copies_represented": _copies_represented(articles),
              "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
              "removed_lines": schema.n_rows(removed)}
     unchanged = prev is not None and raw.nothing_new
     return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files,
                   raw.base_version, cl.work_dir)
+
+
+def _copies_represented(articles: pl.DataFrame | pl.LazyFrame) -> int:
+    got = articles.select(pl.col("n_copies").sum())
+    got = got.collect() if isinstance(got, pl.LazyFrame) else got
+    return int(got.item() or 0)
 
 
 def _removed_lines(cl: CleanStep, prev: Previous | None) -> pl.DataFrame | pl.LazyFrame:

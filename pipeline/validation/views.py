@@ -107,8 +107,11 @@ def first_marker(text: pl.Series, markers: list[str]) -> pl.Series:
     return out.scatter(rows, pl.Series(found, dtype=pl.String()))
 
 
-def articles_view(df: pl.DataFrame, markers: list[str], today: date) -> pl.DataFrame:
+def articles_view(df: pl.DataFrame | pl.LazyFrame, markers: list[str], today: date
+                  ) -> pl.DataFrame:
     """Articles without `text`, plus `text_n_chars`, `text_marker`, `published_age_days`."""
+    if isinstance(df, pl.LazyFrame):
+        return _articles_view_lazy(df, markers, today)
     keep = [c for c in df.columns if c != "text"]
     if _typed(df, "published", pl.Date()):
         age = (pl.lit(today) - pl.col("published")).dt.total_days()
@@ -119,6 +122,38 @@ def articles_view(df: pl.DataFrame, markers: list[str], today: date) -> pl.DataF
     else:
         marker = pl.Series("text_marker", [None] * df.height, dtype=pl.String())
     return df.select(*keep, _text_n_chars(df), marker.alias("text_marker"), age.alias("published_age_days"))
+
+
+def _articles_view_lazy(lf: pl.LazyFrame, markers: list[str], today: date) -> pl.DataFrame:
+    """`articles_view` of a lazy table (the chunked pass's articles: gigabytes of text on a
+    large corpus), in one streaming pass: the texts are scanned for lengths and a combined
+    marker regex and dropped; only the rows it hits are read again to name the marker."""
+    sch = lf.collect_schema()
+    text_ok = sch.get("text") == pl.String()
+    if "doc_id" not in sch or not text_ok or any(not _rust_ok(m) for m in markers):
+        return articles_view(lf.collect(engine="streaming"), markers, today)  # the general path
+    for m in markers:
+        re.compile(m)  # a malformed catalogue entry is a caller bug: fail loudly
+    keep = [c for c in sch.names() if c != "text"]
+    if sch.get("published") == pl.Date():
+        age = (pl.lit(today) - pl.col("published")).dt.total_days()
+    else:
+        age = pl.lit(None, dtype=pl.Int64())
+    hit = (pl.col("text").str.contains("|".join(f"(?:{m})" for m in markers)).fill_null(False)
+           if markers else pl.lit(False))
+    view = lf.select(*keep, pl.col("text").str.len_chars().alias("text_n_chars"),
+                     age.alias("published_age_days"), hit.alias("_hit")
+                     ).collect(engine="streaming")
+    marker = pl.Series("text_marker", [None] * view.height, dtype=pl.String())
+    rows = view["_hit"].arg_true()
+    if len(rows):
+        ids = view["doc_id"].gather(rows)
+        texts = lf.filter(pl.col("doc_id").is_in(ids.implode())).select("doc_id", "text").collect()
+        named = texts.select("doc_id", first_marker(texts["text"], markers).alias("m"))
+        found = pl.DataFrame({"doc_id": ids}).join(named, on="doc_id", how="left",
+                                                   maintain_order="left")["m"]
+        marker = marker.scatter(rows, found)
+    return view.select(*keep, "text_n_chars", marker, "published_age_days")
 
 
 def rejected_view(df: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
@@ -168,9 +203,12 @@ def _suspect_rows(lf: pl.LazyFrame) -> pl.DataFrame:
     return pl.concat([nulls, rows]).unique(maintain_order=True)
 
 
-def batch_view(tables: dict[str, pl.DataFrame], n_raw_documents: int) -> pl.DataFrame:
-    """One row: accounting terms and per-table schema mismatches (`<table>_schema`)."""
-    articles, rejected = tables["articles"], tables["rejected"]
+def batch_view(tables: dict[str, pl.DataFrame | pl.LazyFrame], n_raw_documents: int,
+               articles: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row: accounting terms and per-table schema mismatches (`<table>_schema`).
+    `articles`: the articles' view (same n_copies, no texts), when the table itself is lazy."""
+    articles = tables["articles"] if articles is None else articles
+    rejected = tables["rejected"]
     n_copies = None
     if "n_copies" in articles.columns and articles.schema["n_copies"].is_numeric():
         n_copies = int(articles.get_column("n_copies").cast(pl.Int64()).fill_null(0).sum())
@@ -186,13 +224,17 @@ def batch_view(tables: dict[str, pl.DataFrame], n_raw_documents: int) -> pl.Data
 
 
 def build_views(
-    tables: dict[str, pl.DataFrame], *, n_raw_documents: int, markers: list[str], today: date
+    tables: dict[str, pl.DataFrame | pl.LazyFrame], *, n_raw_documents: int,
+    markers: list[str], today: date
 ) -> dict[str, pl.DataFrame]:
-    """The frame each suite validates, keyed by suite name (the four tables and `batch`)."""
+    """The frame each suite validates, keyed by suite name (the four tables and `batch`).
+    Articles and removed lines may be lazy scans (the chunked pass): each is read in one
+    streaming pass into its view."""
+    art = articles_view(tables["articles"], markers, today)
     return {
-        "articles": articles_view(tables["articles"], markers, today),
-        "rejected": rejected_view(tables["rejected"], tables["articles"]),
+        "articles": art,
+        "rejected": rejected_view(tables["rejected"], art),
         "duplicates": duplicates_view(tables["duplicates"]),
         "removed_lines": removed_lines_view(tables["removed_lines"]),
-        BATCH: batch_view(tables, n_raw_documents),
+        BATCH: batch_view(tables, n_raw_documents, art),
     }
