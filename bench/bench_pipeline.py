@@ -133,11 +133,11 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
     ex, cl = done.extract, done.clean
     dd = timed("dedupe", lambda: steps.dedupe(cl, raw_step))
     st = timed("stage", lambda: steps.stage(raw_step, ex, cl, dd))
+    st.write_ahead()  # as the job does: tables written while the gate validates
     report = timed("validate", lambda: run_gate(st, curated, "bench-run"))
-    tables = {**st.tables, "dedup_index": st.index}
 
     def do_publish():
-        return store.publish(curated, tables, metadata={
+        return store.publish(curated, st.version_tables(), ahead=st.ahead, metadata={
             "input_fingerprint": st.fingerprint, "code_version": steps.code_version(),
             "raw_documents": st.n_raw_documents, "stats": st.stats},
             attachments={"validation": curated / ".validation" / "bench-run"})

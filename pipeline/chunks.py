@@ -156,6 +156,10 @@ def process(settings: Settings, seen: pl.Series | None = None,
     chunks = plan_chunks(plan.todo, plan.sizes)
     tasks = [ChunkTask(i, c, str(settings.raw_dir), settings, str(work_dir), seen_file)
              for i, c in enumerate(chunks)]
+    if len(tasks) > 1:  # a long pass: the main process waits, so GX can load meanwhile
+        from pipeline.validation.runner import warm_up
+
+        warm_up()
     results: list[ChunkResult] = map_ordered(process_chunk, tasks, settings.workers,
                                              chunk_size=1, env=WORKER_ENV)
 

@@ -434,6 +434,27 @@ class Staged:
     files: pl.DataFrame | None = None  # raw file ledger, stored with the version
     base_version: int | None = None  # publish only if this is still the latest version
     work_dir: Path | None = None  # the chunked pass's parts the tables read (lazy scans)
+    ahead: object = None  # store.WriteAhead: the tables being written while the gate runs
+
+    def version_tables(self) -> dict[str, pl.DataFrame | pl.LazyFrame]:
+        """Every table the version stores: the data tables, the dedup index, the file ledger."""
+        out = {**self.tables, "dedup_index": self.index}
+        if self.files is not None:
+            out["raw_files"] = self.files
+        return out
+
+    def write_ahead(self) -> None:
+        """Start writing the version's tables into the work folder in a background thread, so
+        that publishing after the gate only moves files (see `store.WriteAhead`)."""
+        from pipeline import store
+
+        if self.work_dir is not None and not self.unchanged and self.ahead is None:
+            self.ahead = store.WriteAhead(self.version_tables(), Path(self.work_dir) / "tables")
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["ahead"] = None  # a thread does not pickle (Dagster's file IO manager)
+        return state
 
 
 def sign_texts(texts: pl.Series) -> Signed:

@@ -210,6 +210,37 @@ def _write_table(df: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
     return rows
 
 
+def _table_info(df: pl.DataFrame | pl.LazyFrame, path: Path) -> dict:
+    rows = _write_table(df, path)
+    return {"file": path.name, "rows": rows, "sha256": _sha256(path),
+            "schema": {c: str(t) for c, t in df.collect_schema().items()}}
+
+
+class WriteAhead:
+    """A batch's tables written to `folder` by a background thread, while the gate validates
+    them (GX is Python on one core; Parquet encoding is native code on the other). `publish`
+    then moves the files into the version instead of writing them. `folder` must be on the
+    store's file system (the run's work folder under the curated folder)."""
+
+    def __init__(self, tables: dict[str, pl.DataFrame | pl.LazyFrame], folder: Path) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.names = tuple(tables)
+        pool = ThreadPoolExecutor(1, thread_name_prefix="write-ahead")
+        self._future = pool.submit(self._write, dict(tables))
+        pool.shutdown(wait=False)
+
+    def _write(self, tables: dict) -> dict[str, dict]:
+        return {name: _table_info(df, self.folder / f"{name}.parquet")
+                for name, df in tables.items()}
+
+    def result(self) -> dict[str, dict]:
+        """Manifest entries of the written tables (re-raises the writer's error)."""
+        return self._future.result()
+
+
 def _content_digest(tables: dict[str, dict]) -> str:
     """One digest over the data tables' checksums: equal digests, equal dataset content."""
     parts = [f"{name}:{tables[name]['sha256']}" for name in sorted(tables)]
@@ -219,7 +250,8 @@ def _content_digest(tables: dict[str, dict]) -> str:
 def publish(curated: Path, tables: dict[str, pl.DataFrame | pl.LazyFrame], *, metadata: dict,
             attachments: dict[str, Path] | None = None, force: bool = False,
             before_visible: Callable[[Path], object] | None = None,
-            expect_latest: int | None | bool = False) -> PublishResult:
+            expect_latest: int | None | bool = False,
+            ahead: WriteAhead | None = None) -> PublishResult:
     """Write `tables` as the next version, atomically. When their content equals the latest
     version's and `force` is off, nothing is written and the latest version is returned.
 
@@ -242,15 +274,14 @@ def publish(curated: Path, tables: dict[str, pl.DataFrame | pl.LazyFrame], *, me
         staging.mkdir(parents=True)
         try:
             info: dict[str, dict] = {}
+            written = ahead.result() if ahead is not None else {}
             for name, df in tables.items():
                 path = staging / f"{name}.parquet"
-                rows = _write_table(df, path)
-                info[name] = {
-                    "file": path.name,
-                    "rows": rows,
-                    "sha256": _sha256(path),
-                    "schema": {c: str(t) for c, t in df.collect_schema().items()},
-                }
+                if name in written:  # written while the gate ran: moved, not rewritten
+                    os.rename(ahead.folder / written[name]["file"], path)
+                    info[name] = written[name]
+                else:
+                    info[name] = _table_info(df, path)
                 _failpoint("after_first_table")
             digest = _content_digest(info)
             latest = latest_version(curated)

@@ -139,6 +139,16 @@ def _merged_hits(
     return W.scatter(lines.height, sub["rid"], sub["k"])
 
 
+def _short_hits(lines: pl.DataFrame, group: list[tuple[int, Rule]], limit: int) -> pl.Series:
+    """Like `_merged_hits` for unanchored rules of one length limit: their regexes run only on
+    the lines short enough for them (long prose lines hold most of the bytes)."""
+    need = {"rid", "n_words"} | {_text_col(r) for _, r in group}
+    sub = lines.select([c for c in lines.columns if c in need]).filter(pl.col("n_words") <= limit)
+    first = pl.min_horizontal([pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)) for k, r in group])
+    sub = sub.select("rid", first.alias("k")).filter(pl.col("k").is_not_null())
+    return W.scatter(lines.height, sub["rid"], sub["k"])
+
+
 def apply_rules(lines: pl.DataFrame, rule_sets: dict[str, list[Rule]]) -> pl.DataFrame:
     """For each output column, the name of the first catalogue rule of its set hitting the line.
 
@@ -150,16 +160,22 @@ def apply_rules(lines: pl.DataFrame, rule_sets: dict[str, list[Rule]]) -> pl.Dat
     for out, rule_list in rule_sets.items():
         groups: dict[tuple[str, int | None], list[tuple[int, Rule]]] = {}
         names = parts.setdefault(out, [])
+        short: dict[int, list[tuple[int, Rule]]] = {}
         for k, r in enumerate(rule_list):
             key = _merge_key(r)
             if key is not None:
                 groups.setdefault(key, []).append((k, r))
+            elif r.predicate is None and r.max_words is not None:
+                short.setdefault(r.max_words, []).append((k, r))
             else:
                 names.append(f"_{out}_hit{k}")
                 cols.append(pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)).alias(names[-1]))
         for j, (key, g) in enumerate(groups.items()):
             names.append(f"_{out}_grp{j}")
             cols.append(_merged_hits(lines, g, *key).alias(names[-1]))
+        for j, (limit, g) in enumerate(short.items()):
+            names.append(f"_{out}_short{j}")
+            cols.append(_short_hits(lines, g, limit).alias(names[-1]))
     lines = lines.with_columns(cols)
     outs = []
     for out, rule_list in rule_sets.items():

@@ -71,6 +71,7 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
     seen = steps.first_seen(Path(curation.curated_dir)) if prev is None else None
     st = steps.stage(documents.raw, documents.extract, documents.clean, deduplicated,
                      previous_articles=seen, prev=prev)
+    st.write_ahead()  # written while the gate validates; published by moving the files
     return dg.Output(st, metadata={
         **stats_metadata(st.stats),
         "preview": preview(st.tables["articles"], ["title", "site", "published", "language",
@@ -101,10 +102,8 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
                                        str(store.version_path(curated, v)))})
     report_dir = gate_dir(curated, context.run_id)
     gate = load_gate(report_dir)
-    tables = {**curated_batch.tables, "dedup_index": curated_batch.index,
-              "raw_files": curated_batch.files}
     result = store.publish(
-        curated, tables,
+        curated, curated_batch.version_tables(), ahead=curated_batch.ahead,
         metadata={"input_fingerprint": curated_batch.fingerprint,
                   "code_version": steps.code_version(),
                   "raw_documents": curated_batch.n_raw_documents,
