@@ -39,7 +39,18 @@ from pipeline.settings import Settings
 CHUNK_BYTES = 24 * 1024 * 1024
 # Files a chunk holds at most (many tiny files: the per-file cost dominates).
 CHUNK_FILES = 4000
-WORKER_ENV = {"POLARS_MAX_THREADS": "1"}  # one Polars thread per worker: workers fill the cores
+# Worker environment. One Polars thread per worker: the workers fill the cores. Allocators told
+# to keep freed memory for reuse: a chunk allocates and frees ~0.5 GB of short-lived buffers,
+# and handing them back to the kernel cost a third as much system time as the work itself (120k
+# page faults a chunk; measured: system time 0.34 -> 0.10 s, page faults 116k -> 9k per chunk
+# of 2,100 documents). A worker's memory then stays at its peak, which is bounded by the chunk.
+WORKER_ENV = {
+    "POLARS_MAX_THREADS": "1",
+    "_RJEM_MALLOC_CONF": "dirty_decay_ms:-1,muzzy_decay_ms:-1",  # Polars' jemalloc
+    "MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),  # glibc (NumPy, Python): heap, not mmap
+    "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024 * 1024),
+    "MALLOC_TOP_PAD_": str(256 * 1024 * 1024),
+}
 
 META_SCHEMA = {k: v for k, v in DOCUMENT_SCHEMA.items() if k != "body"}
 

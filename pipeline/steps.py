@@ -390,8 +390,13 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
                            right_on="doc_id", how="inner")
     n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
                          ).group_by("cluster_id").len("n_copies")
-    articles = rows.join(reps.lazy(), left_on="doc_id", right_on="rep", how="inner").join(
-        n_copies.lazy(), on="cluster_id", how="left")
+    # Representatives picked by a filter, their cluster facts by a left join on a small table:
+    # a streaming plan whose memory follows the representatives, not the texts (an inner join
+    # built its hash table on the texts' side: 16 GB at 1M documents).
+    rep_info = reps.join(n_copies, on="cluster_id", how="left").select(
+        pl.col("rep").alias("doc_id"), "cluster_id", "n_copies")
+    articles = rows.filter(pl.col("doc_id").is_in(rep_info["doc_id"].implode())).join(
+        rep_info.lazy(), on="doc_id", how="left", maintain_order="left")
     if isinstance(docs, pl.DataFrame):  # one batch in memory: the articles too, in doc_id order
         articles = articles.collect(engine="streaming").sort("doc_id")
     dups = members.filter(pl.col("duplicate_of").is_not_null())
