@@ -144,7 +144,11 @@ def _read_capped(path: Path, limit: int) -> tuple[bytes | None, int]:
             raise OSError(errno.EINVAL, "not a regular file")
         if st.st_size > limit:
             return None, st.st_size
-        data = f.read(limit + 1)
+        # Read what fstat promises (+1 byte to see growth): asking for the whole limit makes
+        # Python allocate a buffer of that size for every file.
+        data = f.read(st.st_size + 1)
+        if len(data) > st.st_size:  # the file grew since fstat: read on, still capped
+            data += f.read(limit + 1 - len(data))
     if len(data) > limit:
         return None, len(data)
     return data, len(data)
