@@ -77,15 +77,26 @@ class ChunkResult:
     parts: dict[str, str] = field(default_factory=dict)  # table -> Parquet part
 
 
+# The last chunks shrink (guided scheduling: a quarter of what is left, down to this), so that
+# no worker idles long while another finishes a full chunk. Fixed numbers, not the worker
+# count: chunk boundaries decide what the site-template rule sees together.
+MIN_CHUNK_BYTES = 4 * 1024 * 1024
+
+
 def plan_chunks(files: list[Path], sizes: list[int], chunk_bytes: int = CHUNK_BYTES,
                 chunk_files: int = CHUNK_FILES) -> list[list[str]]:
-    """Consecutive files (sorted order) cut into chunks of about `chunk_bytes`."""
+    """Consecutive files (sorted order) cut into chunks of about `chunk_bytes`, the last ones
+    smaller (a quarter of the bytes left, at least MIN_CHUNK_BYTES)."""
     chunks: list[list[str]] = []
     cur: list[str] = []
     size = 0
+    left = sum(sizes)
+    target = max(min(chunk_bytes, left // 4), min(chunk_bytes, MIN_CHUNK_BYTES))
     for p, n in zip(files, sizes, strict=True):
-        if cur and (size + n > chunk_bytes or len(cur) >= chunk_files):
+        if cur and (size + n > target or len(cur) >= chunk_files):
             chunks.append(cur)
+            left -= size
+            target = max(min(chunk_bytes, left // 4), min(chunk_bytes, MIN_CHUNK_BYTES))
             cur, size = [], 0
         cur.append(str(p))
         size += n

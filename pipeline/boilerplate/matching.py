@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import polars as pl
 
@@ -21,6 +22,7 @@ from . import windows as W
 from .rules import Rule
 
 
+@lru_cache(maxsize=4096)
 def fast_regex(pattern: str) -> str:
     """ASCII word classes and boundaries: Unicode `\\b` and `\\w{1,30}` push the regex engine
     off its DFA (20-50x slower on non-ASCII text); boilerplate phrases are matched on ASCII words."""
@@ -83,7 +85,8 @@ def _hit_expr(rule: Rule) -> pl.Expr:
     return hit
 
 
-def _top_alternatives(pattern: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _top_alternatives(pattern: str) -> tuple[str, ...]:
     """Split a regex on its top-level `|` (outside groups and classes)."""
     out: list[str] = []
     cur: list[str] = []
@@ -110,7 +113,7 @@ def _top_alternatives(pattern: str) -> list[str]:
         cur.append(c)
         i += 1
     out.append("".join(cur))
-    return out
+    return tuple(out)
 
 
 def _merge_key(rule: Rule) -> tuple[str, int | None] | None:
