@@ -150,11 +150,14 @@ REPEAT_MIN_WORDS = 12
 
 def drop_repeats(text: str) -> str:
     """`text` (one paragraph a line) with later copies of long paragraphs dropped."""
+    lines = text.split("\n")
+    if len(set(map(str.strip, lines))) == len(lines):
+        return text  # nothing repeats (most pages): no per-line work
     seen: set[str] = set()
     out = []
-    for line in text.split("\n"):
+    for line in lines:
         key = line.strip()
-        if len(key.split()) >= REPEAT_MIN_WORDS:
+        if key.count(" ") >= REPEAT_MIN_WORDS - 1 and len(key.split()) >= REPEAT_MIN_WORDS:
             if key in seen:
                 continue
             seen.add(key)
