@@ -57,7 +57,7 @@ def timed_run(settings, label: str) -> dict[str, float]:
     t["total"] = time.perf_counter() - t0
     print(f"{label}: {raw.stats['raw_documents']} new documents, version {r.version}, "
           f"validation {'passed' if report.success else 'FAILED'}, "
-          f"{st.tables['articles'].height} articles")
+          f"{st.stats['articles']} articles")
     for k, v in t.items():
         print(f"   {k:<28} {v:8.2f} s")
     return t
