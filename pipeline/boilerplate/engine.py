@@ -69,10 +69,7 @@ def _explode(docs: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         pl.col("line").list.eval(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)).alias("line_no")
     )
-    # Stripped, and runs of whitespace (tabs, doubled spaces) made one space: a line's words are
-    # then its spaces + 1 (line_features), exactly, and the clean text reads evenly.
-    lines = raw.explode("line", "line_no").with_columns(
-        pl.col("line").str.strip_chars().str.replace_all(r"\s{2,}|[\s&&[^ ]]", " "))
+    lines = raw.explode("line", "line_no").with_columns(pl.col("line").str.strip_chars())
     lines = lines.filter(pl.col("line").str.len_bytes() > 0)
     rid = pl.int_range(pl.len(), dtype=pl.UInt32)
     lines = lines.with_columns(rid.alias("rid"))
@@ -136,7 +133,12 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
 
 
 def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -> CleanResult:
-    kept = lines.filter(pl.col("rule").is_null())
+    # Kept lines: runs of whitespace (tabs, doubled spaces) made one space, so the text reads
+    # evenly and its words are its spaces + 1 a line. (Removed lines stay as they were: the
+    # audit shows the page's own text.)
+    kept = lines.filter(pl.col("rule").is_null()).with_columns(
+        pl.col("line").str.replace_all(r"\s{2,}|[\s&&[^ ]]", " ").alias("line"))
+    kept = kept.with_columns((pl.col("line").str.count_matches(" ") + 1).alias("n_words"))
     bodies = kept.group_by("d").agg(pl.col("line").str.join("\n\n").alias("body"),
                                     pl.col("n_words").sum().alias("n_words"))
     documents = (
