@@ -1,0 +1,106 @@
+"""The chunked pass (pipeline/chunks.py): chunk plans, equality with one batch in memory and
+across worker counts, and the life of a run's work folder."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline import chunks, steps
+from pipeline.settings import Settings
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+KEYS = {"articles": ["doc_id"], "rejected": ["doc_id"], "duplicates": ["doc_id"],
+        "removed_lines": ["doc_id", "line_no"]}
+
+
+def test_plan_cuts_consecutive_files_and_shrinks_the_tail():
+    files = [f"f{i:03d}" for i in range(200)]
+    sizes = [1_000_000] * 200
+    plan = chunks.plan_chunks(files, sizes, chunk_bytes=20_000_000)
+    assert [f for c in plan for f in c] == files  # every file once, in order
+    n = [len(c) for c in plan]
+    assert max(n) == 20 and n[-1] < n[0]  # full chunks first, smaller ones at the end
+    assert chunks.plan_chunks(files, sizes, chunk_bytes=20_000_000) == plan
+    # A file larger than a chunk is a chunk of its own; nothing is dropped.
+    big = chunks.plan_chunks(["a", "b", "c"], [5, 100, 5], chunk_bytes=10)
+    assert [f for c in big for f in c] == ["a", "b", "c"] and ["b"] in big
+
+
+def _tables(staged: steps.Staged) -> dict[str, pl.DataFrame]:
+    out = {}
+    for name, df in staged.tables.items():
+        df = df.collect() if isinstance(df, pl.LazyFrame) else df
+        out[name] = df.drop("ingested_at", strict=False).sort(KEYS[name])
+    return out
+
+
+def _single_batch(s: Settings) -> dict[str, pl.DataFrame]:
+    raw = steps.begin_run(s)
+    ex = steps.extract(raw, s)
+    raw.release_bodies()
+    cl = steps.clean(ex, workers=1)
+    return _tables(steps.stage(raw, ex, cl, steps.dedupe(cl, raw), now=NOW))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_many_chunks_give_the_tables_of_one_batch(sample_raw: Path, tmp_path: Path,
+                                                  monkeypatch, workers: int):
+    """Chunks of a few files each (byte-identical copies and duplicates in other chunks than
+    their originals), in-process or over two workers: the same tables as one batch."""
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 20_000)
+    monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 5_000)
+    s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / f"cur{workers}", workers=workers,
+                 full_rebuild=True)
+    done = steps.process_run(s)
+    assert done.raw.stats["chunks"] >= 3
+    staged = steps.stage(done.raw, done.extract, done.clean,
+                         steps.dedupe(done.clean, done.raw), now=NOW)
+    got = _tables(staged)
+    want = _single_batch(Settings(raw_dir=sample_raw, curated_dir=tmp_path / "one", workers=1,
+                                  full_rebuild=True))
+    for name in KEYS:
+        assert got[name].equals(want[name]), name
+    chunks.discard(staged.work_dir)
+    assert not Path(staged.work_dir).exists()
+
+
+def test_work_folders_of_dead_runs_are_swept_live_ones_kept(tmp_path: Path):
+    cur = tmp_path / "cur"
+    mine = chunks.new_work_dir(cur)
+    dead = cur / ".work" / "run-dead"
+    dead.mkdir()
+    (dead / "lock").touch()  # nobody holds its lock: its run is gone
+    # A folder locked by another live process stays.
+    live = cur / ".work" / "run-live"
+    live.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(live / 'lock')!r}, os.O_CREAT | os.O_RDWR)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(60)\n")], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        other = chunks.new_work_dir(cur)
+        assert not dead.exists()
+        assert live.exists() and mine.exists() and other.exists()
+        fd = os.open(mine / "lock", os.O_RDWR)
+        try:  # this process holds its own folder's lock until discard
+            with pytest.raises(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
+    finally:
+        holder.kill()
+        holder.wait()
+    chunks.discard(mine)
+    chunks.discard(other)
+    assert not mine.exists() and not other.exists()
