@@ -113,13 +113,8 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
     docs, rejects = read_files((task.paths, task.raw_dir, one))
-    n_seen = 0
-    if task.seen_file:
-        seen = pl.read_parquet(task.seen_file)["doc_id"]
-        before = docs.height + rejects.height
-        docs = docs.filter(~pl.col("doc_id").is_in(seen.implode()))
-        rejects = rejects.filter(~pl.col("doc_id").is_in(seen.implode()))
-        n_seen = before - docs.height - rejects.height
+    seen = pl.read_parquet(task.seen_file)["doc_id"] if task.seen_file else None
+    docs, rejects, n_seen = steps.drop_seen(docs, rejects, seen)
     raw = steps.RawStep(docs, docs.clear().select("doc_id", "source", pl.col("doc_id")
                                                   .alias("duplicate_of")), rejects, "")
     ex = steps.extract(raw, one)
@@ -151,22 +146,12 @@ class Processed:
     work_dir: Path
 
 
-def _sum(dicts: list[dict[str, int]]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for d in dicts:
-        for k, v in d.items():
-            if isinstance(v, (int, float)):
-                out[k] = out.get(k, 0) + v
-    return out
-
-
 def process(settings: Settings, seen: pl.Series | None = None,
             unchanged: pl.DataFrame | None = None, work_dir: Path | None = None) -> Processed:
     """Read, extract, clean and sign every changed raw file (see the module docstring)."""
     from pipeline import steps
     from pipeline.dedup.settings import DedupSettings
     from pipeline.dedup.sign import Signed
-    from pipeline.hashing import hash_bytes
 
     plan = plan_files(settings.raw_dir, unchanged)
     if work_dir is None:
@@ -187,12 +172,10 @@ def process(settings: Settings, seen: pl.Series | None = None,
 
     meta = (pl.concat([r.meta for r in results]) if results
             else pl.DataFrame(schema=META_SCHEMA))
-    # Byte-identical copies across the whole run: the smallest doc_id stands for its twins
-    # (order-independent); the twins' own outputs are dropped, as if never processed.
-    meta = meta.with_columns(pl.col("doc_id").min().over("raw_hash").alias("_rep"))
-    copies = meta.filter(pl.col("doc_id") != pl.col("_rep")).select(
-        "doc_id", "source", pl.col("_rep").alias("duplicate_of")).sort("doc_id")
-    unique = meta.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep").sort("source")
+    # Byte-identical copies across the whole run; the twins' own outputs are dropped, as if
+    # never processed.
+    unique, copies = steps.split_copies(meta)
+    unique = unique.sort("source")
     dropped = copies["doc_id"].implode()
 
     def rejects(stage: str) -> pl.DataFrame:
@@ -201,20 +184,12 @@ def process(settings: Settings, seen: pl.Series | None = None,
         return df.filter(~pl.col("doc_id").is_in(dropped)).sort("source")
 
     raw_rej, ex_rej, cl_rej = rejects("read"), rejects("extract"), rejects("clean")
-    fingerprint = hash_bytes(*(f"{p}\t{n}\t{t}".encode()
-                               for p, n, t in plan.ledger.sort("path").iter_rows()))
-    n_seen = sum(r.n_seen for r in results)
-    raw_stats = {
-        "files": plan.n_listed, "files_read": len(plan.todo),
-        "raw_documents": meta.height + raw_rej.height,
-        "already_published": n_seen, "documents_read": meta.height,
-        "byte_identical_copies": copies.height, "rejected": raw_rej.height,
-        **steps._counts(raw_rej, "reason", "rejected"),
-        "chunks": len(chunks),
-    }
-    raw = steps.RawStep(unique, copies, raw_rej, fingerprint, raw_stats, files=plan.ledger)
+    raw_stats = steps.raw_stats(plan.n_listed, len(plan.todo), meta, copies, raw_rej,
+                                sum(r.n_seen for r in results)) | {"chunks": len(chunks)}
+    raw = steps.RawStep(unique, copies, raw_rej, steps.files_fingerprint(plan.ledger),
+                        raw_stats, files=plan.ledger)
 
-    ex_stats = _sum([r.stats["extract"] for r in results])
+    ex_stats = steps.sum_stats([r.stats["extract"] for r in results])
     ex_stats.update({"rejected": ex_rej.height, **steps._counts(ex_rej, "reason", "rejected")})
     ex = steps.ExtractStep(pl.DataFrame(schema=steps.EXTRACTED_SCHEMA), ex_rej, ex_stats)
 
@@ -232,7 +207,7 @@ def process(settings: Settings, seen: pl.Series | None = None,
         gone = copies.select("doc_id").lazy()
         docs = docs.join(gone, on="doc_id", how="anti", maintain_order="left")
         lines = lines.join(gone, on="doc_id", how="anti", maintain_order="left")
-    cl_stats = _sum([r.stats["clean"] for r in results])
+    cl_stats = steps.sum_stats([r.stats["clean"] for r in results])
     cl_stats.update({"documents_out": ids.height, "rejected": cl_rej.height})
     cl = steps.CleanStep(docs, lines, cl_rej, cl_stats, signed=signed, signed_ids=ids,
                          work_dir=work_dir)

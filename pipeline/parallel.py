@@ -8,8 +8,9 @@ worker count.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import TypeVar
 
@@ -28,18 +29,19 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int, chunk_si
     if workers <= 1 or len(items) < 2 or (chunk_size > 1 and len(items) < MIN_ITEMS_FOR_WORKERS):
         return [fn(x) for x in items]
     chunk = max(1, min(chunk_size, len(items) // (workers * 4) or 1))
-    saved = {k: os.environ.get(k) for k in env or {}}
-    os.environ.update(env or {})  # spawned workers copy the environment when they start
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        with _environ(env or {}):  # spawned workers copy the environment when they start,
+            futures = pool.map(fn, items, chunksize=chunk)  # and map submits all: all start
+        return list(futures)
+
+
+@contextmanager
+def _environ(env: dict[str, str]) -> Iterator[None]:
+    """`env` set in os.environ for the duration, then restored."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = pool.map(fn, items, chunksize=chunk)  # submits all: every worker starts
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-            saved = {}
-            return list(futures)
+        yield
     finally:
         for k, v in saved.items():
             if v is None:

@@ -64,25 +64,45 @@ def read_raw(settings: Settings, seen: pl.Series | None = None,
     """Read data/raw. With `seen` (doc_ids of the published version) and `unchanged` (its file
     ledger), only files changed since and documents not seen before go on: an incremental run."""
     got = ingest(settings.raw_dir, settings, unchanged)
-    docs = got.documents
-    rejected = got.rejected
-    n_seen = 0
-    if seen is not None and seen.len():
-        before = docs.height + rejected.height
-        docs = docs.filter(~pl.col("doc_id").is_in(seen.implode()))
-        rejected = rejected.filter(~pl.col("doc_id").is_in(seen.implode()))
-        n_seen = before - docs.height - rejected.height
-    # The copy with the smallest doc_id stands for its byte-identical twins: order-independent.
+    docs, rejected, n_seen = drop_seen(got.documents, got.rejected, seen)
+    unique, copies = split_copies(docs)
+    stats = raw_stats(got.n_files, got.n_read, docs, copies, rejected, n_seen)
+    return RawStep(unique, copies, rejected, files_fingerprint(got.files), stats,
+                   files=got.files)
+
+
+def drop_seen(docs: pl.DataFrame, rejected: pl.DataFrame, seen: pl.Series | None
+              ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Documents and rejects whose doc_id the published version does not hold yet, and how
+    many were dropped (an incremental run)."""
+    if seen is None or not seen.len():
+        return docs, rejected, 0
+    before = docs.height + rejected.height
+    docs = docs.filter(~pl.col("doc_id").is_in(seen.implode()))
+    rejected = rejected.filter(~pl.col("doc_id").is_in(seen.implode()))
+    return docs, rejected, before - docs.height - rejected.height
+
+
+def split_copies(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(unique documents, byte-identical copies: doc_id, source, duplicate_of). The copy with
+    the smallest doc_id stands for its twins: order-independent."""
     docs = docs.with_columns(pl.col("doc_id").min().over("raw_hash").alias("_rep"))
     copies = docs.filter(pl.col("doc_id") != pl.col("_rep")).select(
-        "doc_id", "source", pl.col("_rep").alias("duplicate_of"))
-    unique = docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep")
-    # What the version stands on: every raw file's path, size and modification time.
-    fingerprint = hash_bytes(*(f"{p}\t{n}\t{t}".encode()
-                               for p, n, t in got.files.sort("path").iter_rows()))
-    stats = {
-        "files": got.n_files,
-        "files_read": got.n_read,
+        "doc_id", "source", pl.col("_rep").alias("duplicate_of")).sort("doc_id")
+    return docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep"), copies
+
+
+def files_fingerprint(files: pl.DataFrame) -> str:
+    """What a version stands on: every raw file's path, size and modification time."""
+    return hash_bytes(*(f"{p}\t{n}\t{t}".encode() for p, n, t in files.sort("path").iter_rows()))
+
+
+def raw_stats(n_files: int, n_read: int, docs: pl.DataFrame, copies: pl.DataFrame,
+              rejected: pl.DataFrame, n_seen: int) -> dict[str, int]:
+    """The read step's counts (documents read include the byte-identical copies)."""
+    return {
+        "files": n_files,
+        "files_read": n_read,
         "raw_documents": docs.height + rejected.height,
         "already_published": n_seen,
         "documents_read": docs.height,
@@ -90,7 +110,16 @@ def read_raw(settings: Settings, seen: pl.Series | None = None,
         "rejected": rejected.height,
         **_counts(rejected, "reason", "rejected"),
     }
-    return RawStep(unique, copies.sort("doc_id"), rejected, fingerprint, stats, files=got.files)
+
+
+def sum_stats(parts: list[dict]) -> dict[str, int]:
+    """Counters of several batches added up (non-numbers skipped)."""
+    out: dict[str, int] = {}
+    for d in parts:
+        for k, v in d.items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[k] = out.get(k, 0) + v
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,10 +248,7 @@ def clean_in_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS):
     parts = [clean_documents(b) for b in site_batches(docs, batch_docs)]
     if len(parts) == 1:
         return parts[0]
-    stats: dict[str, int] = {}
-    for p in parts:
-        for k, v in p.stats.items():
-            stats[k] = stats.get(k, 0) + v
+    stats = sum_stats([p.stats for p in parts])
     return CleanResult(pl.concat([p.documents for p in parts]),
                        pl.concat([p.removed for p in parts]), stats)
 
