@@ -91,41 +91,48 @@ def with_time_limit(seconds: float, fn, *args, **kwargs):
 def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
     """Main text and metadata of one page, or None when no article body is found.
 
-    The page is parsed once (lxml): trafilatura picks the body from that tree (it works on its
-    own copy); when it keeps far less than the boilerplate engine keeps from the whole page
+    The page is parsed once (lxml): its metadata is read from that tree (`html_metadata`: the
+    fields we keep, by trafilatura's rules) and trafilatura picks the body from it (on its own
+    copy); when it keeps far less than the boilerplate engine keeps from the whole page
     rendered as text (it found a teaser or one section: `html_fallback`), the engine's text is
-    used instead, with trafilatura's metadata."""
+    used instead, with the same metadata."""
     import trafilatura
 
     from pipeline.html_fallback import drop_repeats, parse, recall_fallback
+    from pipeline.html_metadata import extractor, page_metadata
 
     tree = parse(html)
     if tree is not None and "html" in html[:50].lower():
-        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+        options = extractor(TRAFILATURA_OPTIONS, url)
+        meta = page_metadata(tree, url, options.date_params)
+        options.url = url or meta.url  # what trafilatura hands its extractors with metadata on
+        doc = trafilatura.bare_extraction(tree, options=options)
     else:
         # No <html> up front: trafilatura's own loader judges whether this is HTML at all (it
-        # rejects bare fragments), so it gets the string.
+        # rejects bare fragments), so it gets the string, and finds the metadata itself.
         doc = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+        meta = doc
     text = (doc.text or "").strip() if doc is not None else ""
-    fallback = recall_fallback(tree, text, _clean(doc.title) if doc is not None else None)
+    title = _clean(meta.title) if meta is not None else None
+    fallback = recall_fallback(tree, text, title)
     if fallback:
         text = fallback
-        if doc is None:  # no body found, so no metadata came with it (the tree is rendered now)
-            doc = trafilatura.extract_metadata(html, default_url=url)
+        if meta is None:  # no body found, so no metadata came with it (the tree is rendered now)
+            meta = trafilatura.extract_metadata(html, default_url=url)
     text = drop_repeats(text)
     if not text:
         return None
-    if doc is None:
+    if meta is None:
         return ExtractedHtml(text=text, title=None, published=None, site=None, url=url,
                              hostname=None, language=None)
     return ExtractedHtml(
         text=text,
-        title=_clean(doc.title),
-        published=_clean(doc.date),
-        site=_clean(doc.sitename),
-        url=_clean(doc.url) or url,
-        hostname=_clean(doc.hostname),
-        language=_clean(getattr(doc, "language", None)),
+        title=_clean(meta.title),
+        published=_clean(meta.date),
+        site=_clean(meta.sitename),
+        url=_clean(meta.url) or url,
+        hostname=_clean(meta.hostname),
+        language=None,  # trafilatura sets it only when asked to filter by language
     )
 
 
