@@ -29,7 +29,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import schema
-from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, read_files
+from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, prefetch, read_files
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
 
@@ -168,7 +168,8 @@ def process(settings: Settings, seen: pl.Series | None = None,
 
         warm_up()
     results: list[ChunkResult] = map_ordered(process_chunk, tasks, settings.workers,
-                                             chunk_size=1, env=WORKER_ENV)
+                                             chunk_size=1, env=WORKER_ENV,
+                                             ahead=lambda t: prefetch(t.paths))
 
     meta = (pl.concat([r.meta for r in results]) if results
             else pl.DataFrame(schema=META_SCHEMA))

@@ -104,3 +104,32 @@ def test_work_folders_of_dead_runs_are_swept_live_ones_kept(tmp_path: Path):
     chunks.discard(mine)
     chunks.discard(other)
     assert not mine.exists() and not other.exists()
+
+
+def _square(x: int) -> int:
+    import time
+
+    time.sleep(0.01)  # slower than a prefetch: the prefetch thread keeps up
+    return x * x
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_prefetch_runs_ahead_in_order_and_never_changes_results(workers: int):
+    from pipeline.parallel import map_ordered
+
+    seen: list[int] = []
+    items = list(range(40))
+    assert map_ordered(_square, items, workers, chunk_size=1, ahead=seen.append) == \
+        [x * x for x in items]
+    # In order, never more than workers + 1 items ahead of the finished ones, and (fn being
+    # slower) all but the last few fetched before the map returned.
+    assert seen == items[:len(seen)] and len(seen) >= len(items) - (workers + 1)
+
+
+def test_prefetch_ignores_what_it_cannot_open(tmp_path: Path):
+    from pipeline.ingest import prefetch
+
+    (tmp_path / "ok.txt").write_text("hello")
+    os.mkfifo(tmp_path / "pipe")  # opened non-blocking: no writer needed
+    (tmp_path / "link").symlink_to(tmp_path / "ok.txt")  # not followed
+    prefetch([str(tmp_path / n) for n in ("ok.txt", "missing.txt", "pipe", "link")])
