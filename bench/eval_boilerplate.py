@@ -85,11 +85,11 @@ def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tup
     """extract_html (trafilatura + the whole-page recall fallback, as the pipeline runs it) over
     every page (2 processes); cached outside the repo per options and code of the HTML path
     (extract, html_fallback and the boilerplate engine the fallback runs)."""
-    from pipeline import extract, html_fallback
+    from pipeline import extract, html_fallback, html_metadata
     from pipeline.extract import TRAFILATURA_OPTIONS
 
     # The fallback runs the boilerplate engine, so its code and rules are part of the key too.
-    files = [Path(m.__file__) for m in (extract, html_fallback)]
+    files = [Path(m.__file__) for m in (extract, html_fallback, html_metadata)]
     files += sorted((Path(html_fallback.__file__).parent / "boilerplate").glob("*.py"))
     code = b"".join(f.read_bytes() for f in files)
     key = hashlib.md5(json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + code).hexdigest()[:10]

@@ -19,7 +19,9 @@ runs only when trafilatura kept < 1000 words, the page holds 2.5x its words, and
 lines of 10+ words (29 dev pages; the word gate alone: 58, for the same F1). extract_html
 vs trafilatura alone: dev set 31.6 vs 29.2 ms/page (0.92x throughput; parsing twice and the
 Python walk: 38.5 ms, 0.76x), synthetic corpus (bench/out/corpus-html-10000-s0-files, 1000
-pages) 2.42 vs 2.34 ms/page (0.93-0.97x over runs; was 3.26 ms, 0.72x).
+pages) 2.42 vs 2.34 ms/page (0.93-0.97x over runs; was 3.26 ms, 0.72x). Since the metadata
+comes from `html_metadata` (only the fields we keep) and one Extractor serves every page:
+1.99 vs 2.60 ms/page on 600 synthetic pages (1.3x), the same output on 2,209 pages.
 Tried and not kept (no gain on either split): a union of trafilatura's paragraphs and engine-kept
 lines inside trafilatura's span (precision loss), trafilatura's favor_precision output as a third
 candidate (oracle +0.006, but no cheap test tells when; it wins on 1 page in 10 and costs a full
