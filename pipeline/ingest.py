@@ -120,6 +120,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 def _utf8(s: str) -> str:
     """`s` as a string Polars and Parquet accept: lone surrogates (JSON "\\ud800" escapes, bytes a
     file name smuggled in) become U+FFFD."""
+    if s.isascii():  # O(1) in CPython (a flag of the string): no surrogate in it
+        return s
     try:
         s.encode("utf-8")
     except UnicodeEncodeError:
