@@ -47,5 +47,22 @@ def settings_for(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
+def devdata_root() -> Path:
+    """The WCXB dev set's folder (bench/_devdata.py finds or unpacks it); skips without it."""
+    import sys
+
+    bench = str(REPO / "bench")
+    sys.path.insert(0, bench)
+    try:
+        from _devdata import devdata_dir
+
+        return devdata_dir()
+    except (FileNotFoundError, ImportError) as exc:
+        pytest.skip(f"dev set not available: {exc}")
+    finally:
+        sys.path.remove(bench)
+
+
+@pytest.fixture(scope="session")
 def seeds_gold() -> dict:
     return json.loads(SEEDS_GOLD.read_text())

@@ -7,7 +7,6 @@ fire on them, and the engine run over them must leave nearly every line in place
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -15,20 +14,10 @@ import pytest
 
 from pipeline.boilerplate import clean_documents, leftover_markers
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
 
 @pytest.fixture(scope="module")
-def gold() -> pl.DataFrame:
-    sys.path.insert(0, str(BENCH))
-    try:
-        from _devdata import devdata_dir
-
-        root = devdata_dir()
-    except (FileNotFoundError, ImportError) as exc:
-        pytest.skip(f"dev set not available: {exc}")
-    finally:
-        sys.path.remove(str(BENCH))
+def gold(devdata_root: Path) -> pl.DataFrame:
+    root = devdata_root
     ids = [json.loads(line)["id"] for line in (root / "cases.jsonl").open()]
     texts = [(root / "gold" / f"{i}.txt").read_text(encoding="utf-8") for i in ids]
     return pl.DataFrame({"doc_id": ids, "text": texts, "kind": ["html"] * len(ids)})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from pipeline.extract import TRAFILATURA_OPTIONS, extract_html
 from pipeline.html_fallback import parse
 from pipeline.html_metadata import extractor, page_metadata
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
 BODY = "<article><h1>Council approves budget</h1>" + "".join(
     f"<p>Paragraph {i} of the story says what the council decided and why it matters to the "
     f"residents of the town, in plain words and at some length.</p>" for i in range(6)) + "</article>"
@@ -87,17 +85,9 @@ def test_extractor_is_shared_but_per_page_url() -> None:
     assert a.config is b.config and not a.with_metadata
 
 
-def test_dev_set_pages_match_extract_metadata() -> None:
+def test_dev_set_pages_match_extract_metadata(devdata_root: Path) -> None:
     """Real pages (WCXB dev set, first 150): every field as trafilatura finds it."""
-    sys.path.insert(0, str(BENCH))
-    try:
-        from _devdata import devdata_dir
-
-        root = devdata_dir()
-    except (FileNotFoundError, ImportError) as exc:
-        pytest.skip(f"dev set not available: {exc}")
-    finally:
-        sys.path.remove(str(BENCH))
+    root = devdata_root
     cases = [json.loads(line) for line in (root / "cases.jsonl").open()][:150]
     differ = []
     for c in cases:
