@@ -28,7 +28,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import schema
+from pipeline import schema, skip_copies
 from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, prefetch, read_files
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
@@ -70,6 +70,7 @@ class ChunkResult:
     index: int
     meta: pl.DataFrame            # every document read (META_SCHEMA), before byte-identical collapse
     n_seen: int                   # documents skipped as already published
+    skipped: pl.Series            # doc_ids of byte-identical copies left unprocessed
     rejected: dict[str, pl.DataFrame]  # per stage (read, extract, clean), schema.REJECTED
     cleaned_ids: pl.DataFrame     # doc_id, published of each row of the cleaned part
     signed: object                # dedup.sign.Signed of those rows
@@ -112,13 +113,22 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     from pipeline import steps
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
-    docs, rejects = read_files((task.paths, task.raw_dir, one))
-    seen = pl.read_parquet(task.seen_file)["doc_id"] if task.seen_file else None
-    docs, rejects, n_seen = steps.drop_seen(docs, rejects, seen)
+    published = False
+    try:
+        docs, rejects = read_files((task.paths, task.raw_dir, one))
+        seen = pl.read_parquet(task.seen_file)["doc_id"] if task.seen_file else None
+        docs, rejects, n_seen = steps.drop_seen(docs, rejects, seen)
+        skip = skip_copies.skippable(docs, Path(task.out_dir), task.index)  # publishes this chunk's hashes
+        published = True
+    finally:
+        if not published:  # later chunks wait for this chunk's hashes: never leave them hanging
+            skip_copies.publish(Path(task.out_dir), task.index, pl.DataFrame(
+                schema={"doc_id": pl.String(), "raw_hash": pl.String()}))
+    meta = docs.select(list(META_SCHEMA))
+    docs = docs.filter(~pl.col("doc_id").is_in(skip.implode()))
     raw = steps.RawStep(docs, docs.clear().select("doc_id", "source", pl.col("doc_id")
                                                   .alias("duplicate_of")), rejects, "")
     ex = steps.extract(raw, one)
-    meta = docs.select(list(META_SCHEMA))
     del docs, raw
     cl = steps.clean(ex, workers=1)  # signs the clean texts too
     out = Path(task.out_dir)
@@ -127,7 +137,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     cl.documents.write_parquet(parts["cleaned"], compression="lz4")
     cl.removed_lines.write_parquet(parts["removed_lines"], compression="lz4")
     return ChunkResult(
-        task.index, meta, n_seen,
+        task.index, meta, n_seen, skip,
         {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected,
          "clean": cl.rejected},
         cl.signed_ids, cl.signed,
@@ -171,11 +181,15 @@ def process(settings: Settings, seen: pl.Series | None = None,
                                              chunk_size=1, env=WORKER_ENV,
                                              ahead=lambda t: prefetch(t.paths))
 
+    skip_copies.forget(work_dir)
     meta = (pl.concat([r.meta for r in results]) if results
             else pl.DataFrame(schema=META_SCHEMA))
     # Byte-identical copies across the whole run; the twins' own outputs are dropped, as if
-    # never processed.
+    # never processed (the workers left about half of them unprocessed: `skip_copies`).
     unique, copies = steps.split_copies(meta)
+    skipped = pl.concat([r.skipped for r in results]) if results else pl.Series(dtype=pl.String)
+    if not skipped.is_in(copies["doc_id"].implode()).all():
+        raise RuntimeError("a document left unprocessed as a byte-identical copy is not one")
     unique = unique.sort("source")
     dropped = copies["doc_id"].implode()
 
@@ -186,7 +200,9 @@ def process(settings: Settings, seen: pl.Series | None = None,
 
     raw_rej, ex_rej, cl_rej = rejects("read"), rejects("extract"), rejects("clean")
     raw_stats = steps.raw_stats(plan.n_listed, len(plan.todo), meta, copies, raw_rej,
-                                sum(r.n_seen for r in results)) | {"chunks": len(chunks)}
+                                sum(r.n_seen for r in results)) | {
+                                    "chunks": len(chunks),
+                                    "byte_identical_copies_unprocessed": skipped.len()}
     raw = steps.RawStep(unique, copies, raw_rej, steps.files_fingerprint(plan.ledger),
                         raw_stats, files=plan.ledger)
 
