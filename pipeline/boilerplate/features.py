@@ -45,7 +45,6 @@ STOP_RE = _stop_pattern()
 def line_features(line: pl.Expr) -> list[pl.Expr]:
     """Shape features of the stripped line text."""
     return [
-        line.str.len_chars().alias("n_chars"),
         # Words = spaces + 1 (lines are stripped): 4x cheaper than counting \S+ runs.
         (line.str.count_matches(" ") + 1).alias("n_words"),
         line.str.count_matches(STOP_RE).alias("n_stop"),
@@ -54,8 +53,6 @@ def line_features(line: pl.Expr) -> list[pl.Expr]:
             "ends_sentence"
         ),
         line.str.contains(ELLIPSIS_END).alias("ends_ellipsis"),
-        line.str.contains(r"^[\p{Ll}'\"‘“(\[]|^\p{Lu}\p{Ll}* \p{Ll}").alias("starts_lower"),
-        line.str.contains(r"[,\p{L}\-–—]$|\b(?:and|or|but|the|a|of|to)$").alias("open_end"),
     ]
 
 
