@@ -358,6 +358,66 @@ def report_pipeline(res: dict, mem: dict, label: str) -> None:
           f"byte-identical {res['stats']['raw'].get('byte_identical_copies')}")
 
 
+def one_round(a: argparse.Namespace, common: list[str], layout: str, workers: int,
+              k: int) -> dict:
+    """The pipeline, then its reference(s), each in a fresh subprocess: one round's results."""
+    if a.repeat > 1:
+        print(f"\n######## round {k + 1} of {a.repeat}", flush=True)
+    res, mem = run_child(["pipeline", *common], profile=a.profile)
+    label = f"{a.kind}, {layout}, workers={workers}" + (" (profiled)" if a.profile else "")
+    report_pipeline(res, mem, label)
+    print(f"peak memory: tree (sampled, sum of processes) {mem['tree_peak_mib']:.0f} MiB; "
+          f"largest single process (ru_maxrss) {mem['max_process_rss_mib'] or 'n/a'} MiB")
+    out: dict = {"pipeline": res, "pipeline_memory": mem}
+    n, e2e = res["raw_documents"], res["e2e_seconds"]
+    if not a.skip_reference and res["html_docs"]:
+        tr, tmem = run_child(["trafilatura", *common])
+        out["trafilatura"] = {**tr, **tmem}
+        rate = tr["docs"] / tr["seconds"]
+        print(f"\n== (a) trafilatura alone, Pool({workers}) over {tr['docs']} HTML docs  "
+              f"[{load()}]")
+        print(f"   {tr['seconds']:.2f} s, {rate:.1f} docs/s, tree peak "
+              f"{tmem['tree_peak_mib']:.0f} MiB")
+        if a.kind == "html":
+            ratio = (n / e2e) / rate
+            out["html_ratio"] = ratio
+            print(f"   pipeline HTML e2e {n / e2e:.1f} docs/s = {ratio:.2f} x trafilatura alone "
+                  f"(target >= 0.85); process stage (read+extract+clean+sign) alone "
+                  f"{(n / res['stages'][0]['seconds']) / rate:.2f} x")
+        else:
+            print("   (mixed corpus: pipeline e2e includes text documents; ratio not comparable)")
+    if not a.skip_reference and a.kind in ("text", "mixed"):
+        rf, rmem = run_child(["reference", *common])
+        out["reference"] = {**rf, **rmem}
+        rate = rf["docs"] / rf["seconds"]
+        print(f"\n== (b) plain-Python text reference (regex loop + datasketch LSH) on "
+              f"{rf['docs']} docs  [{load()}]")
+        print(f"   read {rf['read_seconds']:.2f} s, clean {rf['clean_seconds']:.2f} s, "
+              f"minhash+lsh {rf['dedup_seconds']:.2f} s; total {rf['seconds']:.2f} s = "
+              f"{rate:.1f} docs/s; peak {rmem['tree_peak_mib']:.0f} MiB; "
+              f"{rf['near_dups']} dups found")
+        ratio = (n / e2e) / rate
+        out["text_ratio"] = ratio
+        print(f"   pipeline text e2e {n / e2e:.1f} docs/s = {ratio:.2f} x the reference "
+              "(pipeline uses every core; the reference one)")
+    return out
+
+
+def summarise(rounds: list[dict]) -> None:
+    """Medians over rounds: this VM's speed drifts by 10-15 % between runs minutes apart, and
+    a pipeline run and its reference only compare within one round."""
+    from statistics import median
+
+    e2e = [r["pipeline"]["raw_documents"] / r["pipeline"]["e2e_seconds"] for r in rounds]
+    print(f"\n== {len(rounds)} rounds: pipeline e2e docs/s "
+          f"{', '.join(f'{x:.1f}' for x in e2e)}; median {median(e2e):.1f}")
+    for key, what in (("html_ratio", "x trafilatura alone"), ("text_ratio", "x the reference")):
+        got = [r[key] for r in rounds if key in r]
+        if got:
+            print(f"   {key}: {', '.join(f'{x:.2f}' for x in got)}; median {median(got):.2f} "
+                  f"{what}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=10_000)
@@ -376,6 +436,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="profile the pipeline run (pyinstrument if installed, else cProfile: "
                          "top 25 by cumulative time)")
     ap.add_argument("--regen", action="store_true", help="regenerate the cached corpus")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="rounds of pipeline + reference, alternating; medians printed")
     ap.add_argument("--json", type=Path, default=None, help="also write all results here")
     ap.add_argument("--code", type=Path, default=None,
                     help="import `pipeline` from this folder instead of the repo (e.g. a "
@@ -411,44 +473,11 @@ def main(argv: list[str] | None = None) -> None:
     common = ["--raw", str(raw), "--workers", str(workers),
               "--reference-max-docs", str(a.reference_max_docs),
               *(["--code", str(a.code.resolve())] if a.code else [])]
-    res, mem = run_child(["pipeline", *common], profile=a.profile)
-    label = f"{a.kind}, {layout}, workers={workers}" + (" (profiled)" if a.profile else "")
-    report_pipeline(res, mem, label)
-    print(f"peak memory: tree (sampled, sum of processes) {mem['tree_peak_mib']:.0f} MiB; "
-          f"largest single process (ru_maxrss) {mem['max_process_rss_mib'] or 'n/a'} MiB")
+    rounds = [one_round(a, common, layout, workers, k) for k in range(a.repeat)]
     out = {"docs": a.docs, "kind": a.kind, "layout": layout, "workers": workers,
-           "load_before": os.getloadavg(), "pipeline": res, "pipeline_memory": mem}
-    n, e2e = res["raw_documents"], res["e2e_seconds"]
-    if not a.skip_reference and res["html_docs"]:
-        tr, tmem = run_child(["trafilatura", *common])
-        out["trafilatura"] = {**tr, **tmem}
-        rate = tr["docs"] / tr["seconds"]
-        print(f"\n== (a) trafilatura alone, Pool({workers}) over {tr['docs']} HTML docs  "
-              f"[{load()}]")
-        print(f"   {tr['seconds']:.2f} s, {rate:.1f} docs/s, tree peak "
-              f"{tmem['tree_peak_mib']:.0f} MiB")
-        if a.kind == "html":
-            ratio = (n / e2e) / rate
-            out["html_ratio"] = ratio
-            print(f"   pipeline HTML e2e {n / e2e:.1f} docs/s = {ratio:.2f} x trafilatura alone "
-                  f"(target >= 0.85); process stage (read+extract+clean+sign) alone "
-                  f"{(n / res['stages'][0]['seconds']) / rate:.2f} x")
-        else:
-            print("   (mixed corpus: pipeline e2e includes text documents; ratio not comparable)")
-    if not a.skip_reference and a.kind in ("text", "mixed"):
-        rf, rmem = run_child(["reference", *common])
-        out["reference"] = {**rf, **rmem}
-        rate = rf["docs"] / rf["seconds"]
-        print(f"\n== (b) plain-Python text reference (regex loop + datasketch LSH) on "
-              f"{rf['docs']} docs  [{load()}]")
-        print(f"   read {rf['read_seconds']:.2f} s, clean {rf['clean_seconds']:.2f} s, "
-              f"minhash+lsh {rf['dedup_seconds']:.2f} s; total {rf['seconds']:.2f} s = "
-              f"{rate:.1f} docs/s; peak {rmem['tree_peak_mib']:.0f} MiB; "
-              f"{rf['near_dups']} dups found")
-        ratio = (n / e2e) / rate
-        out["text_ratio"] = ratio
-        print(f"   pipeline text e2e {n / e2e:.1f} docs/s = {ratio:.2f} x the reference "
-              "(pipeline uses every core; the reference one)")
+           "load_before": os.getloadavg(), **rounds[0], "rounds": rounds}
+    if a.repeat > 1:
+        summarise(rounds)
     print(f"\ndone [{load()}]")
     if a.json:
         a.json.write_text(json.dumps(out, indent=2, default=str))
