@@ -8,9 +8,12 @@ cross a process boundary, both cores do the per-document work, and a worker's me
 chunk, not the corpus.
 
 What needs every document runs in the main process on those facts: byte-identical copies
-(same raw hash across chunks) and near-duplicate clustering (the LSH join). The site-template
-rule sees the documents of a site within a chunk (chunks are consecutive files in sorted
-order, so the result does not depend on the worker count or the listing order).
+(same raw hash across chunks) and near-duplicate clustering (the LSH join). A worker already
+leaves unprocessed the copies whose smaller-id twin an earlier chunk or its own holds
+(`skip_copies`: about half of them; the rest are processed and dropped here). The site-template
+rule sees the documents of a site within a chunk, copies left unprocessed excluded (chunks are
+consecutive files in sorted order, so the result does not depend on the worker count or the
+listing order).
 
 Profile that led here (100k text scrapes, whole batches through the main process): reading
 33 s (bodies pickled back from workers), cleaning 61 s (Polars in one process), signing 36 s,
