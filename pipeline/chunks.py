@@ -116,17 +116,14 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     from pipeline import steps
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
-    published = False
     try:
         docs, rejects = read_files((task.paths, task.raw_dir, one))
         seen = pl.read_parquet(task.seen_file)["doc_id"] if task.seen_file else None
         docs, rejects, n_seen = steps.drop_seen(docs, rejects, seen)
-        skip = skip_copies.skippable(docs, Path(task.out_dir), task.index)  # publishes this chunk's hashes
-        published = True
-    finally:
-        if not published:  # later chunks wait for this chunk's hashes: never leave them hanging
-            skip_copies.publish(Path(task.out_dir), task.index, pl.DataFrame(
-                schema={"doc_id": pl.String(), "raw_hash": pl.String()}))
+    except BaseException:  # later chunks wait for this one's hashes: never leave them hanging
+        skip_copies.publish(Path(task.out_dir), task.index, docs=None)
+        raise
+    skip = skip_copies.skippable(docs, Path(task.out_dir), task.index)  # publishes the hashes
     meta = docs.select(list(META_SCHEMA))
     docs = docs.filter(~pl.col("doc_id").is_in(skip.implode()))
     raw = steps.RawStep(docs, docs.clear().select("doc_id", "source", pl.col("doc_id")
@@ -180,11 +177,12 @@ def process(settings: Settings, seen: pl.Series | None = None,
         from pipeline.validation.runner import warm_up
 
         warm_up()
-    results: list[ChunkResult] = map_ordered(process_chunk, tasks, settings.workers,
-                                             chunk_size=1, env=WORKER_ENV,
-                                             ahead=lambda t: prefetch(t.paths))
-
-    skip_copies.forget(work_dir)
+    try:
+        results: list[ChunkResult] = map_ordered(process_chunk, tasks, settings.workers,
+                                                 chunk_size=1, env=WORKER_ENV,
+                                                 ahead=lambda t: prefetch(t.paths))
+    finally:
+        skip_copies.forget(work_dir)
     meta = (pl.concat([r.meta for r in results]) if results
             else pl.DataFrame(schema=META_SCHEMA))
     # Byte-identical copies across the whole run; the twins' own outputs are dropped, as if

@@ -33,11 +33,13 @@ def _path(work_dir: Path, index: int) -> Path:
     return Path(work_dir) / f"h{index:06d}.parquet"
 
 
-def publish(work_dir: Path, index: int, docs: pl.DataFrame) -> None:
+def publish(work_dir: Path, index: int, docs: pl.DataFrame | None) -> None:
     """Write chunk `index`'s (doc_id, raw_hash) where the later chunks look (atomically:
-    a reader never sees half a file). An empty frame unblocks them when the chunk failed."""
+    a reader never sees half a file). None (no hashes) unblocks them when reading failed."""
     path = _path(work_dir, index)
     tmp = path.with_suffix(".tmp")
+    if docs is None:
+        docs = pl.DataFrame(schema={"doc_id": pl.String(), "raw_hash": pl.String()})
     docs.select("doc_id", "raw_hash").write_parquet(tmp)
     os.replace(tmp, path)
 
