@@ -78,8 +78,8 @@ def drop_seen(docs: pl.DataFrame, rejected: pl.DataFrame, seen: pl.Series | None
     if seen is None or not seen.len():
         return docs, rejected, 0
     before = docs.height + rejected.height
-    docs = docs.filter(~pl.col("doc_id").is_in(seen.implode()))
-    rejected = rejected.filter(~pl.col("doc_id").is_in(seen.implode()))
+    unseen = ~pl.col("doc_id").is_in(seen.implode())
+    docs, rejected = docs.filter(unseen), rejected.filter(unseen)
     return docs, rejected, before - docs.height - rejected.height
 
 

@@ -235,7 +235,6 @@ class WriteAhead:
 
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.names = tuple(tables)
         pool = ThreadPoolExecutor(1, thread_name_prefix="write-ahead")
         self._future = pool.submit(self._write, dict(tables))
         pool.shutdown(wait=False)
