@@ -24,9 +24,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 
 def timed_run(settings, label: str) -> dict[str, float]:
-    from pipeline import steps, store
-    from pipeline.chunks import discard
-    from pipeline.orchestration.gate import run_gate
+    from pipeline import publishing, steps
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -40,19 +38,17 @@ def timed_run(settings, label: str) -> dict[str, float]:
     st = steps.stage(raw, ex, cl, dd, prev=prev)
     t["dedupe+stage"] = time.perf_counter() - s
     if st.unchanged:
-        discard(st.work_dir)
+        publishing.keep_latest(st, settings.curated_dir)
         t["total"] = time.perf_counter() - t0
         print(f"{label}: nothing new ({raw.stats['already_published']} already published); "
               f"{t['total']:.2f} s")
         return t
     s = time.perf_counter()
     st.write_ahead()  # as the job does: tables written while the gate validates
-    report = run_gate(st, settings.curated_dir, f"bench-{label}")
+    report = publishing.audit(st, settings.curated_dir, f"bench-{label}")
     t["validate"] = time.perf_counter() - s
     s = time.perf_counter()
-    r = store.publish(settings.curated_dir, st.version_tables(), ahead=st.ahead,
-                      metadata={"raw_documents": st.n_raw_documents})
-    discard(st.work_dir)
+    r = publishing.publish(st, settings.curated_dir, f"bench-{label}")
     t["publish"] = time.perf_counter() - s
     t["total"] = time.perf_counter() - t0
     print(f"{label}: {raw.stats['raw_documents']} new documents, version {r.version}, "

@@ -104,8 +104,7 @@ def maxrss_mib(who: int) -> float:
 def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
     import polars as pl
 
-    from pipeline import steps, store
-    from pipeline.orchestration.gate import run_gate
+    from pipeline import publishing, steps
     from pipeline.settings import Settings
 
     curated = Path(tempfile.mkdtemp(prefix="bench-curated-", dir=OUT))
@@ -134,18 +133,8 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
     dd = timed("dedupe", lambda: steps.dedupe(cl, raw_step))
     st = timed("stage", lambda: steps.stage(raw_step, ex, cl, dd))
     st.write_ahead()  # as the job does: tables written while the gate validates
-    report = timed("validate", lambda: run_gate(st, curated, "bench-run"))
-
-    def do_publish():
-        return store.publish(curated, st.version_tables(), ahead=st.ahead, metadata={
-            "input_fingerprint": st.fingerprint, "code_version": steps.code_version(),
-            "raw_documents": st.n_raw_documents, "stats": st.stats},
-            attachments={"validation": curated / ".validation" / "bench-run"})
-
-    pub = timed("publish", do_publish)
-    from pipeline.chunks import discard
-
-    discard(st.work_dir)
+    report = timed("validate", lambda: publishing.audit(st, curated, "bench-run"))
+    pub = timed("publish", lambda: publishing.publish(st, curated, "bench-run"))
     total = time.perf_counter() - t_start
     sampler.stop()
     result = {
@@ -154,6 +143,8 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
         "self_maxrss_mib": maxrss_mib(resource.RUSAGE_SELF),
         "children_maxrss_mib": maxrss_mib(resource.RUSAGE_CHILDREN),
         "validation_success": bool(report.success),
+        "quarantined": report.quarantined_by_expectation(),
+        "warnings": [o.label for o in report.warnings()],
         "failed_expectations": [
             f"{o.table}.{o.expectation}({o.kwargs.get('column', '')}: {o.unexpected_count} "
             f"unexpected, e.g. {str(o.sample[:2])[:120]})" for o in report.failed()][:20],

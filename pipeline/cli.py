@@ -31,7 +31,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Materialise every asset in-process (the same job the UI and the schedule run)."""
 
     from pipeline.definitions import build_definitions
-    from pipeline.orchestration.gate import gate_dir, load_gate
+    from pipeline.publishing import gate_dir
 
     settings = _settings(args)
     if not settings.raw_dir.is_dir():
@@ -44,25 +44,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = job.execute_in_process(
         instance=instance, raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": level}}}})
-    stats = _materialization_stats(result)
-    raw = {k.removeprefix("read."): v for k, v in stats.get("documents", {}).items()
-           if k.startswith("read.")}
-    dedup = stats.get("deduplicated", {})
-    skipped = (raw.get("files") or 0) - (raw.get("files_read") or 0)
-    print(f"raw documents: {raw.get('raw_documents', '?')} new in {raw.get('files', '?')} files "
-          f"under {settings.raw_dir}"
-          + (f" ({skipped} unchanged files skipped)" if skipped else ""))
-    staged = stats.get("curated_batch", {})
-    if staged:
-        print(f"rejected: {staged.get('rejected')}   duplicates: {dedup.get('duplicates')}   "
-              f"articles: {staged.get('articles')}")
+    staged = _output(result, "curated_batch")
+    if staged is not None:
+        st = staged.stats
+        print(f"raw documents: {st.get('raw_documents', '?')} in {settings.raw_dir}")
+        print(f"rejected: {st.get('rejected')}   duplicates: {st.get('duplicates')}   "
+              f"articles: {st.get('articles')}")
+    validation = (staged.validation if staged is not None else None) or {}
     report = gate_dir(settings.curated_dir, result.run_id) / "report.txt"
-    if not result.success:
-        gate = load_gate(report.parent) or {}
-        if report.is_file() and gate.get("success") is False:
-            print("validation FAILED: nothing was published; the latest version is unchanged.")
+    if validation.get("blocked"):
+        print("validation BLOCKED the batch: nothing was published; the latest version is "
+              "unchanged.")
+        if report.is_file():
             print(report.read_text().rstrip())
-            print(f"results and Data Docs kept under {settings.curated_dir / 'attempts'}")
+        print(f"results and Data Docs kept under {settings.curated_dir / 'attempts'}")
+        shutil.rmtree(report.parent, ignore_errors=True)
+        return EXIT_BLOCKED
+    if not result.success:
         shutil.rmtree(report.parent, ignore_errors=True)
         errors = [(ev.step_key, ev.step_failure_data.error) for ev in result.all_events
                   if ev.is_step_failure and ev.step_failure_data and ev.step_failure_data.error]
@@ -76,6 +74,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("run FAILED", file=sys.stderr)
         return 1
     pub = result.output_for_node("published_version")
+    _print_validation(validation)
     if pub["created"]:
         print(f"published version {pub['version']}: {pub['path']}")
     else:
@@ -87,6 +86,35 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"report: {report}")
     print(f"read it: pl.read_parquet('{settings.curated_dir / 'latest' / 'articles.parquet'}')")
     return 0
+
+
+# Exit codes of `curate run`: 0 published (warnings and quarantined rows included) or nothing
+# new; 1 a step failed; 2 bad arguments; 3 validation blocked the batch; 75 the store is busy.
+EXIT_BLOCKED = 3
+
+
+def _output(result, node: str):
+    try:
+        return result.output_for_node(node)
+    except Exception:  # noqa: BLE001 - the step did not run or failed
+        return None
+
+
+def _print_validation(v: dict) -> None:
+    """The gate's verdict in the run summary: quarantined rows by expectation, warnings."""
+    if not v:
+        return
+    q = v.get("quarantined", 0)
+    print(f"validation passed: {v.get('evaluated', 0)} expectations; {q} articles quarantined"
+          + (f" (+{v['quarantined_copies']} of their copies)" if v.get("quarantined_copies") else "")
+          + f", {len(v.get('warnings', []))} warnings")
+    for label, n in (v.get("quarantined_by_expectation") or {}).items():
+        print(f"  quarantined {n}: {label}")
+    for label in v.get("warnings", []):
+        print(f"  warning: {label}")
+    if q:
+        print("  quarantined rows: the version's `rejected` table (stage 'validation'), its "
+              "report.html and Data Docs")
 
 
 def _instance():

@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipeline.orchestration.assets import ASSETS
 from pipeline.orchestration.automation import curate_job, daily_schedule, new_raw_files_sensor
-from pipeline.orchestration.gate import validation_gate
+from pipeline.orchestration.gate import CHECKS
 from pipeline.orchestration.resources import CurationConfig
 from pipeline.settings import Settings
 
@@ -23,7 +23,7 @@ def build_definitions(settings: Settings | None = None, in_memory: bool = False
         resources["io_manager"] = dg.mem_io_manager
     return dg.Definitions(
         assets=ASSETS,
-        asset_checks=[validation_gate],
+        asset_checks=CHECKS,
         jobs=[curate_job],
         schedules=[daily_schedule],
         sensors=[new_raw_files_sensor],

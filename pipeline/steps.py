@@ -19,6 +19,7 @@ from pipeline.extract import LANG_SAMPLE_CHARS, detect_languages, extract_task
 from pipeline.hashing import hash_bytes
 from pipeline.ingest import ingest
 from pipeline.parallel import map_ordered
+from pipeline.validation import quarantine
 
 if TYPE_CHECKING:
     from pipeline.dedup.sign import Signed
@@ -334,6 +335,7 @@ class Previous:
     removed_lines: pl.LazyFrame | None
     index: pl.DataFrame | None
     files: pl.DataFrame | None = None  # raw file ledger
+    validation_fingerprint: str | None = None  # the suites and settings it was validated with
 
     def seen(self) -> pl.Series:
         return pl.concat([self.articles.select("doc_id").collect()["doc_id"],
@@ -368,7 +370,8 @@ def load_previous(curated: Path) -> Previous | None:
                     pl.scan_parquet(path / "articles.parquet"), read("duplicates"),
                     read("rejected"),
                     pl.scan_parquet(removed) if removed.is_file() else None,
-                    read("dedup_index"), read("raw_files"))
+                    read("dedup_index"), read("raw_files"),
+                    (m.get("validation") or {}).get("fingerprint"))
 
 
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupStep:
@@ -407,9 +410,12 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
     if prev is not None:
         rows = pl.concat([ldocs, _as_cleaned(prev.articles).lazy()])
         old_dups = prev.duplicates
+        # Quarantined documents stay in the index (their copies follow them): their sources too.
+        quarantined = prev.rejected.lazy().filter(pl.col("stage") == "validation")
         sources = pl.concat([sources, prev.articles.lazy().select("doc_id", "source"),
                              old_dups.lazy().filter(pl.col("method") != "exact_raw")
-                             .select("doc_id", "source")])
+                             .select("doc_id", "source"),
+                             quarantined.select("doc_id", "source")])
         copies = pl.concat([copies, old_dups.filter(pl.col("method") == "exact_raw")
                             .select("doc_id", "source", "duplicate_of")])
     copies_k = copies.join(rep_of.select("doc_id", "cluster_id"), left_on="duplicate_of",
@@ -466,6 +472,9 @@ class Staged:
     base_version: int | None = None  # publish only if this is still the latest version
     work_dir: Path | None = None  # the chunked pass's parts the tables read (lazy scans)
     ahead: object = None  # store.WriteAhead: the tables being written while the gate runs
+    n_examined: int = 0  # articles seen by the gate for the first time (the quarantine share's base)
+    revalidate: bool = False  # nothing new, but the suites changed: the latest version re-checked
+    validation: dict | None = None  # the gate's summary, once `publishing.audit` has run
 
     def version_tables(self) -> dict[str, pl.DataFrame | pl.LazyFrame]:
         """Every table the version stores: the data tables, the dedup index, the file ledger."""
@@ -512,11 +521,14 @@ def content_hashes(texts: pl.Series, keys: list[str] | None = None) -> pl.Series
 
 def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
           previous_articles: pl.DataFrame | pl.LazyFrame | None = None,
-          now: datetime | None = None, prev: Previous | None = None) -> Staged:
+          now: datetime | None = None, prev: Previous | None = None,
+          revalidate: bool = False) -> Staged:
     """The next version's tables. With `prev` (incremental), its rejects and removed lines are
     carried over and the new ones appended. Articles and removed lines of the chunked pass stay
     lazy (joins over Parquet parts, in chunk order): `store.publish` streams them to the
-    version; one batch in memory gives frames sorted by doc_id."""
+    version; one batch in memory gives frames sorted by doc_id. Copies of documents an earlier
+    version quarantined follow them into `rejected` (`validation.quarantine.follow`).
+    `revalidate`: the suites changed since `prev`; the gate re-checks every article."""
     now = now or datetime.now(UTC)
     if prev is not None and previous_articles is None:
         previous_articles = prev.articles
@@ -551,14 +563,20 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
     removed = _removed_lines(cl, prev)
     tables = {"articles": articles, "rejected": schema.conform(rejected, "rejected"),
               "duplicates": dd.duplicates, "removed_lines": removed}
+    tables, followed = quarantine.follow(tables)
     n_raw = raw.stats["raw_documents"] + (prev.raw_documents if prev else 0)
-    stats = {"raw_documents": n_raw, "articles": dd.stats.get("articles", 0),
+    stats = {"raw_documents": n_raw, "articles": schema.n_rows(articles),
              "copies_represented": _copies_represented(articles),
-             "rejected": tables["rejected"].height, "duplicates": dd.duplicates.height,
+             "rejected": tables["rejected"].height, "duplicates": tables["duplicates"].height,
              "removed_lines": schema.n_rows(removed)}
-    unchanged = prev is not None and raw.nothing_new
+    unchanged = prev is not None and raw.nothing_new and not revalidate
+    n_examined = schema.n_rows(articles)
+    if prev is not None and not revalidate:
+        n_examined = int(articles.lazy().select("doc_id").join(
+            prev.articles.lazy().select("doc_id"), on="doc_id", how="anti")
+            .select(pl.len()).collect().item())
     return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files,
-                  raw.base_version, cl.work_dir)
+                  raw.base_version, cl.work_dir, n_examined=n_examined, revalidate=revalidate)
 
 
 def _copies_represented(articles: pl.DataFrame | pl.LazyFrame) -> int:

@@ -247,6 +247,14 @@ class WriteAhead:
         """Manifest entries of the written tables (re-raises the writer's error)."""
         return self._future.result()
 
+    def forget(self, names: tuple[str, ...]) -> None:
+        """Drop written tables that changed since (quarantine): `publish` writes them anew."""
+        written = self.result()
+        for name in names:
+            info = written.pop(name, None)
+            if info is not None:
+                (self.folder / info["file"]).unlink(missing_ok=True)
+
 
 def _content_digest(tables: dict[str, dict]) -> str:
     """One digest over the data tables' checksums: equal digests, equal dataset content."""

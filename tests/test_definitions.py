@@ -26,7 +26,7 @@ def test_definitions_load_with_graph_schedule_and_sensor():
         node = graph.get(k)
         assert node.description and node.group_name in {"ingest", "transform", "publish"}
     checks = {c.name for c in graph.asset_check_keys}
-    assert checks == {"validation_gate"}
+    assert checks == {"validation_gate", "validation_warnings"}
     assert defs.resolve_job_def("curate") is not None
     assert [s.name for s in repo.schedule_defs] == ["daily_curate"]
     assert repo.schedule_defs[0].cron_schedule == "0 2 * * *"

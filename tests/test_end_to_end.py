@@ -88,15 +88,16 @@ def test_failed_validation_publishes_nothing(sample_raw: Path, tmp_path: Path, c
     suite_file = exp / "articles.json"
     suite = json.loads(suite_file.read_text())
     suite["expectations"].append({"type": "expect_table_row_count_to_be_between",
-                                  "kwargs": {"min_value": 1_000_000_000}})
+                                  "kwargs": {"min_value": 1_000_000_000},
+                                  "meta": {"action": "block"}})
     suite_file.write_text(json.dumps(suite))
     (sample_raw / "new.txt").write_text((REPO / "data/raw/seeds/003_b17d98120fb3e38d.txt")
                                         .read_text().replace("Musk", "Bezos"))
     code = curate(["run", "--raw-dir", str(sample_raw), "--curated-dir", str(cur), "--workers",
                    "1", "--expectations-dir", str(exp)])
     out = capsys.readouterr().out
-    assert code == 1
-    assert "validation FAILED" in out and "expect_table_row_count_to_be_between" in out
+    assert code == 3
+    assert "validation BLOCKED" in out and "expect_table_row_count_to_be_between" in out
     assert store.list_versions(cur) == [1] and store.latest_version(cur) == 1
     attempts = list((cur / "attempts").iterdir())
     assert len(attempts) == 1 and (attempts[0] / "attempt.json").is_file()

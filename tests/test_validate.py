@@ -150,34 +150,42 @@ def test_empty_batch_passes(tmp_path: Path) -> None:
     assert report.success, report.to_text()
 
 
-CASES: dict[str, tuple[Callable[[Tables], Tables], set[str]]] = {
+# case: (mutation, the expectations that fail, their action)
+CASES: dict[str, tuple[Callable[[Tables], Tables], set[str], str]] = {
     "leftover marker": (
         edit_articles("text", pl.col("text") + "\nRelated Articles\nMore text.", pl.col("doc_id") == "doc-7"),
         {"articles.expect_column_values_to_be_null(text_marker)"},
+        "quarantine",
     ),
     "duplicate doc_id": (
         edit_articles("doc_id", pl.lit("doc-1"), pl.col("doc_id") == "doc-2"),
         {"articles.expect_column_values_to_be_unique(doc_id)"},
+        "block",
     ),
     "duplicate content_hash": (
         edit_articles("content_hash", pl.lit("hash-1"), pl.col("doc_id") == "doc-2"),
         {"articles.expect_column_values_to_be_unique(content_hash)"},
+        "block",
     ),
     "date in the future": (
         edit_articles("published", pl.lit(date(2026, 12, 25)), pl.col("doc_id") == "doc-3"),
         {"articles.expect_column_values_to_be_between(published_age_days)"},
+        "quarantine",
     ),
     "absurdly old date": (
         edit_articles("published", pl.lit(date(1970, 1, 1)), pl.col("doc_id") == "doc-3"),
         {"articles.expect_column_values_to_be_between(published_age_days)"},
+        "quarantine",
     ),
     "null language": (
         edit_articles("language", pl.lit(None, dtype=pl.String()), pl.col("doc_id") == "doc-4"),
         {"articles.expect_column_values_to_not_be_null(language)"},
+        "block",
     ),
     "language not allowed": (
         edit_articles("language", pl.lit("xx"), pl.col("doc_id") == "doc-4"),
         {"articles.expect_column_values_to_be_in_set(language)"},
+        "quarantine",
     ),
     "title share below floor": (
         edit_articles(
@@ -186,14 +194,17 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], set[str]]] = {
             pl.col("doc_id").str.extract(r"(\d+)$").cast(pl.Int32) % 10 != 0,
         ),
         {"articles.expect_column_values_to_not_be_null(title)"},
+        "warn",
     ),
     "text too short": (
         edit_articles("text", pl.lit("Short."), pl.col("doc_id") == "doc-5"),
         {"articles.expect_column_values_to_be_between(text_n_chars)"},
+        "quarantine",
     ),
     "contract dtype drift": (
         edit_articles("published", pl.col("published").cast(pl.Datetime("us"))),
         {"batch.expect_column_values_to_be_null(articles_schema)"},
+        "block",
     ),
     "doc both kept and rejected": (
         lambda t: (
@@ -208,22 +219,35 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], set[str]]] = {
             }
         ),
         {"rejected.expect_column_values_to_be_in_set(doc_id_in_articles)"},
+        "block",
     ),
 }
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_broken_batch_fails_with_named_expectation(tmp_path: Path, case: str) -> None:
-    mutate, expected = CASES[case]
+def test_broken_batch_acts_by_expectation(tmp_path: Path, case: str) -> None:
+    """A block expectation blocks the batch; a quarantine one lists the failing rows (the rest
+    publishes); a warn one is reported and nothing else."""
+    mutate, expected, action = CASES[case]
     tables = mutate(clean_tables())
     report = run(tmp_path, tables, raw=n_raw(clean_tables()))
-    assert not report.success
     assert {o.label for o in report.failed()} == expected, report.to_text()
+    assert {o.action for o in report.failed()} == {action}
     assert all(o.label in report.to_text() or o.expectation in report.to_text() for o in report.failed())
+    if action == "block":
+        assert not report.success and report.blocked and not report.quarantine
+    elif action == "quarantine":
+        assert report.success, report.to_text()
+        failing = {d for o in report.failed() for d, _ in o.rows}
+        assert {d for d, _, _ in report.quarantine} == failing and len(failing) == 1
+        assert all(reason in expected for _, reason, _ in report.quarantine)
+    else:
+        assert report.success and not report.quarantine
+        assert [o.label for o in report.warnings()] == sorted(expected)
 
 
 def test_failure_names_offending_doc_ids(tmp_path: Path) -> None:
-    mutate, _ = CASES["leftover marker"]
+    mutate, _, _ = CASES["leftover marker"]
     report = run(tmp_path, mutate(clean_tables()))
     (outcome,) = report.failed()
     assert outcome.unexpected_count == 1
@@ -271,6 +295,7 @@ def test_expectation_added_to_suite_file_applies_without_code_change(tmp_path: P
         {
             "type": "expect_table_row_count_to_be_between",
             "kwargs": {"min_value": 10**9, "max_value": 10**10},
+            "meta": {"action": "block"},
         },
     )
     report = run(tmp_path, clean_tables(), expectations_dir=folder)
@@ -283,14 +308,22 @@ def test_expectation_added_to_suite_file_applies_without_code_change(tmp_path: P
     ("entry", "needle"),
     [
         (
-            {"type": "expect_column_values_to_be_awesome", "kwargs": {"column": "doc_id"}},
+            {"type": "expect_column_values_to_be_awesome", "kwargs": {"column": "doc_id"},
+             "meta": {"action": "block"}},
             "expect_column_values_to_be_awesome",
         ),
-        ({"type": "expect_column_values_to_be_unique", "kwargs": {"colum": "doc_id"}}, "colum"),
+        ({"type": "expect_column_values_to_be_unique", "kwargs": {"colum": "doc_id"},
+          "meta": {"action": "block"}}, "colum"),
+        ({"type": "expect_column_values_to_be_unique", "kwargs": {"column": "doc_id"}}, "action None"),
+        ({"type": "expect_column_values_to_be_unique", "kwargs": {"column": "doc_id"},
+          "meta": {"action": "drop"}}, "action 'drop'"),
+        ({"type": "expect_column_values_to_be_unique", "kwargs": {"column": "doc_id"},
+          "meta": {"action": "quarantine"}}, "quarantine applies to article rows"),
         (
             {
                 "type": "expect_column_values_to_be_between",
                 "kwargs": {"column": "n_words", "min_value": {"$PARAMETER": "no_such_setting"}},
+                "meta": {"action": "block"},
             },
             "no_such_setting",
         ),
@@ -342,3 +375,25 @@ def test_first_marker_names_the_rule_and_ignores_inline_text() -> None:
 def test_package_import_does_not_import_gx() -> None:
     code = "import sys, pipeline.validation; assert 'great_expectations' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
+
+
+@pytest.mark.parametrize(
+    ("entry", "needle"),
+    [
+        ({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "title", "mostly": 0.5},
+          "meta": {"action": "quarantine"}}, "mostly"),
+        ({"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1},
+          "meta": {"action": "quarantine"}}, "judges each row"),
+    ],
+)
+def test_quarantine_needs_a_row_level_expectation(tmp_path: Path, entry: dict, needle: str) -> None:
+    folder = copy_suites(tmp_path)
+    add_expectation(folder, "articles", entry)
+    with pytest.raises(SuiteLoadError, match=needle):
+        load_suites(folder)
+
+
+def test_every_suite_entry_declares_an_action() -> None:
+    for path in DEFAULT_EXPECTATIONS_DIR.glob("*.json"):
+        for entry in json.loads(path.read_text())["expectations"]:
+            assert entry["meta"]["action"] in {"block", "quarantine", "warn"}, (path, entry)

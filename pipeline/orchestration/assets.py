@@ -1,17 +1,15 @@
 """The pipeline's assets: each calls one step of `pipeline.steps` and attaches its stats."""
 
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
-from pipeline import steps, store
-from pipeline.chunks import Processed, discard
-from pipeline.orchestration.metadata import preview, stats_metadata
+from pipeline import publishing, steps, store
+from pipeline.chunks import Processed
+from pipeline.orchestration.metadata import preview, stats_metadata, validation_metadata
 from pipeline.orchestration.resources import CurationConfig
-from pipeline.report import build_report
 
 INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 
@@ -61,19 +59,31 @@ def deduplicated(context: dg.AssetExecutionContext, documents: Processed
     })
 
 
-@dg.asset(group_name=PUBLISH, kinds={"polars"},
-          description="The next version's tables in the data contract's schema, staged for the "
-                      "validation gate (write-audit-publish).")
+@dg.asset(group_name=PUBLISH, kinds={"polars", "great_expectations"},
+          description="The next version's tables in the data contract's schema, audited by the "
+                      "Great Expectations suites (write-audit-publish): rows a quarantine "
+                      "expectation fails move to `rejected`; a failed block expectation stops "
+                      "the batch (the validation_gate check); warnings are recorded.")
 def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
                   documents: Processed, deduplicated: steps.DedupStep
                   ) -> dg.Output[steps.Staged]:
+    s = curation.settings()
     prev = documents.raw.previous
     seen = steps.first_seen(Path(curation.curated_dir)) if prev is None else None
     st = steps.stage(documents.raw, documents.extract, documents.clean, deduplicated,
-                     previous_articles=seen, prev=prev)
-    st.write_ahead()  # written while the gate validates; published by moving the files
+                     previous_articles=seen, prev=prev,
+                     revalidate=publishing.suites_changed(prev, s.expectations_dir))
+    md: dict[str, dg.MetadataValue] = {}
+    if not st.unchanged:
+        if st.revalidate:
+            context.log.info("the suites changed since the latest version: re-checking it")
+        st.write_ahead()  # written while the gate validates; published by moving the files
+        report = publishing.audit(st, s.curated_dir, context.run.run_id, s.expectations_dir)
+        md = validation_metadata(report, st.validation)
+        for line in report.to_text().splitlines()[:40]:
+            (context.log.info if report.success else context.log.warning)(line)
     return dg.Output(st, metadata={
-        **stats_metadata(st.stats),
+        **stats_metadata(st.stats), **md,
         "preview": preview(st.tables["articles"], ["title", "site", "published", "language",
                                                    "n_words", "n_copies", "source"]),
     })
@@ -85,34 +95,21 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
                       "publishes nothing.")
 def published_version(context: dg.AssetExecutionContext, curation: CurationConfig,
                       curated_batch: steps.Staged) -> dg.Output[dict]:
-    from pipeline.orchestration.gate import gate_dir, load_gate
-
     curated = Path(curation.curated_dir)
     if curated_batch.unchanged:
-        discard(curated_batch.work_dir)
-        store.repair(curated)  # what a killed run may have left, even when nothing is new
-        v = store.latest_version(curated)
+        v = publishing.keep_latest(curated_batch, curated)
         m = store.read_manifest(curated, v)
         context.log.info(f"nothing new under the raw folder: version {v} stays the latest")
         rows = {t: i["rows"] for t, i in m["tables"].items()}
         return dg.Output({"version": v, "path": str(store.version_path(curated, v)),
-                          "created": False, "rows": rows},
+                          "created": False, "rows": rows, "validation": m.get("validation")},
                          metadata={"version": dg.MetadataValue.int(v), "new_version": False,
                                    "version_path": dg.MetadataValue.path(
                                        str(store.version_path(curated, v)))})
-    report_dir = gate_dir(curated, context.run_id)
-    gate = load_gate(report_dir)
-    result = store.publish(
-        curated, curated_batch.version_tables(), ahead=curated_batch.ahead,
-        metadata={"input_fingerprint": curated_batch.fingerprint,
-                  "code_version": steps.code_version(),
-                  "raw_documents": curated_batch.n_raw_documents,
-                  "stats": curated_batch.stats, "validation": gate},
-        attachments={"validation": report_dir} if report_dir.is_dir() else None,
-        before_visible=build_report, expect_latest=curated_batch.base_version)
-    discard(curated_batch.work_dir)  # the tables read from the chunked pass's parts: published
+    result = publishing.publish(curated_batch, curated, context.run.run_id)
     summary = {"version": result.version, "path": str(result.path), "created": result.created,
-               "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()}}
+               "rows": {t: i["rows"] for t, i in result.manifest["tables"].items()},
+               "validation": curated_batch.validation}
     md = {
         "version": dg.MetadataValue.int(result.version),
         "version_path": dg.MetadataValue.path(str(result.path)),
@@ -130,7 +127,6 @@ def published_version(context: dg.AssetExecutionContext, curation: CurationConfi
         md["validation_docs"] = dg.MetadataValue.path(str(docs))
     if (result.path / "report.html").is_file():
         md["report"] = dg.MetadataValue.path(str(result.path / "report.html"))
-    shutil.rmtree(report_dir, ignore_errors=True)  # kept inside the version now
     return dg.Output(summary, metadata=md)
 
 

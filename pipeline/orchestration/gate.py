@@ -1,73 +1,52 @@
-"""The validation gate: a blocking asset check running the Great Expectations suites over the
-staged batch. When it fails, Dagster skips `published_version`, and the attempt is kept under
-attempts/ with its results and Data Docs."""
+"""The gate as Dagster asset checks on `curated_batch`, declared by key (the audit itself runs
+in the asset, through `pipeline.publishing.audit`):
 
-
-import json
-import shutil
-from pathlib import Path
+- `validation_gate` (blocking, ERROR): fails when a block expectation failed or too much of the
+  batch was quarantined; Dagster then skips `published_version`.
+- `validation_warnings` (WARN): fails when a warn expectation failed; never stops a run.
+"""
 
 import dagster as dg
 
-from pipeline import steps, store
-from pipeline.orchestration.assets import curated_batch
-from pipeline.orchestration.resources import CurationConfig
+from pipeline import steps
+
+CHECKED = dg.AssetKey("curated_batch")
 
 
-def gate_dir(curated: Path, run_id: str) -> Path:
-    """Where a run's validation results wait for the publish step (outside any version)."""
-    return Path(curated) / ".validation" / run_id
+def _docs(summary: dict, staged: steps.Staged) -> dict[str, dg.MetadataValue]:
+    return {"evaluated": dg.MetadataValue.int(int(summary.get("evaluated", 0))),
+            "quarantined": dg.MetadataValue.int(int(summary.get("quarantined", 0))),
+            "articles_examined": dg.MetadataValue.int(int(summary.get("articles_examined", 0)))}
 
 
-def load_gate(report_dir: Path) -> dict | None:
-    f = report_dir / "summary.json"
-    return json.loads(f.read_text()) if f.is_file() else None
-
-
-def run_gate(staged: steps.Staged, curated: Path, run_id: str,
-             expectations_dir: Path | None = None):
-    """Validate the staged tables; write results under .validation/<run_id>; on failure keep the
-    attempt under attempts/. Returns the ValidationReport."""
-    from pipeline.boilerplate import leftover_markers
-    from pipeline.validation import validate_tables
-
-    out = gate_dir(curated, run_id)
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    report = validate_tables(staged.tables, n_raw_documents=staged.n_raw_documents,
-                             markers=leftover_markers(), out_dir=out,
-                             expectations_dir=expectations_dir)
-    (out / "summary.json").write_text(json.dumps(report.summary(), indent=2, default=str))
-    (out / "report.txt").write_text(report.to_text() + "\n")
-    if not report.success:
-        store.record_attempt(curated, run_id[:8], {"validation": out}, {
-            "run_id": run_id, "input_fingerprint": staged.fingerprint,
-            "stats": staged.stats, "validation": report.summary(),
-            "failed": [o.expectation for o in report.failed()]})
-    return report
-
-
-@dg.asset_check(asset=curated_batch, blocking=True,
-                description="Great Expectations suites in expectations/ over the staged tables: "
-                            "schema, nulls, uniqueness, bounds, leftover boilerplate, dates, "
-                            "accounting. A failure blocks publishing.")
-def validation_gate(context: dg.AssetCheckExecutionContext, curation: CurationConfig,
+@dg.asset_check(asset=CHECKED, blocking=True,
+                description="Great Expectations suites in expectations/ over the staged tables, "
+                            "each expectation with its action (block / quarantine / warn). Fails "
+                            "(and blocks publishing) when a block expectation fails or the "
+                            "quarantined share passes the setting.")
+def validation_gate(context: dg.AssetCheckExecutionContext,
                     curated_batch: steps.Staged) -> dg.AssetCheckResult:
-    if curated_batch.unchanged:
+    if curated_batch.unchanged or curated_batch.validation is None:
         return dg.AssetCheckResult(passed=True, metadata={
             "skipped": dg.MetadataValue.text("no new documents: the latest version stands")})
-    s = curation.settings()
-    report = run_gate(curated_batch, s.curated_dir, context.run.run_id, s.expectations_dir)
-    failed = report.failed()
-    md: dict[str, dg.MetadataValue] = {
-        "evaluated": dg.MetadataValue.int(len(report.outcomes)),
-        "failed": dg.MetadataValue.int(len(failed)),
+    v = curated_batch.validation
+    md = _docs(v, curated_batch) | {
+        "blocked": dg.MetadataValue.json(v.get("blocked", [])),
+        "quarantined_by_expectation": dg.MetadataValue.json(v.get("quarantined_by_expectation", {})),
     }
-    for o in failed[:20]:
-        md[f"failed.{o.table}.{o.expectation}"] = dg.MetadataValue.json({
-            "unexpected_count": o.unexpected_count, "sample": o.sample[:10], "kwargs": o.kwargs})
-    docs = report.result_paths.get("docs")
-    if docs:
-        md["data_docs"] = dg.MetadataValue.path(str(docs))
-    return dg.AssetCheckResult(passed=report.success, metadata=md,
+    return dg.AssetCheckResult(passed=not v.get("blocked"), metadata=md,
                                severity=dg.AssetCheckSeverity.ERROR)
+
+
+@dg.asset_check(asset=CHECKED, blocking=False,
+                description="Warn expectations (shares over the batch: titles, dates, sites): "
+                            "reported with WARN severity, never stop a run.")
+def validation_warnings(context: dg.AssetCheckExecutionContext,
+                        curated_batch: steps.Staged) -> dg.AssetCheckResult:
+    v = curated_batch.validation or {}
+    warnings = v.get("warnings", [])
+    return dg.AssetCheckResult(passed=not warnings, severity=dg.AssetCheckSeverity.WARN,
+                               metadata={"warnings": dg.MetadataValue.json(warnings)})
+
+
+CHECKS = [validation_gate, validation_warnings]

@@ -36,3 +36,25 @@ def preview(df: pl.DataFrame | pl.LazyFrame, columns: list[str], rows: int = 10,
             cells.append(s if len(s) <= width else s[: width - 1] + "…")
         lines.append("| " + " | ".join(cells) + " |")
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def validation_metadata(report, summary: dict) -> dict[str, dg.MetadataValue]:
+    """The gate's verdict for the asset page: quarantined rows by expectation, warnings, where
+    to look (`report` is a `validation.ValidationReport`)."""
+    md: dict[str, dg.MetadataValue] = {
+        "validation.passed": dg.MetadataValue.bool(report.success),
+        "validation.quarantined": dg.MetadataValue.int(len(report.quarantine)),
+        "validation.warnings": dg.MetadataValue.int(len(report.warnings())),
+        "validation.blocked": dg.MetadataValue.int(len(report.blocked)),
+    }
+    if report.quarantine:
+        md["validation.quarantined_by_expectation"] = dg.MetadataValue.json(
+            summary.get("quarantined_by_expectation", {}))
+        md["validation.quarantined_where"] = dg.MetadataValue.text(
+            "the version's `rejected` table (stage 'validation'), its report.html and Data Docs")
+    if report.warnings():
+        md["validation.warning_list"] = dg.MetadataValue.json(
+            [{"expectation": o.label, "observed": o.observed} for o in report.warnings()])
+    if report.blocked:
+        md["validation.blocked_because"] = dg.MetadataValue.json(report.blocked)
+    return md

@@ -13,7 +13,7 @@ import polars as pl
 from pipeline.schema import n_rows
 from pipeline.validation.report import ExpectationOutcome, ValidationReport
 from pipeline.validation.settings import DEFAULT_SETTINGS, ValidationSettings
-from pipeline.validation.suites import DEFAULT_EXPECTATIONS_DIR, read_suite_files
+from pipeline.validation.suites import DEFAULT_EXPECTATIONS_DIR, QUARANTINE, read_suite_files
 from pipeline.validation.views import TABLE_NAMES, build_views
 
 RESULT_FILE = "validation_result.json"
@@ -29,8 +29,15 @@ def validate_tables(
     settings: ValidationSettings = DEFAULT_SETTINGS,
     now: datetime | None = None,
     expectations_dir: Path | None = None,
+    n_examined: int | None = None,
 ) -> ValidationReport:
-    """Validate a staged batch; a report with `success=False` must not be published.
+    """Validate a staged batch; a report with `success=False` (blocked) must not be published.
+
+    Each expectation acts by its suite's `meta.action`: a failed `block` expectation blocks;
+    the rows a `quarantine` expectation fails are listed in `report.quarantine` (GX names them,
+    by doc_id) for `quarantine.apply` to move out of `articles`, unless more than
+    `settings.quarantine_block_share` of the `n_examined` articles (default: all of them) fail,
+    which blocks; a failed `warn` expectation is only reported.
 
     `markers` are boilerplate regexes from the rule catalogue that must no longer match any
     article body. Writes `validation_result.json` and GX Data Docs (`data_docs/index.html`) into
@@ -69,11 +76,14 @@ def validate_tables(
         for r in res["results"]
     ]
     report = ValidationReport(
-        success=all(res["success"] for res in results.values()) and all(o.success for o in outcomes),
-        outcomes=outcomes,
+        success=False, outcomes=outcomes,
         result_paths={"json": out_dir / RESULT_FILE, "docs": docs_index},
         row_counts={t: n_rows(tables[t]) for t in TABLE_NAMES},
+        n_examined=views["articles"].height if n_examined is None else n_examined,
     )
+    report.quarantine = _quarantine_rows(outcomes)
+    report.blocked = _blocked(report, settings)
+    report.success = not report.blocked
     payload = {
         "success": report.success,
         "validated_at": now.isoformat(),
@@ -82,7 +92,57 @@ def validate_tables(
         "settings": asdict(settings),
         "summary": report.summary(),
         "timings_s": {"derive": round(derive_s, 3), "total": round(time.perf_counter() - started, 3)},
-        "suites": results,
+        "suites": {name: _trimmed(res, settings.sample_size) for name, res in results.items()},
     }
     (out_dir / RESULT_FILE).write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return report
+
+
+def _quarantine_rows(outcomes: list[ExpectationOutcome]) -> list[tuple[str, str, str]]:
+    """(doc_id, reason, detail) per quarantined row: the first failing quarantine expectation
+    (suite order) is the reason; the detail gives the observed value and the bound, and names
+    the other quarantine expectations the row fails."""
+    first: dict[str, tuple[str, str]] = {}
+    also: dict[str, list[str]] = {}
+    for o in outcomes:
+        if o.action != QUARANTINE or o.success:
+            continue
+        column = o.kwargs.get("column", "value")
+        for doc_id, value in o.rows:
+            if doc_id in first:
+                also.setdefault(doc_id, []).append(o.label)
+                continue
+            first[doc_id] = (o.label, f"{column} = {value!r}; expected {o.condition()}")
+    return [(d, reason, detail + (f"; also fails {', '.join(also[d])}" if d in also else ""))
+            for d, (reason, detail) in sorted(first.items())]
+
+
+def _blocked(report: ValidationReport, settings: ValidationSettings) -> list[str]:
+    out = [f"{o.label} failed" + (f" ({o.error.splitlines()[0]})" if o.error else "")
+           for o in report.blocking()]
+    n = len(report.quarantine)
+    share = n / report.n_examined if report.n_examined else 0.0
+    if n >= settings.quarantine_block_min_rows and share > settings.quarantine_block_share:
+        out.append(f"{n} of {report.n_examined} articles ({share:.1%}) would be quarantined, above "
+                   f"quarantine_block_share {settings.quarantine_block_share:.1%}: a systemic "
+                   "fault (an extractor or a scraper changed), not outliers")
+    return out
+
+
+def _trimmed(result: dict, sample_size: int) -> dict:
+    """A suite's GX result for the result file: the full lists of unexpected rows (asked for so
+    that quarantine gets every row) cut to the sample; the moved rows are in `rejected`."""
+    out = dict(result)
+    out["results"] = []
+    for r in result.get("results", []):
+        r = dict(r)
+        if isinstance(r.get("result"), dict):
+            res = dict(r["result"])
+            for key in ("unexpected_list", "unexpected_index_list"):
+                if isinstance(res.get(key), list) and len(res[key]) > sample_size:
+                    res[key] = res[key][:sample_size]
+                    res[f"{key}_truncated"] = True
+            res.pop("unexpected_index_query", None)
+            r["result"] = res
+        out["results"].append(r)
+    return out

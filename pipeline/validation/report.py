@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.validation.suites import BLOCK, QUARANTINE, WARN, expectation_action
+
 _SHOWN_KWARGS = (
     "column",
     "column_A",
@@ -34,6 +36,9 @@ class ExpectationOutcome:
     kwargs: dict
     observed: Any = None
     error: str | None = None
+    action: str = BLOCK
+    rows: list[tuple[str, Any]] = field(default_factory=list)
+    """(doc_id, observed value) of every row GX lists as unexpected (quarantine only)."""
 
     @property
     def label(self) -> str:
@@ -44,6 +49,12 @@ class ExpectationOutcome:
             or ",".join(str(self.kwargs[k]) for k in ("column_A", "column_B") if k in self.kwargs)
         )
         return f"{self.table}.{self.expectation}({target or ''})"
+
+    def condition(self) -> str:
+        """What the row was held to, for a reject's detail: `min_value=100, max_value=200000`."""
+        args = ", ".join(f"{k}={self.kwargs[k]!r}" for k in _SHOWN_KWARGS
+                         if k in self.kwargs and k != "column")
+        return args if len(args) < 200 else args[:197] + "..."
 
     @classmethod
     def from_gx(cls, table: str, result: dict[str, Any], sample_size: int) -> ExpectationOutcome:
@@ -58,7 +69,16 @@ class ExpectationOutcome:
                 sample = [
                     dict(zip((kwargs["column_A"], kwargs["column_B"]), pair, strict=False)) for pair in sample
                 ]
+        action = expectation_action(result)
+        rows: list[tuple[str, Any]] = []
+        if action == QUARANTINE and not result.get("success"):
+            column = kwargs.get("column")
+            for entry in res.get("unexpected_index_list") or []:
+                if isinstance(entry, dict) and entry.get("doc_id") is not None:
+                    rows.append((str(entry["doc_id"]), entry.get(column)))
         return cls(
+            action=action,
+            rows=rows,
             table=table,
             expectation=config.get("type", "?"),
             success=bool(result.get("success")),
@@ -80,18 +100,42 @@ def _exception_message(info: Any) -> str | None:
     return "; ".join(str(m) for m in messages if m) or None
 
 
+
 @dataclass
 class ValidationReport:
-    """Outcome of `validate_tables`; `success` False means the batch must not be published."""
+    """Outcome of `validate_tables`; `success` False (blocked) means nothing is published.
+
+    `quarantine`: (doc_id, reason, detail) of every article row a quarantine expectation failed
+    (its first failing expectation in suite order gives the reason), to move to `rejected`.
+    `blocked`: why the batch is blocked (failed block expectations, a quarantine share above
+    the setting); empty when it may publish. `n_examined`: the articles the share is taken of."""
 
     success: bool
     outcomes: list[ExpectationOutcome]
     result_paths: dict[str, Path]
     row_counts: dict[str, int] = field(default_factory=dict)
+    quarantine: list[tuple[str, str, str]] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    n_examined: int = 0
 
     def failed(self) -> list[ExpectationOutcome]:
-        """Outcomes that failed (including expectations that raised)."""
+        """Outcomes that failed (including expectations that raised), whatever their action."""
         return [o for o in self.outcomes if not o.success]
+
+    def blocking(self) -> list[ExpectationOutcome]:
+        """Failed block expectations, and quarantine ones that raised (no rows to act on)."""
+        return [o for o in self.failed()
+                if o.action == BLOCK or (o.action == QUARANTINE and (o.error or not o.rows))]
+
+    def warnings(self) -> list[ExpectationOutcome]:
+        return [o for o in self.failed() if o.action == WARN]
+
+    def quarantined_by_expectation(self) -> dict[str, int]:
+        """Rows quarantined, by the expectation that moved them (its label)."""
+        out: dict[str, int] = {}
+        for _, reason, _ in self.quarantine:
+            out[reason] = out.get(reason, 0) + 1
+        return out
 
     def summary(self) -> dict[str, Any]:
         """Small JSON-able dict for the version manifest."""
@@ -107,21 +151,33 @@ class ValidationReport:
             "evaluated": len(self.outcomes),
             "failed": len(self.failed()),
             "failed_expectations": [o.label for o in self.failed()],
+            "blocked": list(self.blocked),
+            "quarantined": len(self.quarantine),
+            "quarantined_by_expectation": self.quarantined_by_expectation(),
+            "quarantine_share": round(len(self.quarantine) / self.n_examined, 6)
+            if self.n_examined else 0.0,
+            "articles_examined": self.n_examined,
+            "warnings": [o.label for o in self.warnings()],
+            "actions": {o.label: o.action for o in self.outcomes},
             "tables": tables,
         }
 
     def to_text(self) -> str:
         """Lines for the CLI: verdict, per-table counts, then each failure with a sample."""
         s = self.summary()
-        verdict = "PASSED" if self.success else "FAILED"
-        lines = [f"validation {verdict}: {s['failed']} of {s['evaluated']} expectations failed"]
+        verdict = "PASSED" if self.success else "BLOCKED"
+        lines = [f"validation {verdict}: {s['failed']} of {s['evaluated']} expectations failed "
+                 f"({len(self.blocking())} block, {len(s['quarantined_by_expectation'])} quarantine, "
+                 f"{len(s['warnings'])} warn); {s['quarantined']} rows quarantined"]
+        lines += [f"  blocked: {b}" for b in self.blocked]
+        lines += [f"  quarantined {n}: {label}" for label, n in s["quarantined_by_expectation"].items()]
         for name, t in s["tables"].items():
             rows = f", {t['rows']} rows" if "rows" in t else ""
             lines.append(f"  {name}: {t['evaluated']} evaluated, {t['failed']} failed{rows}")
         for o in self.failed():
             args = ", ".join(f"{k}={o.kwargs[k]!r}" for k in _SHOWN_KWARGS if k in o.kwargs)
             args = args if len(args) < 200 else args[:197] + "..."
-            lines.append(f"FAILED {o.table}.{o.expectation}({args})")
+            lines.append(f"{_VERB[o.action]} {o.table}.{o.expectation}({args})")
             if o.error:
                 lines.append(f"    error: {o.error.splitlines()[0] if o.error else ''}")
             if o.unexpected_count is not None:
@@ -133,6 +189,9 @@ class ValidationReport:
         for kind, path in self.result_paths.items():
             lines.append(f"  {kind}: {path}")
         return "\n".join(lines)
+
+
+_VERB = {BLOCK: "FAILED (block)", QUARANTINE: "FAILED (quarantine)", WARN: "WARNING"}
 
 
 def _fmt(row: Any) -> str:

@@ -97,8 +97,9 @@ def run_suites(
         )
     results: dict[str, dict[str, Any]] = {}
     for name, definition in definitions.items():
+        # COMPLETE: every unexpected row's doc_id, for quarantine (the result file keeps a sample)
         result_format: dict[str, Any] = {
-            "result_format": "SUMMARY",
+            "result_format": "COMPLETE",
             "partial_unexpected_count": sample_size,
         }
         if index := _index_columns(views[name]):

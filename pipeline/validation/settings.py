@@ -26,7 +26,7 @@ _ISO_639_1_CODES = """
 ISO_639_1: tuple[str, ...] = tuple(_ISO_639_1_CODES.split())
 
 # Fields that tune how the gate runs rather than what it checks; not handed to GX as parameters.
-_RUN_OPTIONS = frozenset({"sample_size"})
+_RUN_OPTIONS = frozenset({"sample_size", "quarantine_block_share", "quarantine_block_min_rows"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,8 @@ class ValidationSettings:
     """Documented defaults for every threshold a suite references.
 
     Bounds are deliberately looser than the pipeline's own filters: the gate catches a broken
-    stage (an extractor that lost titles, a date parser returning 1970), not borderline articles.
+    stage (an extractor that lost titles, a date parser returning 1970) and quarantines outliers
+    (a 50,000-word page), not borderline articles.
     """
 
     min_text_chars: int = 100
@@ -54,6 +55,15 @@ class ValidationSettings:
     """Floor on the share of articles with a title; a drop means title extraction broke."""
     min_date_share: float = 0.2
     """Floor on the share of articles with a `published` date; dates are found less often."""
+    min_site_share: float = 0.2
+    """Floor on the share of articles with a site (warn)."""
+    quarantine_block_share: float = 0.05
+    """Quarantine is for outliers: when more than this share of the articles the run examined
+    is quarantined (and at least `quarantine_block_min_rows` of them), the fault is systemic
+    (an extractor broke, a scraper changed) and the batch is blocked."""
+    quarantine_block_min_rows: int = 10
+    """Below this many quarantined rows a batch is never blocked for its share: in a batch of
+    five articles one outlier is 20 %, and it is still an outlier."""
     sample_size: int = 20
     """Offending rows (doc_ids) kept per failed expectation in the result and the report."""
 
