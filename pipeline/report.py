@@ -171,7 +171,7 @@ def _validation_section(v: dict | None, version_dir: Path | None) -> str:
                         "validation")
     ok = bool(v.get("success"))
     verdict = (f'<span class="badge {"pass" if ok else "fail"}">'
-               f'{"PASSED" if ok else "FAILED"}</span> {_num(v.get("failed", 0))} of '
+               f'{"PASSED" if ok else "BLOCKED"}</span> {_num(v.get("failed", 0))} of '
                f'{_num(v.get("evaluated", 0))} expectations failed')
     rows = "".join(
         f"<tr><td>{_E(str(name))}</td><td>{_num(t.get('evaluated', 0))}</td>"
@@ -183,6 +183,18 @@ def _validation_section(v: dict | None, version_dir: Path | None) -> str:
     failed = v.get("failed_expectations") or []
     flist = ("<ul class=\"failed\">" + "".join(f"<li><code>{_E(str(f))}</code></li>"
                                                for f in failed) + "</ul>") if failed else ""
+    quarantined = v.get("quarantined_by_expectation") or {}
+    if quarantined:
+        flist += (f"<p>{_num(v.get('quarantined', 0))} articles quarantined (moved to "
+                  "<code>rejected</code>, stage <code>validation</code>)"
+                  + (f", with {_num(v['quarantined_copies'])} of their copies"
+                     if v.get("quarantined_copies") else "") + ":</p><ul>"
+                  + "".join(f"<li><code>{_E(str(k))}</code>: {_num(n)}</li>"
+                            for k, n in quarantined.items()) + "</ul>")
+    warnings = v.get("warnings") or []
+    if warnings:
+        flist += ("<p>Warnings:</p><ul>" + "".join(f"<li><code>{_E(str(w))}</code></li>"
+                                                   for w in warnings) + "</ul>")
     docs = ""
     if version_dir is not None and (version_dir / "validation").is_dir():
         idx = next(iter(sorted((version_dir / "validation").rglob("index.html"))), None)

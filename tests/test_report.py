@@ -117,7 +117,7 @@ def test_report_has_counts_charts_clusters_and_validation(tmp_path: Path):
 
     # Validation summary from the manifest.
     val = re.search(r'id="validation">.*?</section>', page, re.S).group(0)
-    assert "FAILED" in val and "1 of 12 expectations failed" in val
+    assert "BLOCKED" in val and "1 of 12 expectations failed" in val
     assert "expect_column_values_to_not_be_null(title)" in val
 
     # Hostile text is escaped; the page loads nothing from anywhere.
