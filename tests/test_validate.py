@@ -57,8 +57,8 @@ def clean_tables() -> Tables:
         {
             "doc_id": ["rej-1", "rej-2", "rej-3"],
             "source": ["crawl-a"] * 3,
-            "stage": ["extract", "language", "length"],
-            "reason": ["empty", "unsupported", "too_short"],
+            "stage": ["ingest", "extract", "clean"],
+            "reason": ["empty", "no_article", "too_short"],
             "detail": [None, "xx", "12 words"],
             "n_bytes": [100, 2000, 300],
         }
@@ -204,6 +204,13 @@ CASES: dict[str, tuple[Callable[[Tables], Tables], set[str], str]] = {
     "contract dtype drift": (
         edit_articles("published", pl.col("published").cast(pl.Datetime("us"))),
         {"batch.expect_column_values_to_be_null(articles_schema)"},
+        "block",
+    ),
+    "reject reason not in the catalogue": (
+        lambda t: t | {"rejected": t["rejected"].with_columns(
+            pl.when(pl.col("doc_id") == "rej-2").then(pl.lit("page_was_odd"))
+            .otherwise(pl.col("reason")).alias("reason"))},
+        {"rejected.expect_column_values_to_be_in_set(reason_known)"},
         "block",
     ),
     "doc both kept and rejected": (

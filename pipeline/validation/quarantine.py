@@ -24,8 +24,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipeline import schema
-
-STAGE = "validation"
+from pipeline.reasons import VALIDATION as STAGE
 
 Tables = dict[str, pl.DataFrame | pl.LazyFrame]
 

@@ -25,6 +25,8 @@ from datetime import date
 
 import polars as pl
 
+from pipeline.reasons import REASONS
+from pipeline.reasons import VALIDATION as QUARANTINE_STAGE
 from pipeline.schema import TABLES, n_rows
 
 TABLE_NAMES: tuple[str, ...] = tuple(TABLES)
@@ -158,13 +160,23 @@ def _articles_view_lazy(lf: pl.LazyFrame, markers: list[str], today: date) -> pl
 
 
 def rejected_view(df: pl.DataFrame, articles: pl.DataFrame) -> pl.DataFrame:
-    """Rejected rows plus `doc_id_in_articles`."""
+    """Rejected rows plus `doc_id_in_articles` and `reason_known` (the reason is in
+    `pipeline.reasons`' catalogue for its stage, or a quarantine row names an articles
+    expectation)."""
     if "doc_id" in df.columns and "doc_id" in articles.columns:
         kept = articles.get_column("doc_id").cast(pl.String())
         flag = pl.col("doc_id").cast(pl.String()).is_in(kept.implode())
     else:
         flag = pl.lit(None, dtype=pl.Boolean())
-    return df.with_columns(flag.alias("doc_id_in_articles"))
+    if _typed(df, "reason", pl.String()) and _typed(df, "stage", pl.String()):
+        known = pl.DataFrame({"reason": list(REASONS), "_stage": [r.stage for r in REASONS.values()]})
+        stage_of = df.select("reason").join(known, on="reason", how="left", maintain_order="left")
+        known_flag = (pl.Series(stage_of["_stage"]) == df["stage"]).fill_null(False) | (
+            (df["stage"] == QUARANTINE_STAGE) & df["reason"].str.starts_with("articles.expect_"))
+        known_col = known_flag.fill_null(False).alias("reason_known")
+    else:
+        known_col = pl.lit(None, dtype=pl.Boolean()).alias("reason_known")
+    return df.with_columns(flag.alias("doc_id_in_articles"), known_col)
 
 
 def duplicates_view(df: pl.DataFrame) -> pl.DataFrame:
