@@ -24,12 +24,12 @@ sys.path.insert(0, str(REPO / "bench"))
 
 
 def timed_run(settings, label: str) -> dict[str, float]:
-    from pipeline import publishing, steps
+    from pipeline import publishing, run, steps
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     # loads the previous version; reads, extracts and cleans what changed
-    done = steps.process_run(settings)
+    done = run.process_run(settings)
     raw, ex, cl = done.raw, done.extract, done.clean
     prev = raw.previous
     t["load_previous+process"] = time.perf_counter() - t0

@@ -104,7 +104,7 @@ def maxrss_mib(who: int) -> float:
 def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
     import polars as pl
 
-    from pipeline import publishing, steps
+    from pipeline import publishing, run, steps
     from pipeline.settings import Settings
 
     curated = Path(tempfile.mkdtemp(prefix="bench-curated-", dir=OUT))
@@ -125,7 +125,7 @@ def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
                      "children_maxrss_mib": maxrss_mib(resource.RUSAGE_CHILDREN)})
         return out
 
-    done = timed("process", lambda: steps.process_run(settings))
+    done = timed("process", lambda: run.process_run(settings))
     raw_step = done.raw
     n = raw_step.stats["raw_documents"]
     state["raw"] = raw_step.stats

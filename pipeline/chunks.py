@@ -31,7 +31,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import schema, skip_copies
+from pipeline import schema, skip_copies, steps
+from pipeline.dedup.settings import DedupSettings
+from pipeline.dedup.sign import Signed
 from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, prefetch, read_files
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
@@ -76,7 +78,7 @@ class ChunkResult:
     skipped: pl.Series            # doc_ids of byte-identical copies left unprocessed
     rejected: dict[str, pl.DataFrame]  # per stage (read, extract, clean), schema.REJECTED
     cleaned_ids: pl.DataFrame     # doc_id, published of each row of the cleaned part
-    signed: object                # dedup.sign.Signed of those rows
+    signed: Signed                # MinHash facts of those rows
     stats: dict[str, dict[str, int]] = field(default_factory=dict)  # per step
     parts: dict[str, str] = field(default_factory=dict)  # table -> Parquet part
 
@@ -113,8 +115,6 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     """Worker entry point: read -> extract -> clean -> sign one chunk; parts to `out_dir`."""
     from dataclasses import replace
 
-    from pipeline import steps
-
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
     try:
         docs, rejects = read_files((task.paths, task.raw_dir, one))
@@ -150,19 +150,15 @@ class Processed:
     documents and removed lines are lazy scans of the parts in `work_dir`, which must stay until
     the version is published (`discard` then)."""
 
-    raw: object       # steps.RawStep (documents without bodies)
-    extract: object   # steps.ExtractStep (rejects and counts; no documents)
-    clean: object     # steps.CleanStep (documents and removed lines of unique documents)
+    raw: steps.RawStep          # documents without bodies
+    extract: steps.ExtractStep  # rejects and counts; no documents
+    clean: steps.CleanStep      # documents and removed lines of unique documents
     work_dir: Path
 
 
 def process(settings: Settings, seen: pl.Series | None = None,
             unchanged: pl.DataFrame | None = None, work_dir: Path | None = None) -> Processed:
     """Read, extract, clean and sign every changed raw file (see the module docstring)."""
-    from pipeline import steps
-    from pipeline.dedup.settings import DedupSettings
-    from pipeline.dedup.sign import Signed
-
     plan = plan_files(settings.raw_dir, unchanged)
     if work_dir is None:
         work_dir = new_work_dir(Path(settings.curated_dir))

@@ -19,7 +19,8 @@ from pathlib import Path
 from pipeline import store
 from pipeline.chunks import discard
 from pipeline.report import build_report
-from pipeline.steps import Previous, Staged, code_version
+from pipeline.run import code_version
+from pipeline.steps import Previous, Staged
 from pipeline.validation import DEFAULT_SETTINGS, ValidationReport, ValidationSettings
 from pipeline.validation import quarantine as quarantine_rows
 from pipeline.validation.suites import fingerprint

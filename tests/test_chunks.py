@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import chunks, steps
+from pipeline import chunks, run, steps
 from pipeline.settings import Settings
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -43,7 +43,7 @@ def _tables(staged: steps.Staged) -> dict[str, pl.DataFrame]:
 
 
 def _single_batch(s: Settings) -> dict[str, pl.DataFrame]:
-    raw = steps.begin_run(s)
+    raw = run.begin_run(s)
     ex = steps.extract(raw, s)
     raw.release_bodies()
     cl = steps.clean(ex, workers=1)
@@ -59,7 +59,7 @@ def test_many_chunks_give_the_tables_of_one_batch(sample_raw: Path, tmp_path: Pa
     monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 5_000)
     s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / f"cur{workers}", workers=workers,
                  full_rebuild=True)
-    done = steps.process_run(s)
+    done = run.process_run(s)
     assert done.raw.stats["chunks"] >= 3
     staged = steps.stage(done.raw, done.extract, done.clean,
                          steps.dedupe(done.clean, done.raw), now=NOW)

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import steps, store
+from pipeline import run, steps, store
 from pipeline.settings import Settings
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def publish(settings: Settings) -> store.PublishResult:
-    st = steps.run_steps(settings, now=NOW)
+    st = run.run_steps(settings, now=NOW)
     return store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
                                                 "raw_files": st.files},
                          metadata={"raw_documents": st.n_raw_documents})
@@ -51,7 +51,7 @@ def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path, sample_raw: Path)
             shutil.copyfile(f, dst)
         assert publish(inc).created
     # Nothing new: the next incremental run changes nothing.
-    st = steps.run_steps(inc, now=NOW)
+    st = run.run_steps(inc, now=NOW)
     assert st.unchanged
     full = Settings(raw_dir=raw, curated_dir=tmp_path / "full", workers=1, full_rebuild=True)
     publish(full)
@@ -68,7 +68,7 @@ def test_incremental_processes_only_new_documents(tmp_path: Path, sample_raw: Pa
     (sample_raw / "new.txt").write_text(
         "A brand new story about the city council.\n\n" + "The council met on Monday and "
         "approved a plan to repair every bridge in the county within five years. " * 4)
-    prev = steps.load_previous(s.curated_dir)
+    prev = run.load_previous(s.curated_dir)
     raw = steps.read_raw(s, prev.seen())
     assert raw.documents["source"].to_list() == ["new.txt"]
     assert raw.stats["already_published"] == 10

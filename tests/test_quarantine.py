@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from samples import PROSE
 
-from pipeline import publishing, steps, store
+from pipeline import publishing, run, steps, store
 from pipeline.boilerplate import leftover_markers
 from pipeline.cli import main as curate
 from pipeline.settings import Settings
@@ -52,7 +52,7 @@ def huge_article(n_words: int = 50_000) -> str:
     return "A very long report\n\n" + "\n\n".join(lines) + "\n"
 
 
-def run(raw: Path, cur: Path, *extra: str) -> int:
+def curate_run(raw: Path, cur: Path, *extra: str) -> int:
     return curate(["run", "--raw-dir", str(raw), "--curated-dir", str(cur), "--workers", "1",
                    *extra])
 
@@ -69,7 +69,7 @@ def test_one_huge_article_is_quarantined_and_the_rest_publish(raw_dir: Path, tmp
     (raw_dir / "huge.txt").write_text(huge_article())
     shutil.copyfile(raw_dir / "huge.txt", raw_dir / "huge-again.txt")  # a byte-identical copy
     cur = tmp_path / "curated"
-    assert run(raw_dir, cur) == 0
+    assert curate_run(raw_dir, cur) == 0
     out = capsys.readouterr().out
     assert "published version 1" in out and "1 articles quarantined" in out and WORDS in out
     t = tables(cur)
@@ -97,7 +97,7 @@ def test_date_less_scrapes_publish_with_a_warning(raw_dir: Path, tmp_path: Path,
     for i in range(3):
         (raw_dir / f"note-{i}.txt").write_text(article(i + 20))
     cur = tmp_path / "curated"
-    assert run(raw_dir, cur) == 0
+    assert curate_run(raw_dir, cur) == 0
     out = capsys.readouterr().out
     assert "published version 1" in out
     assert "warning: articles.expect_column_values_to_not_be_null(published)" in out
@@ -119,7 +119,7 @@ def test_most_rows_failing_a_quarantine_expectation_block(raw_dir: Path, tmp_pat
             e["kwargs"]["max_value"] = 30  # every article is "too long": a broken rule
     (exp / "articles.json").write_text(json.dumps(suite))
     cur = tmp_path / "curated"
-    assert run(raw_dir, cur, "--expectations-dir", str(exp)) == 3
+    assert curate_run(raw_dir, cur, "--expectations-dir", str(exp)) == 3
     out = capsys.readouterr().out
     assert "BLOCKED" in out and "quarantine_block_share" in out
     assert store.list_versions(cur) == []
@@ -130,7 +130,7 @@ def test_a_tightened_suite_rechecks_the_latest_version(raw_dir: Path, tmp_path: 
     for i in range(6):
         (raw_dir / f"story-{i}.txt").write_text(article(i, n_sentences=3 + 3 * (i == 0)))
     cur = tmp_path / "curated"
-    assert run(raw_dir, cur) == 0
+    assert curate_run(raw_dir, cur) == 0
     longest = tables(cur)["articles"].sort("n_words").row(-1, named=True)
     exp = tmp_path / "expectations"
     shutil.copytree(REPO / "expectations", exp)
@@ -140,23 +140,22 @@ def test_a_tightened_suite_rechecks_the_latest_version(raw_dir: Path, tmp_path: 
             e["kwargs"]["max_value"] = longest["n_words"] - 1
     (exp / "articles.json").write_text(json.dumps(suite))
     # No raw file changed, yet the new suite takes effect: a new version without that row.
-    assert run(raw_dir, cur, "--expectations-dir", str(exp)) == 0
+    assert curate_run(raw_dir, cur, "--expectations-dir", str(exp)) == 0
     assert store.list_versions(cur) == [1, 2]
     t = tables(cur)
     assert longest["doc_id"] not in t["articles"]["doc_id"].to_list()
     assert t["rejected"].filter(pl.col("stage") == "validation")["doc_id"].to_list() == [
         longest["doc_id"]]
     # Same suites again: nothing new.
-    assert run(raw_dir, cur, "--expectations-dir", str(exp)) == 0
+    assert curate_run(raw_dir, cur, "--expectations-dir", str(exp)) == 0
     assert store.list_versions(cur) == [1, 2]
 
 
 def _publish(settings: Settings, run_id: str) -> None:
-    prev = steps.load_previous(settings.curated_dir) if not settings.full_rebuild else None
-    done = steps.process_run(settings)
+    done = run.process_run(settings)
     prev = done.raw.previous
     dd = steps.dedupe(done.clean, done.raw, prev)
-    seen = steps.first_seen(settings.curated_dir) if prev is None else None
+    seen = run.first_seen(settings.curated_dir) if prev is None else None
     st = steps.stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=NOW,
                      prev=prev)
     if st.unchanged:

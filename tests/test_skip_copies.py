@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline import chunks, skip_copies, steps
+from pipeline import chunks, run, skip_copies
 from pipeline.settings import Settings
 
 
@@ -88,7 +88,7 @@ def test_chunked_pass_leaves_copies_unprocessed_with_the_result_unchanged(
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 20_000)
     monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 5_000)
     s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / "cur", workers=1, full_rebuild=True)
-    done = steps.process_run(s)
+    done = run.process_run(s)
     st = done.raw.stats
     assert st["chunks"] >= 3
     assert st["byte_identical_copies"] >= 3

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipeline import publishing, steps, store
+from pipeline import publishing, run, steps, store
 from pipeline.chunks import Processed
 from pipeline.orchestration.metadata import preview, stats_metadata, validation_metadata
 from pipeline.orchestration.resources import CurationConfig
@@ -24,7 +24,7 @@ INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"
 def documents(context: dg.AssetExecutionContext, curation: CurationConfig
               ) -> dg.Output[Processed]:
     s = curation.settings()
-    done = steps.process_run(s)
+    done = run.process_run(s)
     raw, ex, cl = done.raw, done.extract, done.clean
     prev = raw.previous
     if prev is not None:
@@ -69,7 +69,7 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig,
                   ) -> dg.Output[steps.Staged]:
     s = curation.settings()
     prev = documents.raw.previous
-    seen = steps.first_seen(Path(curation.curated_dir)) if prev is None else None
+    seen = run.first_seen(Path(curation.curated_dir)) if prev is None else None
     st = steps.stage(documents.raw, documents.extract, documents.clean, deduplicated,
                      previous_articles=seen, prev=prev,
                      revalidate=publishing.suites_changed(prev, s.expectations_dir))

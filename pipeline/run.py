@@ -1,0 +1,96 @@
+"""A run's entry points: the version it builds on, the chunked pass over the raw folder, and
+the steps from raw files to the staged tables (`run_steps`, without Dagster). Above `chunks`
+and `steps`: the chunked pass imports the steps, and this module imports both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import chunks, store
+from pipeline.hashing import hash_bytes
+from pipeline.settings import Settings
+from pipeline.steps import Previous, RawStep, Staged, dedupe, read_raw, stage
+
+
+def load_previous(curated: Path) -> Previous | None:
+    """The latest version as an incremental run builds on it (None: no version yet)."""
+    v = store.latest_version(curated)
+    if v is None:
+        return None
+    path = store.version_path(curated, v)
+    m = store.read_manifest(curated, v)
+
+    def read(name: str) -> pl.DataFrame | None:
+        f = path / f"{name}.parquet"
+        return pl.read_parquet(f) if f.is_file() else None
+
+    # Articles and removed lines (gigabytes of text, tens of millions of lines on a large
+    # corpus) stay lazy scans: the version's files are immutable, a run joins and appends.
+    removed = path / "removed_lines.parquet"
+    return Previous(v, int(m.get("raw_documents", 0)),
+                    pl.scan_parquet(path / "articles.parquet"), read("duplicates"),
+                    read("rejected"),
+                    pl.scan_parquet(removed) if removed.is_file() else None,
+                    read("dedup_index"), read("raw_files"),
+                    (m.get("validation") or {}).get("fingerprint"))
+
+
+def code_version() -> str:
+    """Package version plus a hash of the package's source: changes with any code change,
+    needs no git."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        v = version("news-curation")
+    except PackageNotFoundError:
+        v = "0"
+    files = sorted(Path(__file__).resolve().parent.rglob("*.py"))
+    digest = hash_bytes(*(f.read_bytes() for f in files))[:12]
+    return f"{v}+{digest}"
+
+
+def first_seen(curated: Path) -> pl.DataFrame | None:
+    """doc_id and ingested_at of the latest version's articles (a full rebuild keeps when each
+    document was first seen); two columns read, not the texts."""
+    v = store.latest_version(curated)
+    if v is None:
+        return None
+    return pl.read_parquet(store.version_path(curated, v) / "articles.parquet",
+                           columns=["doc_id", "ingested_at"])
+
+
+def begin_run(settings: Settings) -> RawStep:
+    """Read the raw folder for a run (every body in memory, one step at a time: `extract`,
+    `clean` follow): incremental on the latest version (only changed files, unseen documents)
+    unless `settings.full_rebuild`. `process_run` does the same work in chunks."""
+    base = store.latest_version(settings.curated_dir)
+    prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
+    raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
+    raw.previous, raw.base_version = prev, base
+    return raw
+
+
+def process_run(settings: Settings) -> chunks.Processed:
+    """Read, extract and clean every new document of a run in chunks over worker processes
+    (`pipeline.chunks`): incremental on the latest version unless `settings.full_rebuild`.
+    Returns `chunks.Processed` (.raw, .extract, .clean), ready for `dedupe` and `stage`."""
+    base = store.latest_version(settings.curated_dir)
+    prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
+    done = chunks.process(settings, prev.seen() if prev else None, prev.files if prev else None)
+    done.raw.previous, done.raw.base_version = prev, base
+    return done
+
+
+def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
+    """Every step from data/raw to the staged tables, without Dagster or validation: what the
+    assets run, in one call (benchmarks, tests, scripts)."""
+    done = process_run(settings)
+    prev = done.raw.previous
+    dd = dedupe(done.clean, done.raw, prev)
+    seen = first_seen(settings.curated_dir) if prev is None else None
+    return stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=now,
+                 prev=prev)
