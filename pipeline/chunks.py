@@ -204,7 +204,7 @@ def process(settings: Settings, seen: pl.Series | None = None,
                         raw_stats, files=plan.ledger)
 
     ex_stats = steps.sum_stats([r.stats["extract"] for r in results])
-    ex_stats.update({"rejected": ex_rej.height, **steps._counts(ex_rej, "reason", "rejected")})
+    ex_stats.update({"rejected": ex_rej.height, **steps.counts_by(ex_rej, "reason", "rejected")})
     ex = steps.ExtractStep(pl.DataFrame(schema=steps.EXTRACTED_SCHEMA), ex_rej, ex_stats)
 
     # Clean documents and their signatures, minus the dropped copies. The documents and removed

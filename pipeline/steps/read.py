@@ -1,0 +1,95 @@
+"""Step 1, read: raw documents with their provenance; byte-identical copies collapsed before
+any parsing (the copy with the smallest doc_id stands for its twins), rejects with reasons.
+The chunked pass (`pipeline.chunks`) reads its files with `ingest.read_files` and uses these
+helpers; `read_raw` reads a whole folder at once (the tests' one-batch oracle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from pipeline.hashing import hash_bytes
+from pipeline.ingest import ingest
+from pipeline.settings import Settings
+from pipeline.steps.contract import base_stats, counts_by
+
+if TYPE_CHECKING:
+    from pipeline.steps.dedupe import Previous
+
+
+@dataclass
+class RawStep:
+    documents: pl.DataFrame   # unique raw documents (ingest.DOCUMENT_SCHEMA)
+    copies: pl.DataFrame      # byte-identical copies: doc_id, source, duplicate_of
+    rejected: pl.DataFrame    # schema.REJECTED
+    fingerprint: str          # of every raw file's (path, size, mtime)
+    stats: dict[str, int] = field(default_factory=dict)
+    previous: Previous | None = None  # the published version an incremental run builds on
+    files: pl.DataFrame | None = None  # ledger: path, size, mtime_ns of every raw file
+    base_version: int | None = None  # the latest version when the raw folder was read
+
+    def release_bodies(self) -> None:
+        """Drop the raw bodies once extracted (no later step reads them): at 100k documents
+        they are over a GB of memory."""
+        if "body" in self.documents.columns:
+            self.documents = self.documents.drop("body")
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.documents.is_empty() and self.copies.is_empty() and self.rejected.is_empty()
+
+
+def read_raw(settings: Settings, seen: pl.Series | None = None,
+             unchanged: pl.DataFrame | None = None) -> RawStep:
+    """Read data/raw. With `seen` (doc_ids of the published version) and `unchanged` (its file
+    ledger), only files changed since and documents not seen before go on: an incremental run."""
+    got = ingest(settings.raw_dir, settings, unchanged)
+    docs, rejected, n_seen = drop_seen(got.documents, got.rejected, seen)
+    unique, copies = split_copies(docs)
+    stats = raw_stats(got.n_files, got.n_read, docs, copies, rejected, n_seen)
+    return RawStep(unique, copies, rejected, files_fingerprint(got.files), stats,
+                   files=got.files)
+
+
+def drop_seen(docs: pl.DataFrame, rejected: pl.DataFrame, seen: pl.Series | None
+              ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Documents and rejects whose doc_id the published version does not hold yet, and how
+    many were dropped (an incremental run)."""
+    if seen is None or not seen.len():
+        return docs, rejected, 0
+    before = docs.height + rejected.height
+    unseen = ~pl.col("doc_id").is_in(seen.implode())
+    docs, rejected = docs.filter(unseen), rejected.filter(unseen)
+    return docs, rejected, before - docs.height - rejected.height
+
+
+def split_copies(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(unique documents, byte-identical copies: doc_id, source, duplicate_of). The copy with
+    the smallest doc_id stands for its twins: order-independent."""
+    docs = docs.with_columns(pl.col("doc_id").min().over("raw_hash").alias("_rep"))
+    copies = docs.filter(pl.col("doc_id") != pl.col("_rep")).select(
+        "doc_id", "source", pl.col("_rep").alias("duplicate_of")).sort("doc_id")
+    return docs.filter(pl.col("doc_id") == pl.col("_rep")).drop("_rep"), copies
+
+
+def files_fingerprint(files: pl.DataFrame) -> str:
+    """What a version stands on: every raw file's path, size and modification time."""
+    return hash_bytes(*(f"{p}\t{n}\t{t}".encode() for p, n, t in files.sort("path").iter_rows()))
+
+
+def raw_stats(n_files: int, n_read: int, docs: pl.DataFrame, copies: pl.DataFrame,
+              rejected: pl.DataFrame, n_seen: int) -> dict[str, int]:
+    """The read step's counts (documents read include the byte-identical copies)."""
+    return {
+        "files": n_files,
+        "files_read": n_read,
+        "raw_documents": docs.height + rejected.height,
+        "already_published": n_seen,
+        "documents_read": docs.height,
+        "byte_identical_copies": copies.height,
+        "rejected": rejected.height,
+        **counts_by(rejected, "reason", "rejected"),
+        **base_stats(docs.height + rejected.height, docs.height, rejected),
+    }
