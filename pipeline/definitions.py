@@ -6,7 +6,7 @@ import dagster as dg
 
 from pipeline.orchestration.assets import ASSETS
 from pipeline.orchestration.automation import curate_job, daily_schedule, new_raw_files_sensor
-from pipeline.orchestration.gate import CHECKS
+from pipeline.orchestration.checks import CHECKS
 from pipeline.orchestration.resources import CurationConfig
 from pipeline.settings import Settings
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline import store
 from pipeline.chunks import discard
-from pipeline.report import build_report
+from pipeline.version_report import build_report
 from pipeline.run import code_version
 from pipeline.steps import Previous, Staged
 from pipeline.validation import DEFAULT_SETTINGS, ValidationReport, ValidationSettings

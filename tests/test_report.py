@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from pipeline import schema, store
-from pipeline.report import build_report
+from pipeline.version_report import build_report
 
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 

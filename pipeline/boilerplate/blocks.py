@@ -8,24 +8,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import metadata
 from . import windows as W
 from .matching import category
+from .params import PARAMS as P
 from .rules import rules_of
-
-# Documented thresholds (tuned on the tune split of bench/eval_boilerplate.py; see its output).
-SECTION_END_MIN_PROSE_WORDS = 50  # an "until end" heading only ends the page after this much prose
-SECTION_RESUME_LINES = 4  # consecutive prose lines that re-open the article after such a heading
-PROSE_SCORE_CAP = 100  # one huge paragraph may not outweigh everything else
-PROSE_OFFSET = 5  # a prose line scores its words minus this (short prose pulls the block less)
-SHORT_LINE_PENALTY = 1  # score of a short line that is not prose (prose scores its word count)
-WEAK_LINE_PENALTY = 3  # ... of a line with weak boilerplate evidence (menu shapes, bullets)
-HEADING_SCORE = 0  # ... of a short line followed by prose (a sub-heading)
-RULE_LINE_PENALTY = 25  # ... of a line a rule removed (lines of a page-closing section: minus words)
-SECTION_LINE_PENALTY = 5  # ... of a line inside an inline section (teaser box within the article)
-TEMPLATE_MIN_SITE_DOCS = 3  # a site needs this many distinct documents for template rules
-HTML_HEADER_LINES = 3  # trafilatura output: only its first lines may repeat the title
-HTML_SECTION_END_MAX_AFTER = 0.5  # html: prose after an "until end" heading, relative to before
 
 
 def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
@@ -33,7 +19,7 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
 
     In the first pass every section ends where prose resumes. In the second, an "until end"
     heading that comes after the article block has started (and after enough of its prose)
-    runs on until a long run of prose (`SECTION_RESUME_LINES`) or the end of the document."""
+    runs on until a long run of prose (`P.section_resume_lines`) or the end of the document."""
     ends = {r.name: r.until == "end" for r in rules_of("section")}
     is_head = pl.col("head_rule").is_not_null()
     if first_pass:
@@ -46,16 +32,16 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
         after = total - before - pw
         # trafilatura output rarely carries long teasers: there a heading only closes the page
         # when little prose follows it.
-        html_ok = ~pl.col("is_html") | (after <= HTML_SECTION_END_MAX_AFTER * before)
+        html_ok = ~pl.col("is_html") | (after <= P.html_section_end_max_after * before)
         to_end = (
             is_head
             & pl.col("head_rule").replace_strict(ends, default=False, return_dtype=pl.Boolean)
             & (pl.col("idx") > pl.col("_bs"))
-            & ((before - at_start.fill_null(0)) >= SECTION_END_MIN_PROSE_WORDS)
+            & ((before - at_start.fill_null(0)) >= P.section_end_min_prose_words)
             & html_ok
         )
     resume_long = pl.col("prose")
-    for k in range(1, SECTION_RESUME_LINES):
+    for k in range(1, P.section_resume_lines):
         resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
     lines = lines.with_columns(
         pl.when(is_head).then(pl.col("idx")).alias("_h"),
@@ -86,7 +72,7 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     zero = [pl.lit(0, pl.UInt32).alias("tmpl_docs"), pl.lit(0, pl.UInt32).alias("site_docs")]
     site = docs["site_key"]
     counts = site.drop_nulls().value_counts()
-    if counts.height == 0 or counts["count"].max() < TEMPLATE_MIN_SITE_DOCS:
+    if counts.height == 0 or counts["count"].max() < P.template_min_site_docs:
         return lines.with_columns(zero)
     keyed = lines.select(
         "rid", "d", "prose", pl.col("line").hash().alias("h"),
@@ -97,7 +83,7 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     )
     keyed = keyed.join(lead, on="d")
     keyed = keyed.with_columns(pl.col("lead").n_unique().over("site").alias("site_docs"))
-    keyed = keyed.filter(pl.col("site_docs") >= TEMPLATE_MIN_SITE_DOCS)
+    keyed = keyed.filter(pl.col("site_docs") >= P.template_min_site_docs)
     keyed = keyed.with_columns(pl.col("lead").n_unique().over("site", "h").alias("tmpl_docs"))
     n = lines.height
     rid = keyed["rid"]
@@ -117,17 +103,17 @@ def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
     score = (
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
-        pl.when(pl.col("sec_to_end")).then(-words - RULE_LINE_PENALTY)
+        pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
-        .then(pl.lit(-SECTION_LINE_PENALTY))
-        .when(removed).then(pl.lit(-RULE_LINE_PENALTY))
-        .when(pl.col("prose")).then(words.clip(upper_bound=PROSE_SCORE_CAP) - PROSE_OFFSET)
+        .then(pl.lit(-P.section_line_penalty))
+        .when(removed).then(pl.lit(-P.rule_line_penalty))
+        .when(pl.col("prose")).then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
         .when(pl.col("ends_sentence") & (pl.col("n_words") >= 4)).then(pl.lit(1))
         # a sub-heading: a short line that running text follows
         .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())
-        .then(pl.lit(HEADING_SCORE))
-        .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-WEAK_LINE_PENALTY))
-        .otherwise(pl.lit(-SHORT_LINE_PENALTY))
+        .then(pl.lit(P.heading_score))
+        .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-P.weak_line_penalty))
+        .otherwise(pl.lit(-P.short_line_penalty))
     ).cast(pl.Int64)  # integer scores: the segmented running minimum stays exact
     tmp = lines.select("d", "idx", score.alias("_s")).with_columns(
         W.seg_cum_sum(pl.col("_s")).alias("_cum")
@@ -160,12 +146,12 @@ def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
     in_block = (
         pl.col("is_html") | ~has_block | pl.col("idx").is_between(pl.col("_bs"), pl.col("_be"))
     )
-    header = pl.when(pl.col("is_html")).then(pl.col("idx") < HTML_HEADER_LINES).when(
+    header = pl.when(pl.col("is_html")).then(pl.col("idx") < P.html_header_lines).when(
         has_block
     ).then(pl.col("idx") < pl.col("_bs")).otherwise(pl.col("idx") < 10)
     return lines.with_columns(
         in_block.alias("in_block"),
-        (header & (pl.col("idx") < metadata.HEADER_MAX_LINES)).alias("header"),
+        (header & (pl.col("idx") < P.header_max_lines)).alias("header"),
     )
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .params import PARAMS as P
+
 # Function words of the languages the pipeline sees most; their density separates prose from
 # menus and headlines (jusText's main signal). Kept short: the density only needs to be indicative.
 _STOPWORD_TEXT = """
@@ -27,10 +29,6 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 SENTENCE_END = r"[.!?;:。！？][\"'”’»)\]]*$"
 ELLIPSIS_END = r"(?:\.\.\.|…)[\"'”’»)\]]*$"
 
-# Thresholds (tuned on the dev split; see bench/eval_boilerplate.py).
-PROSE_MIN_WORDS = 7  # a sentence-ended line at least this long, with stopwords, is prose
-PROSE_LONG_WORDS = 25  # a line this long with any sentence punctuation is prose
-PROSE_MIN_STOP_RATIO = 0.15
 
 
 def _stop_pattern() -> str:
@@ -59,7 +57,7 @@ def line_features(line: pl.Expr) -> list[pl.Expr]:
 def prose_expr() -> pl.Expr:
     """A line that reads as running text (a sentence or more)."""
     words = pl.col("n_words")
-    stop_ok = pl.col("n_stop") >= (words * PROSE_MIN_STOP_RATIO)
-    short_prose = (words >= PROSE_MIN_WORDS) & pl.col("ends_sentence") & stop_ok
-    long_prose = (words >= PROSE_LONG_WORDS) & pl.col("has_sentence_punct") & stop_ok
+    stop_ok = pl.col("n_stop") >= (words * P.prose_min_stop_ratio)
+    short_prose = (words >= P.prose_min_words) & pl.col("ends_sentence") & stop_ok
+    long_prose = (words >= P.prose_long_words) & pl.col("has_sentence_punct") & stop_ok
     return (short_prose | long_prose) & ~pl.col("ends_ellipsis")

@@ -1,7 +1,7 @@
 """Title, date and site lines of a text scrape: found, moved into metadata, and removed from the body.
 
 Evidence used (all vectorised over the lines frame, only in the page header = lines before the
-article block, capped at `HEADER_MAX_LINES`):
+article block, capped at `params.header_max_lines`):
 - title: a headline-shaped line that is repeated in the header, exactly or inside a longer line
   ("Title | Site", a breadcrumb ending in the title), or that equals the known title;
 - date: a short line that is a date, or a line led by a date label ("date", "published", ...);
@@ -13,12 +13,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from .params import PARAMS as P
 from .rules import DATE_PATTERNS, MONTHS
-
-HEADER_MAX_LINES = 40
-TITLE_MIN_WORDS, TITLE_MAX_WORDS = 3, 30
-DATELINE_MAX_WORDS = 10
-SITE_MAX_WORDS = 5
 
 
 def norm(expr: pl.Expr) -> pl.Expr:
@@ -81,13 +77,13 @@ def detect(head: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("line_date").is_not_null()
     )
     labelled = pl.col("line").str.contains(DATE_PATTERNS["label"])
-    short = pl.col("n_words") <= DATELINE_MAX_WORDS
+    short = pl.col("n_words") <= P.dateline_max_words
     dated = dated.filter(labelled | short).sort("d", "idx")
     date_lines = dated.filter(short & pl.col("removed_by").is_null())
     site_from_date = (
         date_lines.filter(
             pl.col("date_prefix").str.contains(r"^\p{Lu}[\p{L}&.' -]*$")
-            & (pl.col("date_prefix").str.count_matches(r"\S+") <= SITE_MAX_WORDS)
+            & (pl.col("date_prefix").str.count_matches(r"\S+") <= P.site_max_words)
             & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["label"])
             & ~pl.col("date_prefix").str.contains(DATE_PATTERNS["weekday"])
         )
@@ -99,7 +95,7 @@ def detect(head: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     # ---- titles ------------------------------------------------------------------------------
     cand = head.filter(
-        pl.col("n_words").is_between(TITLE_MIN_WORDS, TITLE_MAX_WORDS)
+        pl.col("n_words").is_between(P.title_min_words, P.title_max_words)
         & ~pl.col("line").str.contains(r"[.!]$")
         & (pl.col("norm").str.len_chars() > 0)
     ).select("d", "idx", "line", "norm", "given_title_norm")
@@ -146,7 +142,7 @@ def detect(head: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         | (
             (pl.col("norm").str.starts_with(pl.col("title_norm"))
              | pl.col("norm").str.ends_with(pl.col("title_norm")))
-            & (pl.col("n_words") <= TITLE_MAX_WORDS + 8)
+            & (pl.col("n_words") <= P.title_max_words + 8)
         )
     ).select("rid", pl.lit("title_repeat").alias("meta_rule"))
     given_lines = head.filter(

@@ -8,7 +8,7 @@ import polars as pl
 
 from pipeline import publishing, run, steps, store
 from pipeline.chunks import Processed
-from pipeline.orchestration.metadata import preview, stats_metadata, validation_metadata
+from pipeline.orchestration.display import preview, stats_metadata, validation_metadata
 from pipeline.orchestration.resources import CurationConfig
 
 INGEST, TRANSFORM, PUBLISH = "ingest", "transform", "publish"

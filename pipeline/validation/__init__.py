@@ -6,7 +6,7 @@ Public API (GX itself is imported only when `validate_tables`/`load_suites` run)
 """
 
 from pipeline.validation.gate import validate_tables
-from pipeline.validation.report import ExpectationOutcome, ValidationReport
+from pipeline.validation.results import ExpectationOutcome, ValidationReport
 from pipeline.validation.settings import DEFAULT_SETTINGS, ValidationSettings
 from pipeline.validation.suites import DEFAULT_EXPECTATIONS_DIR, SuiteLoadError, load_suites
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.schema import n_rows
-from pipeline.validation.report import ExpectationOutcome, ValidationReport
+from pipeline.validation.results import ExpectationOutcome, ValidationReport
 from pipeline.validation.settings import DEFAULT_SETTINGS, ValidationSettings
 from pipeline.validation.suites import DEFAULT_EXPECTATIONS_DIR, QUARANTINE, read_suite_files
 from pipeline.validation.views import TABLE_NAMES, build_views

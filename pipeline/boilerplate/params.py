@@ -1,0 +1,58 @@
+"""Every threshold of the boilerplate engine, in one documented object (as `dedup/settings.py`
+does for deduplication). The rule catalogue (`rules.py`) holds what a rule matches; these are
+the numbers the engine weighs lines and blocks with. They were tuned on the dev sets' tune
+splits (bench/eval_boilerplate.py), never on the held-out domains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BoilerplateParams:
+    # Prose (features.py): what a line of an article looks like.
+    prose_min_words: int = 7
+    """A sentence-ended line at least this long, with stopwords, is prose."""
+    prose_long_words: int = 25
+    """A line this long with any sentence punctuation is prose."""
+    prose_min_stop_ratio: float = 0.15
+    """Share of stopwords a prose line needs."""
+
+    # The article block (blocks.py): lines scored, the best-scoring block kept.
+    section_end_min_prose_words: int = 50
+    """An "until end" heading only ends the page after this much prose."""
+    section_resume_lines: int = 4
+    """Consecutive prose lines that re-open the article after such a heading."""
+    prose_score_cap: int = 100
+    """One huge paragraph may not outweigh everything else."""
+    prose_offset: int = 5
+    """A prose line scores its words minus this (short prose pulls the block less)."""
+    short_line_penalty: int = 1
+    """Score of a short line that is not prose (prose scores its word count)."""
+    weak_line_penalty: int = 3
+    """... of a line with weak boilerplate evidence (menu shapes, bullets)."""
+    heading_score: int = 0
+    """... of a short line followed by prose (a sub-heading)."""
+    rule_line_penalty: int = 25
+    """... of a line a rule removed (lines of a page-closing section: minus words)."""
+    section_line_penalty: int = 5
+    """... of a line inside an inline section (a teaser box within the article)."""
+    template_min_site_docs: int = 3
+    """A site needs this many distinct documents before a line repeated across them is
+    treated as its template."""
+    html_header_lines: int = 3
+    """trafilatura output: only its first lines may repeat the title."""
+    html_section_end_max_after: float = 0.5
+    """HTML: prose after an "until end" heading, relative to before, that still ends the page."""
+
+    # Metadata lines (metadata.py): title, dateline and site lines moved into columns.
+    header_max_lines: int = 40
+    """Metadata lines are looked for in the page's first lines only."""
+    title_min_words: int = 3
+    title_max_words: int = 30
+    dateline_max_words: int = 10
+    site_max_words: int = 5
+
+
+PARAMS = BoilerplateParams()
