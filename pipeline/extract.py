@@ -6,11 +6,12 @@ so the work is done in worker processes (`pipeline.parallel`) with a per-documen
 
 from __future__ import annotations
 
-import re
 import signal
 import threading
 from dataclasses import dataclass
 from typing import Any
+
+from pipeline.html_screen import screen_html
 
 # Options passed to trafilatura for every page. Comments off (comment widgets are boilerplate),
 # no network: we only hand it the page (parsed once by extract_html), never a URL to fetch.
@@ -34,27 +35,11 @@ class ExtractionTimeout(BaseException):
     `except Exception` and would swallow the alarm, and the page would run unlimited."""
 
 
-# libxml2 checks each attribute of a tag against every earlier one: a tag with n attributes
-# costs O(n^2) inside one C call, which no signal interrupts (50,000 attributes: 7 s; the
-# 1,000,000 an 8 MB page can hold: hours). Such tags are refused before parsing.
-MAX_TAG_ATTRIBUTES = 1000
-_LONG_TAG_CHARS = 8192  # shorter tags cannot hold enough attributes to matter
-# A start tag, quoted values kept whole (a ">" inside quotes does not end it); possessive
-# quantifiers: no backtracking, linear time on any input.
-_TAG = re.compile(r"""<[A-Za-z](?:[^>"']++|"[^"]*+"|'[^']*+')*+""")
-_QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
-_TOKEN = re.compile(r"""[^\s=<>"'/]+""")
-
-
 def hostile_html(html: str) -> str | None:
-    """Why `html` must not be parsed (a reason for the reject), or None. Linear time."""
-    for m in _TAG.finditer(html):
-        if m.end() - m.start() < _LONG_TAG_CHARS:
-            continue
-        n = len(_TOKEN.findall(_QUOTED.sub(" ", m.group()))) - 1  # minus the tag name
-        if n > MAX_TAG_ATTRIBUTES:
-            return f"a tag with {n} attributes (limit {MAX_TAG_ATTRIBUTES}): refused before parsing"
-    return None
+    """What the pre-parse screen changes in `html` (`pipeline.html_screen`: a tag of more than
+    MAX_TAG_ATTRIBUTES attributes is cut to its first ones), or None. Pages are no longer refused
+    for it: the screened page is parsed."""
+    return screen_html(html).note
 
 
 @dataclass(frozen=True)
@@ -68,6 +53,18 @@ class ExtractedHtml:
     url: str | None
     hostname: str | None
     language: str | None
+    # Where `text` comes from: "trafilatura" (its body), "trafilatura_recall" (trafilatura kept a
+    # teaser or one section: the boilerplate engine's text of the whole rendered page replaced
+    # it, html_fallback.recall_fallback), "rendered_text" (trafilatura found no article, or too
+    # little: the engine's text of the whole rendered page, html_fallback.rescue_fallback).
+    extractor: str = "trafilatura"
+
+
+@dataclass(frozen=True)
+class NoArticle:
+    """Why a page gave no text: what was found, for the reject's detail."""
+
+    detail: str
 
 
 def _on_alarm(signum: int, frame: object) -> None:
@@ -89,19 +86,71 @@ def with_time_limit(seconds: float, fn, *args, **kwargs):
 
 
 def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
-    """Main text and metadata of one page, or None when no article body is found.
+    """Main text and metadata of one page, or None when no article body is found (see
+    `extract_page`)."""
+    got = extract_page(html, url)
+    return got if isinstance(got, ExtractedHtml) else None
 
-    The page is parsed once (lxml): its metadata is read from that tree (`html_metadata`: the
-    fields we keep, by trafilatura's rules) and trafilatura picks the body from it (on its own
-    copy); when it keeps far less than the boilerplate engine keeps from the whole page
-    rendered as text (it found a teaser or one section: `html_fallback`), the engine's text is
-    used instead, with the same metadata."""
+
+def trafilatura_tree(html: str) -> Any:
+    """The tree trafilatura's own loader (`trafilatura.utils.load_html`) makes of `html`, or None
+    where it judges the page no HTML (a bare fragment). Its repairs of the string (control
+    characters, a doctype, `<html/>`) are made first and the screen after them, so the page
+    libxml2 reads is the screened one: screening first would let the repairs change what the
+    screen read (dropping a "/" turns "--/>" into a comment's end)."""
+    from lxml.html import fromstring
+    from trafilatura.utils import HTML_PARSER, fromstring_bytes, is_dubious_html, repair_faulty_html
+
+    beginning = html[:50].lower()
+    page = screen_html(repair_faulty_html(html, beginning)).html
+    tree, bytes_tried = None, False
+    try:
+        tree = fromstring(page, parser=HTML_PARSER)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, bytes_tried = fromstring_bytes(page), True
+    except Exception:  # noqa: BLE001 - trafilatura logs and goes on with no tree
+        tree = None
+    if (tree is None or len(tree) < 1) and not bytes_tried:
+        tree = fromstring_bytes(page)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
+
+
+def _minimum() -> tuple[int, int]:
+    """Words and characters an article needs to pass the clean step (its default bounds)."""
+    from pipeline.validation.settings import DEFAULT_SETTINGS
+
+    return DEFAULT_SETTINGS.min_words, DEFAULT_SETTINGS.min_text_chars
+
+
+def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle:
+    """Main text and metadata of one page, or why there is none.
+
+    The page is screened (`html_screen`), then parsed once (lxml): its metadata is read from that
+    tree (`html_metadata`: the fields we keep, by trafilatura's rules) and trafilatura picks the
+    body from it (on its own copy). Two fallbacks use the whole page rendered as text and cleaned
+    by the boilerplate engine (`html_fallback`), with the same metadata:
+    - trafilatura kept far less than the engine (a teaser, one section): the engine's text
+      replaces it (`recall_fallback`, extractor "trafilatura_recall");
+    - trafilatura found no article, or too little to pass the clean step (20 words, 100
+      characters by default): the engine's text is used when it has enough
+      (`rescue_fallback`, extractor "rendered_text"). Only when it has not either is the page
+      without an article."""
     import trafilatura
 
-    from pipeline.html_fallback import drop_repeats, parse, recall_fallback
+    from pipeline.html_fallback import (
+        Rendering,
+        drop_repeats,
+        n_words,
+        parse,
+        recall_fallback,
+        rescue_fallback,
+    )
     from pipeline.html_metadata import extractor, page_metadata
 
-    tree = parse(html)
+    tree = parse(screen_html(html).html, screened=True)
+    traf_tree = None
     if tree is not None and "html" in html[:50].lower():
         options = extractor(TRAFILATURA_OPTIONS, url)
         meta = page_metadata(tree, url, options.date_params)
@@ -109,22 +158,32 @@ def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
         doc = trafilatura.bare_extraction(tree, options=options)
     else:
         # No <html> up front: trafilatura's own loader judges whether this is HTML at all (it
-        # rejects bare fragments), so it gets the string, and finds the metadata itself.
-        doc = trafilatura.bare_extraction(html, url=url, **TRAFILATURA_OPTIONS)
+        # rejects bare fragments), so its tree is made as it would make it.
+        traf_tree = trafilatura_tree(html)
+        doc = trafilatura.bare_extraction(traf_tree, url=url, **TRAFILATURA_OPTIONS) \
+            if traf_tree is not None else None
         meta = doc
     text = (doc.text or "").strip() if doc is not None else ""
     title = _clean(meta.title) if meta is not None else None
-    fallback = recall_fallback(tree, text, title)
+    page = Rendering(tree)
+    source = "trafilatura"
+    fallback = recall_fallback(page, text, title)
     if fallback:
-        text = fallback
-        if meta is None:  # no body found, so no metadata came with it (the tree is rendered now)
-            meta = trafilatura.extract_metadata(html, default_url=url)
+        text, source = fallback, "trafilatura_recall"
     text = drop_repeats(text)
+    min_words, min_chars = _minimum()
+    if n_words(text) < min_words or len(text) < min_chars:
+        rescue = rescue_fallback(page, text, title, min_words, min_chars)
+        if rescue:
+            text, source = drop_repeats(rescue), "rendered_text"
     if not text:
-        return None
+        return NoArticle(_no_article(tree, page, title, min_words, min_chars))
+    if source != "trafilatura" and meta is None and traf_tree is not None:
+        # no body found, so no metadata came with it; bare_extraction worked on a copy
+        meta = trafilatura.extract_metadata(traf_tree, default_url=url)
     if meta is None:
         return ExtractedHtml(text=text, title=None, published=None, site=None, url=url,
-                             hostname=None, language=None)
+                             hostname=None, language=None, extractor=source)
     return ExtractedHtml(
         text=text,
         title=_clean(meta.title),
@@ -133,7 +192,27 @@ def extract_html(html: str, url: str | None = None) -> ExtractedHtml | None:
         url=_clean(meta.url) or url,
         hostname=_clean(meta.hostname),
         language=None,  # trafilatura sets it only when asked to filter by language
+        extractor=source,
     )
+
+
+def _no_article(tree: Any, page: Any, title: str | None, min_words: int, min_chars: int) -> str:
+    """The reject's detail for a page with no article: what was there, and what to do."""
+    from pipeline.html_fallback import n_words
+
+    if tree is None:
+        return ("nothing to parse: the page is empty or not HTML; if the file is plain text, give "
+                "it a .txt name so it is cleaned as text")
+    words = n_words(page.text)
+    if words == 0:
+        return ("the page holds no text, only markup: if it is built by JavaScript in the "
+                "browser, scrape the rendered page (or its text) instead of the HTML source")
+    kept = n_words(page.kept(title))
+    found = "all boilerplate" if kept == 0 else \
+        f"{kept} kept by the text engine, short of an article ({min_words} words, {min_chars} characters)"
+    return (f"no article found by trafilatura or the text engine: {words} words of page text, "
+            f"{found}; if the page does hold an article, check that the scrape caught it (a "
+            "consent wall, a paywall, or a page built by JavaScript leave only boilerplate)")
 
 
 def _clean(value: object) -> str | None:
@@ -188,21 +267,26 @@ def detect_language(text: str) -> str | None:
 
 
 def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:
-    """Worker entry point: (doc_id, html, url, timeout) -> a row of extracted fields, or a reject
-    reason. Never raises, so one bad page cannot stop a batch."""
+    """Worker entry point: (doc_id, html, url, timeout) -> a row of extracted fields (with
+    `extractor`, where the text comes from), or a reject reason. Never raises, so one bad page
+    cannot stop a batch. Reasons: no_article, extract_timeout, extract_error."""
     doc_id, html, url, timeout = task
     try:
-        hazard = hostile_html(html)
-        if hazard:
-            return {"doc_id": doc_id, "error": "extract_error", "detail": hazard}
-        got = with_time_limit(timeout, extract_html, html, url)
+        got = with_time_limit(timeout, extract_page, html, url)
     except ExtractionTimeout:
         return {"doc_id": doc_id, "error": "extract_timeout",
-                "detail": f"trafilatura took longer than {timeout:g} s"}
+                "detail": f"extracting the page ({len(html):,} characters) took longer than "
+                          f"{timeout:g} s (extract_timeout_s): raise extract_timeout_s to give such "
+                          "pages more time; a page this slow is often generated junk"}
     except RecursionError:
-        return {"doc_id": doc_id, "error": "extract_error", "detail": "document nested too deeply"}
+        return {"doc_id": doc_id, "error": "extract_error",
+                "detail": "elements nested too deeply for the extractor (Python's recursion "
+                          "limit): the page is malformed or hostile; nothing to do unless it "
+                          "holds an article, then save its text as .txt"}
     except Exception as e:  # noqa: BLE001 - any library failure is a reject, with its message
-        return {"doc_id": doc_id, "error": "extract_error", "detail": f"{type(e).__name__}: {e}"[:300]}
-    if got is None:
-        return {"doc_id": doc_id, "error": "no_article", "detail": "no article body found in the page"}
+        return {"doc_id": doc_id, "error": "extract_error",
+                "detail": (f"the extractor failed on this page: {type(e).__name__}: {e}"[:240]
+                           + " (a bug: report it with the page)")}
+    if isinstance(got, NoArticle):
+        return {"doc_id": doc_id, "error": "no_article", "detail": got.detail}
     return {"doc_id": doc_id, "error": None, "detail": None, **got.__dict__}

@@ -1,10 +1,10 @@
 """Parsing and whole-page rendering of HTML, and the recall fallback for trafilatura.
 
-`extract_html` parses each page once (`parse`: lxml, comments and processing instructions dropped
-as trafilatura's own parser does) and hands the tree to trafilatura, which works on a copy: same
-text and metadata (title, date, site name) as from the string on all 709 WCXB dev pages and 1000
-synthetic ones. The tree is then free for `render_text`, which writes line breaks into it and
-serialises it once in C (2-3x faster than a Python walk).
+`extract_html` parses each page once (`parse`: screened by `html_screen` first, then lxml, comments
+and processing instructions dropped as trafilatura's own parser does) and hands the tree to
+trafilatura, which works on a copy: same text and metadata (title, date, site name) as from the
+string on all 709 WCXB dev pages and 1000 synthetic ones. The tree is then free for `render_text`,
+which writes line breaks into it and serialises it once in C (2-3x faster than a Python walk).
 
 trafilatura's loss on the dev set is mostly recall: on a few percent of pages it picks a small
 part of the article (a teaser, one section) because the body sits in markup it does not expect.
@@ -29,6 +29,13 @@ extraction), choosing the engine's text when it is a cleaner super- or subset of
 (also with the gate widened to 0.5-0.6: +0.0003), pruning related/share/comment/newsletter
 containers by class before trafilatura (-0.005), dropping link-only lines (-0.001), and skipping
 nav/footer/aside or hidden elements in the rendering (no change).
+
+The same rendering is the no-article fallback (`rescue_fallback`, issue 15): when trafilatura
+finds no article, or too little for the clean step to keep (20 words, 100 characters), the
+engine's text of the whole page is used if it has enough; only then is a page without an article.
+On the 2,090 dev pages (WCXB + dragnet) trafilatura always found enough, so nothing changed there;
+it recovers pages trafilatura skips whole (a short article in a container it takes for comments)
+or where it keeps the menu only (tests/test_door.py).
 """
 
 from __future__ import annotations
@@ -63,14 +70,21 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _INVALID_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def parse(html: str) -> etree._Element | None:
+def parse(html: str, *, screened: bool = False) -> etree._Element | None:
     """lxml tree of the page (comments and processing instructions dropped), or None when there
-    is nothing to parse."""
+    is nothing to parse. The page passes `html_screen.screen_html` first (a tag with thousands
+    of attributes would hold libxml2 for seconds to hours), unless the caller did it
+    (`screened`)."""
+    from pipeline.html_screen import screen_html
+
+    if not screened:
+        html = screen_html(html).html
     try:
         return lxml_html.document_fromstring(html, parser=_PARSER)
     except ValueError:  # an XML encoding declaration, or characters lxml refuses in a str
         try:
-            fixed = _INVALID_XML_CHARS.sub("", _XML_DECL.sub("", html, count=1))
+            # Dropping characters can join two tags' worth of text into one: screened again.
+            fixed = screen_html(_INVALID_XML_CHARS.sub("", _XML_DECL.sub("", html, count=1))).html
             return lxml_html.document_fromstring(fixed, parser=_PARSER)
         except (etree.ParserError, ValueError):
             return None
@@ -178,25 +192,77 @@ def engine_text(page: str, title: str | None = None) -> str:
     return "\n".join(line for line in kept.split("\n") if line.strip())
 
 
-def recall_fallback(tree: etree._Element | None, text: str, title: str | None = None) -> str | None:
+class Rendering:
+    """The whole page rendered as text (`render_text`, destructive: nothing reads the tree
+    afterwards), its lines, and what the engine keeps of them: each made once, when first asked
+    for, and shared by the recall fallback and the no-article fallback."""
+
+    def __init__(self, tree: etree._Element | None) -> None:
+        self.tree = tree
+        self._text: str | None = None
+        self._lines: list[str] | None = None
+        self._kept: dict[str | None, str] = {}
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = render_text(self.tree) if self.tree is not None else ""
+        return self._text
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = text_lines(self.text)
+        return self._lines
+
+    def kept(self, title: str | None = None) -> str:
+        """The engine's text of the page (one line a block)."""
+        if title not in self._kept:
+            self._kept[title] = engine_text("\n".join(self.lines), title)
+        return self._kept[title]
+
+
+def _rendering(tree: etree._Element | Rendering | None) -> Rendering:
+    return tree if isinstance(tree, Rendering) else Rendering(tree)
+
+
+def recall_fallback(tree: etree._Element | Rendering | None, text: str, title: str | None = None
+                    ) -> str | None:
     """The engine's text of the whole page when it holds far more than trafilatura's `text`
     (trafilatura kept a teaser or one section of the article), else None.
 
-    Renders `tree` destructively (see `render_text`)."""
+    Renders `tree` destructively (see `render_text`) unless given its `Rendering`."""
     have = n_words(text)
-    if tree is None or have >= FALLBACK_MAX_WORDS:
+    page = _rendering(tree)
+    if page.tree is None or have >= FALLBACK_MAX_WORDS:
         return None
-    page = render_text(tree)
     # The engine keeps at most the whole page: skip it when even that cannot win.
-    page_words = n_words(page)
+    page_words = n_words(page.text)
     if page_words < FALLBACK_MIN_WORDS or have >= FALLBACK_RATIO * page_words:
         return None
-    lines = text_lines(page)
-    counts = [n_words(line) for line in lines]
+    counts = [n_words(line) for line in page.lines]
     if have >= FALLBACK_RATIO * sum(n for n in counts if n >= LONG_LINE_WORDS):
         return None
-    kept = engine_text("\n".join(lines), title)
+    kept = page.kept(title)
     k = n_words(kept)
     if k >= FALLBACK_MIN_WORDS and have < FALLBACK_RATIO * k:
+        return kept
+    return None
+
+
+def rescue_fallback(page: Rendering, text: str, title: str | None, min_words: int, min_chars: int
+                    ) -> str | None:
+    """When trafilatura's `text` is too little to be an article (under `min_words` words or
+    `min_chars` characters: the page would be rejected), the engine's text of the whole page,
+    if that is enough and more; else None. The page is then cleaned as a text scrape of it
+    would be: what the pipeline does with every plain-text document.
+
+    The recall fallback does not cover these pages: it wants 50 words from the engine, 10-word
+    lines on the page, and 2.5x trafilatura's words."""
+    if page.tree is None:
+        return None
+    kept = page.kept(title)
+    k = n_words(kept)
+    if k >= min_words and len(kept) >= min_chars and k > n_words(text):
         return kept
     return None
