@@ -31,11 +31,10 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import schema, skip_copies, steps
+from pipeline import executors, schema, skip_copies, steps
 from pipeline.dedup.settings import DedupSettings
 from pipeline.dedup.sign import Signed
 from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, prefetch, read_files
-from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
 
 # Raw bytes a worker takes at a time: big enough that the boilerplate engine's per-batch costs
@@ -162,6 +161,7 @@ def process(settings: Settings, seen: pl.Series | None = None,
     plan = plan_files(settings.raw_dir, unchanged)
     if work_dir is None:
         work_dir = new_work_dir(Path(settings.curated_dir))
+    executors.check_shared_storage(work_dir, settings)  # Ray: every node writes the parts here
     seen_file = None
     if seen is not None and seen.len():
         seen_file = str(work_dir / "seen.parquet")
@@ -174,9 +174,9 @@ def process(settings: Settings, seen: pl.Series | None = None,
 
         warm_up()
     try:
-        results: list[ChunkResult] = map_ordered(process_chunk, tasks, settings.workers,
-                                                 chunk_size=1, env=WORKER_ENV,
-                                                 ahead=lambda t: prefetch(t.paths))
+        results: list[ChunkResult] = executors.map_chunks(process_chunk, tasks, settings,
+                                                          env=WORKER_ENV,
+                                                          ahead=lambda t: prefetch(t.paths))
     finally:
         skip_copies.forget(work_dir)
     meta = (pl.concat([r.meta for r in results]) if results

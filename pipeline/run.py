@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import chunks, store
+from pipeline import chunks, executors, store
 from pipeline.hashing import hash_bytes
 from pipeline.settings import Settings
 from pipeline.steps import Previous, RawStep, Staged, dedupe, read_raw, stage
@@ -90,7 +90,7 @@ def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     assets run, in one call (benchmarks, tests, scripts)."""
     done = process_run(settings)
     prev = done.raw.previous
-    dd = dedupe(done.clean, done.raw, prev)
+    dd = dedupe(done.clean, done.raw, prev, mapper=executors.mapper(settings))
     seen = first_seen(settings.curated_dir) if prev is None else None
     return stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=now,
                  prev=prev)

@@ -21,6 +21,7 @@ ARTICLES: dict[str, pl.DataType] = {
     "cluster_id": pl.String(),
     "n_copies": pl.UInt32(),
     "ingested_at": pl.Datetime("us", "UTC"),
+    "extractor": pl.String(),
 }
 
 REJECTED: dict[str, pl.DataType] = {

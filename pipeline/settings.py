@@ -25,6 +25,9 @@ def _env_path(name: str, default: Path) -> Path:
     return Path(value) if value else default
 
 
+EXECUTORS = ("local", "ray")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Defaults: the repo's data/raw and data/curated, or CURATE_RAW_DIR / CURATE_CURATED_DIR."""
@@ -48,7 +51,16 @@ class Settings:
     full_rebuild: bool = False
     # Great Expectations suites (JSON); None: the repo's expectations/ folder.
     expectations_dir: Path | None = None
+    # Where the per-document pass and the LSH band join run: "local" (worker processes on this
+    # machine) or "ray" (tasks on a Ray cluster; the raw and curated folders must be on storage
+    # every node sees). Default: CURATE_EXECUTOR, else "local".
+    executor: str = field(default_factory=lambda: os.environ.get("CURATE_EXECUTOR", "local"))
+    # The Ray cluster to join ("127.0.0.1:6379", "auto"); empty: RAY_ADDRESS, else a Ray
+    # instance started on this machine for the run.
+    ray_address: str = field(default_factory=lambda: os.environ.get("RAY_ADDRESS", ""))
 
     def __post_init__(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise ValueError(f"executor {self.executor!r}: one of {', '.join(EXECUTORS)}")
         object.__setattr__(self, "raw_dir", Path(self.raw_dir))
         object.__setattr__(self, "curated_dir", Path(self.curated_dir))

@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline.dedup.cluster import components, representatives
 from pipeline.dedup.index import array_matrix, check_index, empty_index, index_schema
-from pipeline.dedup.lsh import band_table, candidate_pairs
+from pipeline.dedup.lsh import Mapper, band_table, candidate_pairs_partitioned
 from pipeline.dedup.minhash import minhash_version
 from pipeline.dedup.settings import DedupSettings
 from pipeline.dedup.shingles import token_fingerprint
@@ -97,6 +97,7 @@ def deduplicate(
     index: pl.DataFrame | None = None,
     settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, immutable default
     signed: Signed | None = None,
+    mapper: Mapper | None = None,
 ) -> DedupResult:
     """Cluster `docs` (doc_id, text, published) together with every document of `index`.
 
@@ -104,6 +105,8 @@ def deduplicate(
     in stats["docs_already_indexed"]). A LazyFrame is read batch by batch (bounded memory).
     `signed`: the documents' signatures, row for row, computed elsewhere (by the workers of the
     chunked pass, `sign_texts` with the same settings); `docs` then needs no `text`.
+    `mapper`: where the LSH band join's partitions run (`lsh.candidate_pairs_partitioned`);
+    None: in this process.
     """
     t0 = time.perf_counter()
     s = settings
@@ -125,7 +128,7 @@ def deduplicate(
     t_sign = time.perf_counter()
 
     union, sig, bands = _union(new_meta, signed, old, s)
-    assignments, stats = _cluster(union, sig, bands, same_params, s)
+    assignments, stats = _cluster(union, sig, bands, same_params, s, mapper)
     t_cluster = time.perf_counter()
 
     out_index = _build_index(union, assignments, sig, bands, scheme, s)
@@ -175,7 +178,8 @@ def _union(
 
 
 def _cluster(
-    union: pl.DataFrame, sig: np.ndarray, bands: np.ndarray, same_params: bool, s: DedupSettings
+    union: pl.DataFrame, sig: np.ndarray, bands: np.ndarray, same_params: bool, s: DedupSettings,
+    mapper: Mapper | None = None,
 ) -> tuple[pl.DataFrame, dict[str, int | float]]:
     if union.is_empty():
         return pl.DataFrame(schema=ASSIGNMENTS_SCHEMA), _empty_stats()
@@ -198,7 +202,8 @@ def _cluster(
     # LSH join over keys that have shingles; verify each candidate.
     has = key_nsh > 0
     kid = np.flatnonzero(has)
-    pairs, largest = candidate_pairs(band_table(kid, bands[key_row[kid]], key_new[kid]))
+    pairs, largest = candidate_pairs_partitioned(
+        band_table(kid, bands[key_row[kid]], key_new[kid]), mapper)
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     j = jaccard(key_sig, a, b)

@@ -8,6 +8,8 @@ DuckDB or Spark over the stored index (the index keeps each document's band hash
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -38,6 +40,26 @@ def band_table(keys: np.ndarray, bands: np.ndarray, is_new: np.ndarray) -> pl.Da
             "is_new": np.repeat(is_new.astype(bool), b),
         }
     )
+
+
+# A mapper runs a function over a list of inputs somewhere (worker processes, Ray tasks) and
+# returns the results in order: `mapper(fn, items) == [fn(x) for x in items]`.
+Mapper = Callable[[Callable, list], list]
+
+
+def candidate_pairs_partitioned(table: pl.DataFrame, mapper: Mapper | None = None,
+                                parts: int = 16) -> tuple[pl.DataFrame, int]:
+    """`candidate_pairs`, the join cut into `parts` partitions by bucket (two rows can only
+    meet in the bucket they share, so the union of the partitions' pairs is exact) and run by
+    `mapper` (e.g. one Ray task a partition: no process holds the whole join). Without a mapper,
+    one join in this process."""
+    if mapper is None or table.height == 0:
+        return candidate_pairs(table)
+    cut = table.with_columns((pl.col("bucket") % parts).alias("_p")).partition_by(
+        "_p", include_key=False, maintain_order=True)
+    results = mapper(candidate_pairs, cut)
+    pairs = pl.concat([r[0] for r in results]).unique().sort("a", "b")
+    return pairs, max(r[1] for r in results)
 
 
 def candidate_pairs(table: pl.DataFrame) -> tuple[pl.DataFrame, int]:

@@ -27,7 +27,7 @@ CLEANED_SCHEMA: dict[str, pl.DataType] = {
     "doc_id": pl.String(), "source": pl.String(), "kind": pl.String(), "url": pl.String(),
     "site": pl.String(), "title": pl.String(), "published": pl.Date(), "language": pl.String(),
     "text": pl.String(), "fetched_at": pl.String(), "n_words": pl.UInt32(),
-    "content_hash": pl.String(),
+    "content_hash": pl.String(), "extractor": pl.String(),
 }
 
 
@@ -119,6 +119,7 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
         .alias("published"),
         pl.col("clean_text").fill_null("").alias("text"), "fetched_at",
         pl.col("t_words").fill_null(0).alias("n_words"),  # the kept lines' words, from the engine
+        "extractor",
     )
     # Too short to be an article (a stub, a teaser, a page of links): rejected with the reason,
     # by the same bounds the validation gate holds published rows to, so junk that survives

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline import schema
+from pipeline.dedup.lsh import Mapper
 from pipeline.steps.clean import CLEANED_SCHEMA, CleanStep
 from pipeline.steps.contract import counts_by
 from pipeline.steps.read import RawStep
@@ -50,10 +51,12 @@ def _as_cleaned(articles: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.Lazy
         for c, t in CLEANED_SCHEMA.items()])
 
 
-def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupStep:
+def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
+           mapper: Mapper | None = None) -> DedupStep:
     """Cluster the new clean bodies with every document of the previous version (its stored
     signature index), then rebuild who stands for whom: a new document can become the
-    representative of an old cluster, or join two."""
+    representative of an old cluster, or join two. `mapper`: where the LSH band join's
+    partitions run (`executors.mapper`); None: in this process."""
     from pipeline.dedup import deduplicate
 
     docs = cl.documents
@@ -67,10 +70,10 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None) -> DedupSt
              "duplicates": prev.duplicates.height, "unchanged": 1})
     if cl.signed is not None:  # signed by the chunked pass's workers
         result = deduplicate(cl.signed_ids, index=prev.index if prev else None,
-                             signed=cl.signed)
+                             signed=cl.signed, mapper=mapper)
     else:
         result = deduplicate(docs.select("doc_id", "text", "published"),
-                             index=prev.index if prev else None)
+                             index=prev.index if prev else None, mapper=mapper)
     members = result.assignments.select("doc_id", "cluster_id", "duplicate_of", "similarity",
                                         "method")
     rep_of = members.select("doc_id", pl.coalesce("duplicate_of", "doc_id").alias("rep"),

@@ -18,7 +18,13 @@ EXTRACTED_SCHEMA: dict[str, pl.DataType] = {
     "doc_id": pl.String(), "source": pl.String(), "kind": pl.String(), "url": pl.String(),
     "fetched_at": pl.String(), "text": pl.String(), "title": pl.String(),
     "published": pl.String(), "site": pl.String(), "hostname": pl.String(),
+    "extractor": pl.String(),
 }
+
+
+# `extractor` of a plain-text scrape (HTML pages: trafilatura, trafilatura_recall or
+# rendered_text, from `pipeline.extract.extract_task`): the body the boilerplate engine cleaned.
+TEXT_PATH = "text_engine"
 
 
 @dataclass
@@ -37,7 +43,7 @@ def extract(raw: RawStep, settings: Settings) -> ExtractStep:
     res_schema = {"doc_id": pl.String(), "error": pl.String(), "detail": pl.String(),
                   "text": pl.String(), "title": pl.String(), "published": pl.String(),
                   "site": pl.String(), "url": pl.String(), "hostname": pl.String(),
-                  "language": pl.String()}
+                  "language": pl.String(), "extractor": pl.String()}
     res = pl.DataFrame(results, schema=res_schema) if results else pl.DataFrame(schema=res_schema)
     meta = html.select("doc_id", "source", "url", "fetched_at", "n_bytes")
     failed = res.filter(pl.col("error").is_not_null()).join(meta, on="doc_id").select(
@@ -47,14 +53,16 @@ def extract(raw: RawStep, settings: Settings) -> ExtractStep:
         meta.rename({"url": "record_url"}), on="doc_id").select(
         "doc_id", "source", pl.lit("html").alias("kind"),
         pl.coalesce("record_url", "url").alias("url"), "fetched_at", "text", "title",
-        "published", "site", "hostname")
+        "published", "site", "hostname", "extractor")
     text = docs.filter(pl.col("kind") == "text").select(
         "doc_id", "source", "kind", "url", "fetched_at", pl.col("body").alias("text"),
-        *[pl.lit(None, pl.String()).alias(c) for c in ("title", "published", "site", "hostname")])
+        *[pl.lit(None, pl.String()).alias(c) for c in ("title", "published", "site", "hostname")],
+        pl.lit(TEXT_PATH).alias("extractor"))
     out = pl.concat([ok_html.cast(EXTRACTED_SCHEMA), text.cast(EXTRACTED_SCHEMA)]).sort("doc_id")
     rejected = schema.conform(failed, "rejected")
     stats = {"documents_in": docs.height, "html": html.height, "text": docs.height - html.height,
              "documents_out": out.height, "rejected": rejected.height,
              **counts_by(rejected, "reason", "rejected"),
+             **counts_by(out, "extractor", "extractor"),
              **base_stats(docs.height, out.height, rejected)}
     return ExtractStep(out, rejected, stats)
