@@ -101,14 +101,16 @@ def maxrss_mib(who: int) -> float:
 # Child runs (one subprocess each)
 
 
-def child_pipeline(raw: Path, workers: int, result_file: Path) -> None:
+def child_pipeline(raw: Path, workers: int, result_file: Path, executor: str = "local",
+                   ray_address: str = "") -> None:
     import polars as pl
 
     from pipeline import publishing, run, steps
     from pipeline.settings import Settings
 
     curated = Path(tempfile.mkdtemp(prefix="bench-curated-", dir=OUT))
-    settings = Settings(raw_dir=raw, curated_dir=curated, workers=workers, full_rebuild=True)
+    settings = Settings(raw_dir=raw, curated_dir=curated, workers=workers, full_rebuild=True,
+                        executor=executor, ray_address=ray_address)
     sampler = Sampler(os.getpid())
     sampler.start()
     rows: list[dict] = []
@@ -354,12 +356,25 @@ def one_round(a: argparse.Namespace, common: list[str], layout: str, workers: in
     """The pipeline, then its reference(s), each in a fresh subprocess: one round's results."""
     if a.repeat > 1:
         print(f"\n######## round {k + 1} of {a.repeat}", flush=True)
+    out: dict = {}
+    if a.executor == "ray":  # the local backend first, in the same round, for the ratio
+        lres, lmem = run_child(["pipeline", *common], profile=a.profile)
+        report_pipeline(lres, lmem, f"{a.kind}, {layout}, local, workers={workers}")
+        out["pipeline_local"] = lres
+        common = [*common, "--executor", "ray", "--ray-address", a.ray_address]
     res, mem = run_child(["pipeline", *common], profile=a.profile)
-    label = f"{a.kind}, {layout}, workers={workers}" + (" (profiled)" if a.profile else "")
+    label = (f"{a.kind}, {layout}, {a.executor}, workers={workers}"
+             + (" (profiled)" if a.profile else ""))
     report_pipeline(res, mem, label)
+    if a.executor == "ray":
+        local_rate = lres["raw_documents"] / lres["e2e_seconds"]
+        ray_rate = res["raw_documents"] / res["e2e_seconds"]
+        out["ray_ratio"] = ray_rate / local_rate
+        print(f"\n== ray {ray_rate:.1f} docs/s vs local {local_rate:.1f} docs/s = "
+              f"{ray_rate / local_rate:.2f} x (target >= 0.85)")
     print(f"peak memory: tree (sampled, sum of processes) {mem['tree_peak_mib']:.0f} MiB; "
           f"largest single process (ru_maxrss) {mem['max_process_rss_mib'] or 'n/a'} MiB")
-    out: dict = {"pipeline": res, "pipeline_memory": mem}
+    out |= {"pipeline": res, "pipeline_memory": mem}
     n, e2e = res["raw_documents"], res["e2e_seconds"]
     if not a.skip_reference and res["html_docs"]:
         tr, tmem = run_child(["trafilatura", *common])
@@ -438,6 +453,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--child", choices=("pipeline", "trafilatura", "reference"))
     ap.add_argument("--raw", type=Path)
     ap.add_argument("--result", type=Path)
+    ap.add_argument("--executor", choices=("local", "ray"), default="local",
+                    help="ray: also run the local backend in the same round and print the ratio")
+    ap.add_argument("--ray-address", default="",
+                    help="Ray cluster to use (default: a Ray instance started for the run)")
     a = ap.parse_args(argv)
     workers = a.workers or os.cpu_count() or 1
 
@@ -446,9 +465,10 @@ def main(argv: list[str] | None = None) -> None:
     if a.child:
         if a.child == "pipeline":
             if a.profile:
-                _profiled(lambda: child_pipeline(a.raw, workers, a.result))
+                _profiled(lambda: child_pipeline(a.raw, workers, a.result, a.executor,
+                                                 a.ray_address))
             else:
-                child_pipeline(a.raw, workers, a.result)
+                child_pipeline(a.raw, workers, a.result, a.executor, a.ray_address)
         elif a.child == "trafilatura":
             child_trafilatura(a.raw, workers, a.result)
         else:
