@@ -172,7 +172,7 @@ def _raw_docs(raw: Path) -> list[tuple[str, str, str | None]]:
 def _traf(task: tuple[str, str | None]):
     import trafilatura
 
-    from pipeline.extract import TRAFILATURA_OPTIONS
+    from pipeline.html.extract import TRAFILATURA_OPTIONS
 
     html, url = task
     try:

@@ -70,7 +70,7 @@ def held_out(domain: str) -> bool:
 
 
 def _extract_one(args: tuple[str, str, str]) -> tuple[str, str, str | None]:
-    from pipeline.extract import extract_html
+    from pipeline.html.extract import extract_html
 
     case_id, path, url = args
     html = Path(path).read_bytes().decode("utf-8", errors="replace")
@@ -85,8 +85,10 @@ def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tup
     """extract_html (trafilatura + the whole-page recall fallback, as the pipeline runs it) over
     every page (2 processes); cached outside the repo per options and code of the HTML path
     (extract, html_fallback and the boilerplate engine the fallback runs)."""
-    from pipeline import extract, html_fallback, html_metadata
-    from pipeline.extract import TRAFILATURA_OPTIONS
+    from pipeline.html import extract
+    from pipeline.html import metadata as html_metadata
+    from pipeline.html import render as html_fallback
+    from pipeline.html.extract import TRAFILATURA_OPTIONS
 
     # The fallback runs the boilerplate engine, so its code and rules are part of the key too.
     files = [Path(m.__file__) for m in (extract, html_fallback, html_metadata)]
@@ -111,7 +113,7 @@ def time_extract(root: Path, cases: list[dict], n: int) -> None:
     after a warm-up pass; the two alternate page by page so load and cache effects hit both."""
     import trafilatura
 
-    from pipeline.extract import TRAFILATURA_OPTIONS, extract_html
+    from pipeline.html.extract import TRAFILATURA_OPTIONS, extract_html
 
     pages = [((root / "html" / f"{c['id']}.html").read_bytes().decode("utf-8", errors="replace"),
               c["url"]) for c in cases[:n]]

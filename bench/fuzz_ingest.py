@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from pipeline.decode import Unreadable, decode, gunzip  # noqa: E402
-from pipeline.extract import hostile_html  # noqa: E402
+from pipeline.html.extract import hostile_html  # noqa: E402
 from pipeline.ingest import Doc, Reject, _docs_frame, read_file, rejects_frame  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract import extract_task
+from pipeline.html.extract import extract_task
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 

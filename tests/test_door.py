@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 
-from pipeline.extract import TRAFILATURA_OPTIONS, extract_html, extract_task
-from pipeline.html_screen import MAX_TAG_ATTRIBUTES, screen_html
+from pipeline.html.extract import TRAFILATURA_OPTIONS, extract_html, extract_task
+from pipeline.html.screen import MAX_TAG_ATTRIBUTES, screen_html
 
-# The parser settings of pipeline.html_fallback.parse, without its screen: what libxml2 builds.
+# The parser settings of pipeline.html.render.parse, without its screen: what libxml2 builds.
 _PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 
 PARAS = [
@@ -323,6 +323,6 @@ def test_output_name_strips_only_read_extensions(source, name):
 def test_libxml2_is_the_version_the_screen_reads_like():
     """The screen copies libxml2 2.14's tokenizer (HTML5's, with its own exceptions): another
     version may read some markup differently, and a tag the screen takes for text could then
-    reach the parser uncut. Check the rules in pipeline/html_screen.py against the new version
+    reach the parser uncut. Check the rules in pipeline/html/screen.py against the new version
     (test_screen_agrees_with_libxml2 with many more examples) before changing this."""
     assert etree.LIBXML_VERSION[:2] == (2, 14)

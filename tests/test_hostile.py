@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from pipeline import steps
 from pipeline.decode import Unreadable, decode, gunzip
-from pipeline.extract import ExtractionTimeout, extract_task, hostile_html, with_time_limit
+from pipeline.html.extract import ExtractionTimeout, extract_task, hostile_html, with_time_limit
 from pipeline.ingest import ingest, read_file
 from pipeline.settings import Settings
 
@@ -360,7 +360,7 @@ def test_extraction_never_raises(page: str):
 def test_tag_with_many_attributes_is_cut_before_parsing():
     """libxml2 is quadratic in a tag's attributes, inside one C call no alarm interrupts:
     50,000 attributes took 7 s to parse and the page then ran past its time limit. The tag is cut
-    to its first attributes before parsing (pipeline.html_screen) and the page extracted."""
+    to its first attributes before parsing (pipeline.html.screen) and the page extracted."""
     page = "<html><body><article><p " + " ".join(f'a{i}="x>"' for i in range(50_000)) + ">" \
         + P * 5 + "</p></article></body></html>"
     t = time.perf_counter()

@@ -1,4 +1,4 @@
-"""extract_html: trafilatura plus the whole-page recall fallback (pipeline/html_fallback.py)."""
+"""extract_html: trafilatura plus the whole-page recall fallback (pipeline/html/render.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import time
 import pytest
 import trafilatura
 
-from pipeline import html_fallback
-from pipeline.extract import TRAFILATURA_OPTIONS, extract_html, extract_task
-from pipeline.html_fallback import parse, render_lines
+from pipeline.html import render as html_fallback
+from pipeline.html.extract import TRAFILATURA_OPTIONS, extract_html, extract_task
+from pipeline.html.render import parse, render_lines
 
 PARAS = [
     "The city council voted on Tuesday evening to approve a new budget for the public library "

@@ -9,9 +9,9 @@ import pytest
 import trafilatura
 from trafilatura.settings import set_date_params
 
-from pipeline.extract import TRAFILATURA_OPTIONS, extract_html
-from pipeline.html_fallback import parse
-from pipeline.html_metadata import extractor, page_metadata
+from pipeline.html.extract import TRAFILATURA_OPTIONS, extract_html
+from pipeline.html.metadata import extractor, page_metadata
+from pipeline.html.render import parse
 
 BODY = "<article><h1>Council approves budget</h1>" + "".join(
     f"<p>Paragraph {i} of the story says what the council decided and why it matters to the "

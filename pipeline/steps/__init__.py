@@ -19,8 +19,9 @@ from pipeline.steps.clean import (
     site_batches,
 )
 from pipeline.steps.contract import base_stats, counts_by, sum_stats
-from pipeline.steps.dedupe import DedupStep, Previous, dedupe, orphan_copies
+from pipeline.steps.dedupe import DedupStep, dedupe, orphan_copies
 from pipeline.steps.extract import EXTRACTED_SCHEMA, ExtractStep, extract
+from pipeline.steps.previous import Previous
 from pipeline.steps.read import (
     RawStep,
     drop_seen,

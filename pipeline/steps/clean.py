@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from pipeline import schema
-from pipeline.extract import LANG_SAMPLE_CHARS, detect_languages
 from pipeline.hashing import hash_bytes
+from pipeline.language import LANG_SAMPLE_CHARS, detect_languages
 from pipeline.parallel import map_ordered
 from pipeline.steps.contract import base_stats, sum_stats
 from pipeline.steps.extract import ExtractStep

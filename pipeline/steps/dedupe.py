@@ -11,6 +11,7 @@ from pipeline import schema
 from pipeline.dedup.lsh import Mapper
 from pipeline.steps.clean import CLEANED_SCHEMA, CleanStep
 from pipeline.steps.contract import counts_by
+from pipeline.steps.previous import Previous
 from pipeline.steps.read import RawStep
 
 
@@ -22,25 +23,6 @@ class DedupStep:
     duplicates: pl.DataFrame   # schema.DUPLICATES
     index: pl.DataFrame        # signature index stored with the version (incremental dedup)
     stats: dict[str, int | float] = field(default_factory=dict)
-
-
-@dataclass
-class Previous:
-    """The latest published version, for an incremental run: what it holds is not recomputed."""
-
-    version: int
-    raw_documents: int
-    articles: pl.LazyFrame  # a scan of the version's file: texts are read only where joined
-    duplicates: pl.DataFrame
-    rejected: pl.DataFrame
-    removed_lines: pl.LazyFrame | None
-    index: pl.DataFrame | None
-    files: pl.DataFrame | None = None  # raw file ledger
-    validation_fingerprint: str | None = None  # the suites and settings it was validated with
-
-    def seen(self) -> pl.Series:
-        return pl.concat([self.articles.select("doc_id").collect()["doc_id"],
-                          self.duplicates["doc_id"], self.rejected["doc_id"]])
 
 
 def _as_cleaned(articles: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from pipeline import schema
-from pipeline.extract import extract_task
+from pipeline.html.extract import extract_task
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
 from pipeline.steps.contract import base_stats, counts_by
@@ -23,7 +23,7 @@ EXTRACTED_SCHEMA: dict[str, pl.DataType] = {
 
 
 # `extractor` of a plain-text scrape (HTML pages: trafilatura, trafilatura_recall or
-# rendered_text, from `pipeline.extract.extract_task`): the body the boilerplate engine cleaned.
+# rendered_text, from `pipeline.html.extract.extract_task`): the body the boilerplate engine cleaned.
 TEXT_PATH = "text_engine"
 
 

@@ -6,7 +6,6 @@ helpers; `read_raw` reads a whole folder at once (the tests' one-batch oracle)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -14,9 +13,7 @@ from pipeline.hashing import hash_bytes
 from pipeline.ingest import ingest
 from pipeline.settings import Settings
 from pipeline.steps.contract import base_stats, counts_by
-
-if TYPE_CHECKING:
-    from pipeline.steps.dedupe import Previous
+from pipeline.steps.previous import Previous
 
 
 @dataclass

@@ -11,8 +11,9 @@ import polars as pl
 
 from pipeline import schema
 from pipeline.steps.clean import CleanStep, content_hashes
-from pipeline.steps.dedupe import DedupStep, Previous, orphan_copies
+from pipeline.steps.dedupe import DedupStep, orphan_copies
 from pipeline.steps.extract import ExtractStep
+from pipeline.steps.previous import Previous
 from pipeline.steps.read import RawStep
 from pipeline.validation import quarantine
 

