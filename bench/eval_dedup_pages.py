@@ -1,0 +1,221 @@
+"""Near-duplicates on real pages, through the whole pipeline: does a shared template ever merge two
+articles, and is every copy found?
+
+    uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3] [--keep DIR]
+
+The raw folder is built from both dev sets' real whole-page text scrapes (`text/<id>.txt`: real
+navigation, sidebars, comment forms; many pages of one site), so the distractors are real: every
+page is a different article. Copies of a sample of pages, `--copies` of each kind:
+
+- byte_identical: the same file again;
+- reformatted: another scraper's output: the lines of the article merged into paragraphs,
+  punctuation flattened, the page's clutter kept;
+- other_template: the article's text inside another real page's template (syndication);
+- truncated: the page cut after the first third of its article, a subscription prompt after it;
+- bare_article: the article alone (gold), against its whole-page scrape;
+- light_edit: a few words of the article changed, the page's template kept.
+
+The run is a full `curate run` (Dagster, gate included) into a temporary folder; clusters come
+from `articles` and `duplicates`. It prints pair precision / recall / F1, recall per kind, and
+every false merge with its method and whether the two pages share a site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+import polars as pl
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _devdata import SETS, cache_dir, devdata_dir  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+KINDS = ("byte_identical", "reformatted", "other_template", "truncated", "bare_article",
+         "light_edit")
+PROMPT = ["Subscribe to continue reading", "You have reached your limit of free articles.",
+          "Already a subscriber? Log in"]
+
+
+def _pages() -> list[dict]:
+    pages = []
+    for name in SETS:
+        root = devdata_dir(name)
+        for line in (root / "cases.jsonl").read_text().splitlines():
+            case = json.loads(line)
+            text = (root / "text" / f"{case['id']}.txt").read_text(errors="replace")
+            gold = (root / "gold" / f"{case['id']}.txt").read_text(errors="replace")
+            site = case.get("domain") or ""
+            pages.append({"id": f"{name[:2]}-{case['id']}", "lines": text.splitlines(),
+                          "gold": [g for g in gold.splitlines() if g.strip()], "site": site})
+    return pages
+
+
+def _article_span(page: dict) -> tuple[int, int]:
+    """First and last line of the page that belong to its gold article (by exact text)."""
+    gold = {g.strip() for g in page["gold"]}
+    idx = [i for i, line in enumerate(page["lines"]) if line.strip() in gold]
+    return (idx[0], idx[-1]) if idx else (0, len(page["lines"]) - 1)
+
+
+def _flatten(line: str) -> str:
+    return re.sub(r"[\"'“”‘’«»()\[\]—–-]", " ", line).replace(" ,", ",")
+
+
+def make_copy(kind: str, page: dict, other: dict, rng: random.Random) -> str:
+    lines = page["lines"]
+    a, b = _article_span(page)
+    if kind == "byte_identical":
+        return "\n".join(lines) + "\n"
+    if kind == "reformatted":
+        body = lines[a:b + 1]
+        paras, cur = [], []
+        for line in body:
+            cur.append(_flatten(line))
+            if len(cur) >= 3 or line.rstrip().endswith((".", "!", "?")) and rng.random() < 0.4:
+                paras.append(" ".join(cur))
+                cur = []
+        if cur:
+            paras.append(" ".join(cur))
+        return "\n".join(lines[:a] + ["", *paras, ""] + lines[b + 1:]) + "\n"
+    if kind == "other_template":
+        oa, ob = _article_span(other)
+        return "\n".join(other["lines"][:oa] + page["gold"] + other["lines"][ob + 1:]) + "\n"
+    if kind == "truncated":
+        cut = a + max(1, (b - a + 1) // 3)
+        return "\n".join(lines[:cut] + PROMPT + lines[b + 1:]) + "\n"
+    if kind == "bare_article":
+        return "\n\n".join(page["gold"]) + "\n"
+    if kind == "light_edit":
+        out = list(lines)
+        for i in range(a, b + 1):
+            words = out[i].split()
+            if len(words) > 12 and rng.random() < 0.3:
+                j = rng.randrange(len(words))
+                words[j] = rng.choice(["new", "latest", "several", "key", "local"])
+                out[i] = " ".join(words)
+        return "\n".join(out) + "\n"
+    raise ValueError(kind)
+
+
+def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, str], dict]:
+    """Writes the raw folder; returns source -> article label, source -> kind, label -> site."""
+    rng = random.Random(seed)
+    pages = [p for p in _pages() if len(p["gold"]) >= 3 and sum(len(g.split()) for g in
+                                                               p["gold"]) >= 80]
+    label, kind_of, site = {}, {}, {}
+    for p in pages:
+        src = f"pages/{p['id']}.txt"
+        (raw / src).parent.mkdir(parents=True, exist_ok=True)
+        (raw / src).write_text("\n".join(p["lines"]) + "\n")
+        label[src], kind_of[src], site[p["id"]] = p["id"], "original", p["site"]
+    for kind in KINDS:
+        for i, p in enumerate(rng.sample(pages, copies)):
+            other = rng.choice([q for q in pages if q["id"] != p["id"]])
+            src = f"copies/{kind}/{i:04d}-{p['id']}.txt"
+            (raw / src).parent.mkdir(parents=True, exist_ok=True)
+            (raw / src).write_text(make_copy(kind, p, other, rng))
+            label[src], kind_of[src] = p["id"], kind
+    return label, kind_of, site
+
+
+def clusters(cur: Path) -> dict[str, str]:
+    """source -> cluster (the representative's doc_id) of every published or dropped doc."""
+    art = pl.read_parquet(cur / "latest" / "articles.parquet").select("doc_id", "source")
+    dup = pl.read_parquet(cur / "latest" / "duplicates.parquet")
+    out = {s: d for d, s in art.iter_rows()}
+    for row in dup.iter_rows(named=True):
+        out[row["source"]] = row["duplicate_of"]
+    return out
+
+
+def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Path) -> dict:
+    got = clusters(cur)
+    dup = pl.read_parquet(cur / "latest" / "duplicates.parquet")
+    method = dict(zip(dup["source"], dup["method"], strict=True))
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for src, c in got.items():
+        by_cluster[c].append(src)
+    tp = fp = 0
+    false_merges = []
+    for members in by_cluster.values():
+        for x, y in combinations(sorted(members), 2):
+            if label.get(x) == label.get(y):
+                tp += 1
+            else:
+                fp += 1
+                false_merges.append((x, y, method.get(x) or method.get(y),
+                                     site.get(label.get(x)) == site.get(label.get(y))
+                                     and bool(site.get(label.get(x)))))
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for src, lab in label.items():
+        by_label[lab].append(src)
+    true_pairs = sum(len(m) * (len(m) - 1) // 2 for m in by_label.values())
+    found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for src, kind in kind_of.items():
+        if kind == "original":
+            continue
+        orig = f"pages/{label[src]}.txt"
+        found[kind][1] += 1
+        found[kind][0] += int(src in got and orig in got and got[src] == got[orig])
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / true_pairs if true_pairs else 1.0
+    return {"pairs_true": true_pairs, "tp": tp, "fp": fp, "precision": p, "recall": r,
+            "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "recall_by_kind": {k: v[0] / v[1] for k, v in found.items()},
+            "missing": sum(1 for s in label if s not in got),
+            "false_merges": false_merges}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--copies", type=int, default=120)
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--keep", type=Path, help="keep the raw and curated folders here")
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="eval-dedup-pages-", dir=cache_dir()))
+    raw, cur = work / "raw", work / "curated"
+    shutil.rmtree(raw, ignore_errors=True)
+    shutil.rmtree(cur, ignore_errors=True)
+    raw.mkdir(parents=True)
+    label, kind_of, site = build(raw, a.copies, a.seed)
+    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw-dir", str(raw),
+                           "--curated-dir", str(cur)], cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-3000:], proc.stderr[-3000:])
+        return 1
+    r = evaluate(label, kind_of, site, cur)
+    print(f"{len(label)} raw documents ({sum(k == 'original' for k in kind_of.values())} real "
+          f"pages, {a.copies} copies of each of {len(KINDS)} kinds)")
+    print(f"pairs: precision {r['precision']:.4f}  recall {r['recall']:.4f}  F1 {r['f1']:.4f}  "
+          f"(tp {r['tp']}, fp {r['fp']}, true pairs {r['pairs_true']}); "
+          f"rejected (not in any cluster): {r['missing']}")
+    for k, v in r["recall_by_kind"].items():
+        print(f"  recall {k:<15} {v:.3f}")
+    why: dict[tuple, int] = defaultdict(int)
+    for _, _, m, same_site in r["false_merges"]:
+        why[(m, "same site" if same_site else "other/unknown site")] += 1
+    for (m, s), n in sorted(why.items(), key=lambda kv: -kv[1]):
+        print(f"  false merges by {m} ({s}): {n}")
+    for x, y, m, _ in r["false_merges"][:15]:
+        print(f"    {m}: {x}  ~  {y}")
+    if a.json:
+        a.json.write_text(json.dumps({k: v for k, v in r.items() if k != "false_merges"}
+                                     | {"false_merges": r["false_merges"][:200]}, indent=2))
+    if not a.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
