@@ -280,14 +280,15 @@ def corpus_dir(docs: int, kind: str, seed: int, layout: str) -> Path:
 
 
 def ensure_corpus(docs: int, kind: str, seed: int, layout: str, regen: bool) -> Path:
-    from bench import corpus
+    from bench import corpus, corpus_pages
 
     d = corpus_dir(docs, kind, seed, layout)
     if regen or not (d / "corpus.json").is_file():
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
         print(f"generating {docs} {kind} docs ({layout}) -> {d} ...", flush=True)
-        s = corpus.generate(d, docs, kind, seed, layout)
+        s = (corpus_pages.generate(d, docs, seed) if kind == "pages"
+             else corpus.generate(d, docs, kind, seed, layout))
         print(f"  {s['bytes_on_disk'] / MiB:.0f} MiB in {s['seconds']} s; {s['counts']}",
               flush=True)
     else:
@@ -392,7 +393,7 @@ def one_round(a: argparse.Namespace, common: list[str], layout: str, workers: in
                   f"{(n / res['stages'][0]['seconds']) / rate:.2f} x")
         else:
             print("   (mixed corpus: pipeline e2e includes text documents; ratio not comparable)")
-    if not a.skip_reference and a.kind in ("text", "mixed"):
+    if not a.skip_reference and a.kind in ("pages", "text", "mixed"):
         rf, rmem = run_child(["reference", *common])
         out["reference"] = {**rf, **rmem}
         rate = rf["docs"] / rf["seconds"]
@@ -427,7 +428,10 @@ def summarise(rounds: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=10_000)
-    ap.add_argument("--kind", choices=("text", "html", "mixed"), default="text")
+    ap.add_argument("--kind", choices=("pages", "text", "html", "mixed"), default="pages",
+                    help="pages (default): real whole-page text scrapes of the dev sets "
+                         "(bench/corpus_pages.py); text/html/mixed: the synthetic corpus "
+                         "(bench/corpus.py)")
     ap.add_argument("--layout", choices=("files", "jsonl"), default=None,
                     help="text documents as .txt files in folders of 1,000 (default below "
                          "1M docs) or JSONL batches (default at 1M)")
