@@ -103,7 +103,7 @@ def generate(out: Path, docs: int, seed: int = 0, processes: int | None = None) 
     with get_context("spawn").Pool(processes) as pool:
         done = pool.map(_write_chunk, tasks)
     stats = {"docs": sum(n for n, _ in done), "bytes_on_disk": sum(b for _, b in done),
-             "copies": sum(_copy_of(seed, i) is not None for i in range(docs)),
+             "counts": {"copies": sum(_copy_of(seed, i) is not None for i in range(docs))},
              "seconds": round(time.perf_counter() - t0, 1), "kind": "pages", "seed": seed}
     (out / "corpus.json").write_text(json.dumps(stats, indent=2))
     return stats
