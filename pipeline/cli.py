@@ -24,6 +24,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         kw["full_rebuild"] = True
     if getattr(args, "expectations_dir", None):
         kw["expectations_dir"] = Path(args.expectations_dir).resolve()
+    if getattr(args, "executor", None):
+        kw["executor"] = args.executor
+    if getattr(args, "ray_address", None):
+        kw["ray_address"] = args.ray_address
     return Settings(**kw)
 
 
@@ -73,7 +77,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"step {step} failed: {root.cls_name}: {root.message.strip()}", file=sys.stderr)
         print("run FAILED", file=sys.stderr)
         return 1
-    pub = result.output_for_node("published_version")
+    pub = _output(result, "published_version")
+    if pub is None:  # nothing new, or the same content: no materialization, the latest stands
+        from pipeline.orchestration.assets import unchanged_summary
+
+        pub = unchanged_summary(settings.curated_dir)
+        if pub is None:
+            print("nothing published: the raw folder held nothing to curate")
+            return 0
     _print_validation(validation)
     if pub["created"]:
         print(f"published version {pub['version']}: {pub['path']}")
@@ -190,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="rebuild every table from all of the raw folder (default: incremental)")
     r.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     r.add_argument("--expectations-dir", help="Great Expectations suites (default: expectations/)")
+    r.add_argument("--executor", choices=("local", "ray"),
+                   help="where the per-document pass and the dedup join run (default: local, "
+                        "or CURATE_EXECUTOR)")
+    r.add_argument("--ray-address", help="the Ray cluster to join (default: RAY_ADDRESS, else a "
+                                         "Ray instance started on this machine)")
     r.set_defaults(fn=cmd_run)
     v = sub.add_parser("versions", help="list published versions with row counts")
     v.add_argument("--curated-dir")

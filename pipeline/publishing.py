@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline import store
@@ -76,7 +77,10 @@ def audit(staged: Staged, curated: Path, run_id: str, expectations_dir: Path | N
     staged.stats["warnings"] = len(report.warnings())
     staged.validation = summary
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    (out / "report.txt").write_text(report.to_text() + "\n")
+    # Paths relative to the results folder: it moves (into the version, or attempts/).
+    rel = {k: Path(v).relative_to(out) if Path(v).is_relative_to(out) else v
+           for k, v in report.result_paths.items()}
+    (out / "report.txt").write_text(replace(report, result_paths=rel).to_text() + "\n")
     if not report.success:
         store.record_attempt(curated, run_id[:8], {"validation": out}, {
             "run_id": run_id, "input_fingerprint": staged.fingerprint,

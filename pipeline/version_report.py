@@ -98,7 +98,8 @@ def render_report(manifest: dict, tables: dict[str, pl.DataFrame], version_dir: 
     if raw is None:
         raw = represented + rej.height
     version = manifest.get("version", "?")
-    title = f"Curated news — version {version}"
+    folder = version_folder(manifest, version_dir)
+    title = f"Curated news — version {version}" + (f" ({folder.name})" if folder else "")
 
     counts = [
         ("Raw documents", raw, "documents read from the raw folder"),
@@ -147,13 +148,27 @@ def render_report(manifest: dict, tables: dict[str, pl.DataFrame], version_dir: 
         + "\n".join(body) + "\n</body></html>\n")
 
 
+def version_folder(m: dict, version_dir: Path | None) -> Path | None:
+    """The folder the version lives in once published: `build_report` runs while the version
+    is still under `.staging/<id>` (it appears with the version in one rename), so the page
+    names `<curated>/versions/vNNNNNN`, not the staging folder that is gone by then."""
+    if version_dir is None:
+        return None
+    version_dir = Path(version_dir)
+    v = m.get("version")
+    if version_dir.parent.name == ".staging" and isinstance(v, int):
+        return version_dir.parent.parent / "versions" / f"v{v:06d}"
+    return version_dir
+
+
 def _header_facts(m: dict, version_dir: Path | None) -> str:
+    folder = version_folder(m, version_dir)
     facts = [
+        ("folder", str(folder) if folder else None),
         ("created", m.get("created_at")),
         ("parent version", m.get("parent_version")),
         ("code", m.get("code_version")),
         ("input fingerprint", m.get("input_fingerprint")),
-        ("folder", str(version_dir) if version_dir else None),
     ]
     return '<p class="facts">' + " · ".join(
         f"{_E(k)}: <code>{_E(str(v))}</code>" for k, v in facts if v not in (None, "")) + "</p>"

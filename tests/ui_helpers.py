@@ -153,6 +153,39 @@ class DagsterDev:
         assert res["__typename"] == "LaunchRunSuccess", res
         return res["run"]["runId"]
 
+    def launch_selection(self, assets: tuple[str, ...] = (),
+                         checks: tuple[tuple[str, str], ...] = (),
+                         run_config: dict | None = None, job: str = "curate") -> str:
+        """What the UI's Materialize on some assets, or Execute on a check, sends: a run of the
+        implicit asset job with only that selection (`checks`: (asset, check name) pairs)."""
+        sel = {**self.repository(job), "jobName": ASSET_JOB,
+               "assetSelection": [{"path": [a]} for a in assets],
+               "assetCheckSelection": [{"assetKey": {"path": [a]}, "name": c} for a, c in checks]}
+        res = self.graphql(LAUNCH_RUN, {"p": {"selector": sel, "runConfigData": run_config or {}}}
+                           )["data"]["launchRun"]
+        assert res["__typename"] == "LaunchRunSuccess", res
+        return res["run"]["runId"]
+
+    def asset_events(self, asset: str) -> dict[str, list[dict]]:
+        """{"materializations": [...], "observations": [...]}, newest first, each as
+        {"runId", "metadata": {label: value}}."""
+        a = self.graphql(ASSET_EVENTS, {"k": {"path": [asset]}})["data"]["assetOrError"]
+        assert a["__typename"] == "Asset", a
+        return {kind: [{"runId": e["runId"], "metadata": metadata(e["metadataEntries"])}
+                       for e in a[key]]
+                for kind, key in (("materializations", "assetMaterializations"),
+                                  ("observations", "assetObservations"))}
+
+    def check_executions(self, asset: str, check: str) -> list[dict]:
+        """Executions of an asset check, newest first: {"runId", "status", "passed",
+        "metadata"}."""
+        got = self.graphql(CHECK_EXECUTIONS, {"k": {"path": [asset]}, "c": check}
+                           )["data"]["assetCheckExecutions"]
+        return [{"runId": e["runId"], "status": e["status"],
+                 "passed": (e["evaluation"] or {}).get("success"),
+                 "metadata": metadata((e["evaluation"] or {}).get("metadataEntries") or [])}
+                for e in got]
+
     def run(self, run_id: str) -> dict:
         r = self.graphql(RUN, {"id": run_id})["data"]["runOrError"]
         assert r["__typename"] == "Run", r
@@ -185,6 +218,42 @@ class DagsterDev:
                 if cause:
                     lines.append("  caused by " + cause["message"] + "".join(cause["stack"][-3:]))
         return "\n".join(lines) or json.dumps(ev)[:4000]
+
+
+ASSET_JOB = "__ASSET_JOB"  # the implicit job the UI launches for a selection of assets/checks
+
+_ENTRY = """metadataEntries { label __typename
+    ... on UrlMetadataEntry { url } ... on PathMetadataEntry { path }
+    ... on IntMetadataEntry { intValue } ... on FloatMetadataEntry { floatValue }
+    ... on TextMetadataEntry { text } ... on BoolMetadataEntry { boolValue }
+    ... on JsonMetadataEntry { jsonString } }"""
+
+ASSET_EVENTS = """
+query Events($k: AssetKeyInput!) {
+  assetOrError(assetKey: $k) {
+    __typename
+    ... on Asset { assetMaterializations(limit: 100) { runId ENTRY }
+                   assetObservations(limit: 100) { runId ENTRY } } } }""".replace("ENTRY", _ENTRY)
+
+CHECK_EXECUTIONS = """
+query Checks($k: AssetKeyInput!, $c: String!) {
+  assetCheckExecutions(assetKey: $k, checkName: $c, limit: 20) {
+    runId status evaluation { success ENTRY } } }""".replace("ENTRY", _ENTRY)
+
+
+def metadata(entries: list[dict]) -> dict[str, object]:
+    """GraphQL metadata entries as {label: value} (JSON parsed; tables and schemas as their
+    type name)."""
+    out: dict[str, object] = {}
+    for e in entries:
+        for key in ("url", "path", "intValue", "floatValue", "text", "boolValue"):
+            if key in e:
+                out[e["label"]] = e[key]
+                break
+        else:
+            out[e["label"]] = (json.loads(e["jsonString"]) if "jsonString" in e
+                               else e["__typename"])
+    return out
 
 
 REPOSITORIES = """
