@@ -8,9 +8,11 @@ The set lives outside the repository: /work/devdata on a developer machine, and 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tarfile
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 NAME = "wcxb-article-dev"
@@ -55,3 +57,27 @@ def devdata_dir(name: str = NAME) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target / name
+
+
+_CANONICAL = re.compile(r"<link\b[^>]*\brel=[\"']?canonical\b[^>]*>|"
+                        r"<meta\b[^>]*\b(?:property|name)=[\"']og:url[\"'][^>]*>", re.I)
+_HOST = re.compile(r"https?://([^/\"'\s>:?#]+)", re.I)
+
+
+def case_domain(case: dict, html: str | None = None) -> str:
+    """The case's domain (for splitting by domain): its `domain` field, else the host of its URL,
+    else (Dragnet carries neither) the host of the page's canonical / og:url link, else the
+    host its absolute links name most often. Deterministic; "www." dropped."""
+    dom = case.get("domain") or ""
+    if not dom and case.get("url"):
+        m = _HOST.search(case["url"])
+        dom = m.group(1) if m else ""
+    if not dom and html:
+        tag = _CANONICAL.search(html)
+        m = _HOST.search(tag.group(0)) if tag else None
+        if m:
+            dom = m.group(1)
+        else:
+            hosts = Counter(h.lower() for h in _HOST.findall(html))
+            dom = min(hosts, key=lambda h: (-hosts[h], h)) if hosts else ""
+    return re.sub(r"^www\d*\.", "", dom.lower()) or f"unknown-{case['id']}"

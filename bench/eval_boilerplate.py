@@ -1,11 +1,21 @@
-"""Quality of boilerplate stripping on the WCXB article dev set (ScrapingHub benchmark metric).
+"""Quality of boilerplate stripping on the dev sets (ScrapingHub benchmark metric: F1 over 4-token
+shingles, per-document precision and recall averaged; a rejected page scores 0).
 
-Prints P/R/F1 for whole-page text scrapes (keep-everything vs the engine) and for HTML (`extract_html`:
-trafilatura with its whole-page recall fallback, alone and + the engine as pipeline/steps.py runs
-them), on the whole set and on two splits by domain hash (tune / held-out),
-plus removal counts per category.
+Both dev sets (`bench/_devdata.py`): WCXB article dev (709 pages, 2025) and Dragnet dev (1,381
+news and blog pages, 2012; its cases carry no domain, so it is read from the page's canonical
+link: `_devdata.case_domain`). Each is reported whole and split by domain (held-out: md5(domain)
+% 4 == 0, about a quarter; tune: the rest), so nothing is tuned on what measures it:
 
-    uv run python bench/eval_boilerplate.py [--no-html] [--limit N] [--dump DIR] [--time N]
+- text scrapes: keep-everything vs the engine (ours);
+- HTML: trafilatura alone (our options, favor_recall off), trafilatura favor_recall, extract_html
+  before the engine, and ours (extract_html + engine, as pipeline/steps runs them); `--ablate`
+  adds the engine over trafilatura's own outputs.
+
+trafilatura's outputs are cached outside the repo (`_devdata.cache_dir()`): the baselines per
+trafilatura version and options, ours per the code of pipeline/html and pipeline/boilerplate.
+
+    uv run --no-sync python bench/eval_boilerplate.py [--set wcxb|dragnet|all] [--no-html]
+        [--no-cache] [--ablate] [--limit N] [--dump DIR] [--time N]
 
 `--time N` instead times `extract_html` against trafilatura alone on the first N pages (one
 process, interleaved page by page) and prints ms/page and the throughput ratio.
@@ -29,11 +39,12 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _devdata import cache_dir, devdata_dir  # noqa: E402
+from _devdata import cache_dir, case_domain, devdata_dir  # noqa: E402
 
 from pipeline.boilerplate import clean_documents  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
+TRAF_VERSION = __import__("trafilatura").__version__
 HELD_OUT_MOD = 4  # domains with md5(domain) % 4 == 0 are held out (about a quarter)
 
 
@@ -69,42 +80,65 @@ def held_out(domain: str) -> bool:
     return int(hashlib.md5(domain.encode()).hexdigest(), 16) % HELD_OUT_MOD == 0
 
 
-def _extract_one(args: tuple[str, str, str]) -> tuple[str, str, str | None]:
+def _extract_one(args: tuple[str, str, str, str]) -> tuple[str, list]:
+    """One page: `which` = "ours" (extract_html: text, title, extractor) or "base" (trafilatura
+    alone with our options, favor_recall off and on: two texts)."""
+    case_id, path, url, which = args
+    html = Path(path).read_bytes().decode("utf-8", errors="replace")
+    if which == "base":
+        import trafilatura
+
+        from pipeline.html.extract import TRAFILATURA_OPTIONS
+
+        texts = []
+        for recall in (False, True):
+            opts = TRAFILATURA_OPTIONS | {"favor_recall": recall}
+            try:
+                doc = trafilatura.bare_extraction(html, url=url or None, **opts)
+            except Exception:  # a page trafilatura chokes on counts as empty output
+                doc = None
+            texts.append((doc.text or "") if doc is not None else "")
+        return case_id, texts
     from pipeline.html.extract import extract_html
 
-    case_id, path, url = args
-    html = Path(path).read_bytes().decode("utf-8", errors="replace")
     try:
-        out = extract_html(html, url)
+        out = extract_html(html, url or None)
     except Exception:  # a page trafilatura chokes on counts as empty output
         out = None
-    return case_id, (out.text if out else ""), (out.title if out else None)
+    return case_id, ([out.text, out.title, out.extractor] if out else ["", None, "none"])
 
 
-def extract_all(root: Path, cases: list[dict], use_cache: bool) -> dict[str, tuple[str, str | None]]:
-    """extract_html (trafilatura + the whole-page recall fallback, as the pipeline runs it) over
-    every page (2 processes); cached outside the repo per options and code of the HTML path
-    (extract, html_fallback and the boilerplate engine the fallback runs)."""
+def _code_key(which: str) -> str:
+    """Cache key: trafilatura's version and options, and for "ours" the code of the HTML path
+    (extract, render, metadata, screen and the boilerplate engine the fallbacks run)."""
+    import trafilatura
+
     from pipeline.html import extract
-    from pipeline.html import metadata as html_metadata
-    from pipeline.html import render as html_fallback
     from pipeline.html.extract import TRAFILATURA_OPTIONS
 
-    # The fallback runs the boilerplate engine, so its code and rules are part of the key too.
-    files = [Path(m.__file__) for m in (extract, html_fallback, html_metadata)]
-    files += sorted((Path(html_fallback.__file__).parent / "boilerplate").glob("*.py"))
-    code = b"".join(f.read_bytes() for f in files)
-    key = hashlib.md5(json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + code).hexdigest()[:10]
-    cache = cache_dir() / f"wcxb-trafilatura-{key}.json"
+    blob = json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + trafilatura.__version__.encode()
+    if which == "ours":
+        html_dir = Path(extract.__file__).parent
+        files = sorted(html_dir.glob("*.py")) + sorted((html_dir.parent / "boilerplate").glob("*.py"))
+        blob += b"".join(f.read_bytes() for f in files)
+    return hashlib.md5(blob).hexdigest()[:10]
+
+
+def extract_all(name: str, root: Path, cases: list[dict], which: str, use_cache: bool
+                ) -> dict[str, list]:
+    """`_extract_one` over every page (2 processes); cached outside the repo per set, variant
+    and `_code_key`."""
+    cache = cache_dir() / f"{name}-{which}-{_code_key(which)}.json"
+    data: dict[str, list] = {}
     if use_cache and cache.is_file():
         data = json.loads(cache.read_text())
-        if all(c["id"] in data for c in cases):
-            return {k: tuple(v) for k, v in data.items()}
-    jobs = [(c["id"], str(root / "html" / f"{c['id']}.html"), c["url"]) for c in cases]
-    with get_context("spawn").Pool(2) as pool:
-        res = pool.map(_extract_one, jobs, chunksize=8)
-    data = {cid: (text, title) for cid, text, title in res}
-    cache.write_text(json.dumps(data))
+    todo = [c for c in cases if c["id"] not in data]
+    if todo:
+        jobs = [(c["id"], str(root / "html" / f"{c['id']}.html"), c.get("url") or "", which)
+                for c in todo]
+        with get_context("spawn").Pool(2) as pool:
+            data.update(pool.map(_extract_one, jobs, chunksize=8))
+        cache.write_text(json.dumps(data))
     return data
 
 
@@ -148,14 +182,26 @@ def run_engine(frame: pl.DataFrame) -> tuple[dict[str, str], pl.DataFrame, float
     return dict(zip(res.documents["doc_id"], res.documents["text"], strict=True)), res.removed, dt
 
 
-def report(name: str, preds: dict[str, str], golds: dict[str, str], cases: list[dict]) -> None:
+def split_scores(preds: dict[str, str], golds: dict[str, str], cases: list[dict]
+                 ) -> dict[str, tuple[float, float, float]]:
+    """P/R/F1 on the whole set and on the tune / held-out splits by domain."""
     parts = {"all": cases, "tune": [c for c in cases if not held_out(c["domain"])]}
     parts["held-out"] = [c for c in cases if held_out(c["domain"])]
+    return {part: prf([doc_scores(preds.get(c["id"], ""), golds[c["id"]]) for c in cs])
+            for part, cs in parts.items()}
+
+
+def report(name: str, preds: dict[str, str], golds: dict[str, str], cases: list[dict],
+           base: dict[str, tuple[float, float, float]] | None = None
+           ) -> dict[str, tuple[float, float, float]]:
+    """One row: P/R/F1 per split (with the F1 difference to `base` when given)."""
+    scores = split_scores(preds, golds, cases)
     cells = []
-    for part, cs in parts.items():
-        p, r, f = prf([doc_scores(preds.get(c["id"], ""), golds[c["id"]]) for c in cs])
-        cells.append(f"{part}({len(cs)}) P={p:.3f} R={r:.3f} F1={f:.3f}")
-    print(f"{name:<28} " + "  ".join(cells))
+    for part, (p, r, f) in scores.items():
+        delta = f" ({f - base[part][2]:+.3f})" if base else ""
+        cells.append(f"{part} P={p:.3f} R={r:.3f} F1={f:.3f}{delta}")
+    print(f"  {name:<34} " + "  ".join(cells))
+    return scores
 
 
 def category_counts(removed: pl.DataFrame) -> str:
@@ -179,48 +225,96 @@ def engine_frame(cases: list[dict], texts: dict[str, str], kind: str,
     )
 
 
+SETS = {"wcxb": "wcxb-article-dev", "dragnet": "dragnet-dev"}
+
+
+def load_set(name: str, limit: int) -> tuple[Path, list[dict], dict[str, str], dict[str, str]]:
+    """Cases (each with its `domain`, inferred from the page where the set has none), golds
+    and whole-page text scrapes of one dev set."""
+    root = devdata_dir(SETS[name])
+    cases = [json.loads(line) for line in (root / "cases.jsonl").open()]
+    if limit:
+        cases = cases[:limit]
+    for c in cases:
+        if not c.get("domain"):
+            html = (root / "html" / f"{c['id']}.html").read_bytes().decode("utf-8", "replace")
+            c["domain"] = case_domain(c, html)
+    golds = {c["id"]: (root / "gold" / f"{c['id']}.txt").read_text() for c in cases}
+    texts = {c["id"]: (root / "text" / f"{c['id']}.txt").read_text() for c in cases}
+    return root, cases, golds, texts
+
+
+def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
+    root, cases, golds, texts = load_set(name, args.limit)
+    n_held = sum(held_out(c["domain"]) for c in cases)
+    n_dom = len({c["domain"] for c in cases})
+    print(f"== {name}: {root} ({len(cases)} pages, {n_dom} domains; held-out "
+          f"{n_held} pages, md5(domain) % {HELD_OUT_MOD} == 0)")
+    if args.time:
+        time_extract(root, cases, args.time)
+        return {}
+    out = {}
+    print(" text scrapes:")
+    out["text: keep everything"] = keep = report("text: keep everything", texts, golds, cases)
+    text_preds, removed, dt = run_engine(engine_frame(cases, texts, "text", {}))
+    out["text: engine"] = report("text: engine (ours)", text_preds, golds, cases, keep)
+    print(f"    removed by category: {category_counts(removed)}  ({dt:.2f}s)")
+    if args.dump:
+        _dump(args.dump / name / "text", text_preds, golds, cases, removed)
+    if args.no_html:
+        return out
+
+    t0 = time.perf_counter()
+    base = extract_all(name, root, cases, "base", use_cache=not args.no_cache)
+    ours = extract_all(name, root, cases, "ours", use_cache=not args.no_cache)
+    print(f" HTML ({time.perf_counter() - t0:.1f}s extracting; trafilatura {TRAF_VERSION}):")
+    plain = {cid: base[cid][0] for cid in golds}
+    recall = {cid: base[cid][1] for cid in golds}
+    out["html: trafilatura"] = ref = report("html: trafilatura alone", plain, golds, cases)
+    out["html: favor_recall"] = report("html: trafilatura favor_recall", recall, golds, cases, ref)
+    raw = {cid: ours[cid][0] for cid in golds}
+    titles = {cid: ours[cid][1] for cid in golds}
+    out["html: extract_html"] = report("html: extract_html (before engine)", raw, golds, cases, ref)
+    html_preds, hremoved, dt = run_engine(engine_frame(cases, raw, "html", titles))
+    out["html: ours"] = report("html: ours (extract_html+engine)", html_preds, golds, cases, ref)
+    print(f"    removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
+    sources = Counter(ours[cid][2] for cid in golds)
+    print(f"    text source: {', '.join(f'{k}={v}' for k, v in sources.most_common())}")
+    if args.ablate:
+        for label, preds in (("trafilatura+engine", plain), ("favor_recall+engine", recall)):
+            got, _, _ = run_engine(engine_frame(cases, preds, "html", titles))
+            report(f"html: {label}", got, golds, cases, ref)
+    if args.dump:
+        _dump(args.dump / name / "html", html_preds, golds, cases, hremoved)
+        _dump(args.dump / name / "trafilatura", plain, golds, cases, hremoved.clear())
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--set", choices=[*SETS, "all"], default="all", help="dev set(s) to evaluate")
     ap.add_argument("--no-html", action="store_true", help="skip the trafilatura evaluation")
     ap.add_argument("--no-cache", action="store_true", help="re-run trafilatura")
+    ap.add_argument("--ablate", action="store_true",
+                    help="also: the engine over trafilatura's own output (plain, favor_recall)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--dump", type=Path, help="write per-document scores and outputs here")
     ap.add_argument("--time", type=int, default=0, metavar="N",
                     help="time extract_html against trafilatura alone on N pages, then exit")
     args = ap.parse_args()
-
-    root = devdata_dir()
-    cases = [json.loads(line) for line in (root / "cases.jsonl").open()]
-    if args.limit:
-        cases = cases[: args.limit]
-    golds = {c["id"]: (root / "gold" / f"{c['id']}.txt").read_text() for c in cases}
-    texts = {c["id"]: (root / "text" / f"{c['id']}.txt").read_text() for c in cases}
-    print(f"dev set: {root} ({len(cases)} pages)")
-    if args.time:
-        time_extract(root, cases, args.time)
+    names = list(SETS) if args.set == "all" else [args.set]
+    results = {name: evaluate(name, args) for name in names}
+    if args.time or args.no_html:
         return
-
-    report("text: keep everything", texts, golds, cases)
-    frame = engine_frame(cases, texts, "text", {})
-    text_preds, removed, dt = run_engine(frame)
-    report("text: engine", text_preds, golds, cases)
-    print(f"  text removed by category: {category_counts(removed)}  ({dt:.2f}s)")
-    if args.dump:
-        _dump(args.dump / "text", text_preds, golds, cases, removed)
-
-    if args.no_html:
-        return
-    t0 = time.perf_counter()
-    extracted = extract_all(root, cases, use_cache=not args.no_cache)
-    print(f"  extract_html: {time.perf_counter() - t0:.1f}s")
-    traf = {cid: extracted[cid][0] for cid in golds}
-    report("html: extract_html", traf, golds, cases)
-    hframe = engine_frame(cases, traf, "html", {cid: extracted[cid][1] for cid in golds})
-    html_preds, hremoved, dt = run_engine(hframe)
-    report("html: extract_html+engine", html_preds, golds, cases)
-    print(f"  html removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
-    if args.dump:
-        _dump(args.dump / "html", html_preds, golds, cases, hremoved)
+    print("\nsummary, F1 (all / tune / held-out):")
+    for name, res in results.items():
+        for row in ("html: trafilatura", "html: favor_recall", "html: ours", "text: keep everything",
+                    "text: engine"):
+            f1 = " / ".join(f"{res[row][part][2]:.3f}" for part in ("all", "tune", "held-out"))
+            print(f"  {name:<8} {row:<24} {f1}")
+        worst = min(res["html: ours"][p][2] - res["html: trafilatura"][p][2]
+                    for p in ("all", "tune", "held-out"))
+        print(f"  {name:<8} html ours - trafilatura alone, worst split: {worst:+.3f}")
 
 
 def _dump(out: Path, preds: dict[str, str], golds: dict[str, str], cases: list[dict],

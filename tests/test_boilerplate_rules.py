@@ -149,6 +149,22 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Passengers can start a free trial of the season ticket in May, the operator said."),
     ("newsletter_signup", "Harbour news sent straight to your inbox every Friday", None,
      "The council said the harbour plans would go on display at the library next week."),
+    # 2010s blog threads and comment forms (issue 17, Dragnet dev set, text path)
+    ("comment_reply_meta", "by Jo Lind on March 3, 2031 at 9:14 pm. Reply #",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "By 9:14 pm the ferry was gone, and nobody on the quay was left to reply to the crew."),
+    ("comment_reply_meta", "Posted by Jo Lind on March 3, 2031 at 8:47 am | permalink | Reply",
+     "Thanks for writing this up, I shared it with everyone at the harbour office today.",
+     "Posted at 8:47 am, the notice asked residents to reply before the end of the month."),
+    ("comment_thread_widget", "Flag as Inappropriate", None,
+     "Residents were asked to flag as inappropriate any post that named the harbour staff."),
+    ("comment_thread_widget", "Login or register to post comments", None,
+     "Residents must register to post comments on the council's harbour consultation site."),
+    ("comment_author", "Jo Lind said,",
+     "I have taken this ferry for twenty years and it has never once been on time in winter.",
+     "Jo Lind said, after the vote, that the harbour would need a new ferry within five years."),
+    ("comment_form_field", "Mail (will not be published) (required)", None,
+     "The mail will not be published until the council has approved the harbour plan."),
 ]
 
 

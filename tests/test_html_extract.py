@@ -1,4 +1,5 @@
-"""extract_html: trafilatura plus the whole-page recall fallback (pipeline/html/render.py)."""
+"""extract_html: trafilatura plus the whole-page fallbacks (pipeline/html/render.py; the recall
+fallback is off by default since issue 17)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,16 @@ def test_normal_page_is_trafilatura_output():
     assert "Section 3" not in got.text and "Copyright" not in got.text
 
 
-def test_fallback_recovers_article_trafilatura_misses():
+def test_recall_fallback_is_off_by_default():
+    # Off since issue 17 (it lost on the 2012 news-and-blogs dev set): trafilatura's text stays.
+    assert html_fallback.RECALL_FALLBACK is False
+    got = extract_html(MISSED, "https://example.com/news/library")
+    assert got is not None and got.extractor == "trafilatura"
+    assert got.text == _traf_text(MISSED).strip()
+
+
+def test_fallback_recovers_article_trafilatura_misses(monkeypatch):
+    monkeypatch.setattr(html_fallback, "RECALL_FALLBACK", True)
     traf = _traf_text(MISSED)
     assert PARAS[0] in traf and PARAS[3] not in traf  # the premise: trafilatura keeps the lead only
     got = extract_html(MISSED, "https://example.com/news/library")
@@ -110,6 +120,7 @@ def test_time_limit_covers_the_fallback(monkeypatch):
         return ""
 
     monkeypatch.setattr(html_fallback, "engine_text", slow)
+    monkeypatch.setattr(html_fallback, "RECALL_FALLBACK", True)
     t0 = time.perf_counter()
     out = extract_task(("d1", MISSED, None, 0.5))
     assert out["error"] == "extract_timeout"

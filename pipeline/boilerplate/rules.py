@@ -125,6 +125,7 @@ RULES: list[Rule] = [
                r"trending(?: (?:now|stories|articles|posts|topics|today))?|latest(?: (?:news|posts|"
                r"articles|stories|headlines))|recent (?:posts|articles|stories|news)|"
                r"what (?:others|people) are reading|editor'?s? (?:picks?|choice)|top stories|"
+               r"related (?:&|and) recommended(?: posts| articles| stories)?|"
                r"(?:keep|continue) reading|explore more|(?:also|further) (?:read|reading) on|"
                r"in other news|don'?t miss|around the web|from the web|more to explore|"
                r"browse related articles|similar (?:articles|posts|stories)|up next|read next|"
@@ -155,7 +156,8 @@ RULES: list[Rule] = [
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments"),
+               r"view (?:all )?comments|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|"
+               r"be the first)[\w ]{0,20}\}?"),
          until="end", marker=True),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
@@ -165,9 +167,34 @@ RULES: list[Rule] = [
          until="end", marker=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am": a comment thread starts.
-         r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
+         r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}).{0,30})?$",
          max_words=16, until="end"),
+    Rule("comment_reply_meta", "comments", "section",
+         # A comment's byline with its time and a reply / permalink link (2010s blog threads:
+         # "by Jo on January 31, 2011 at 10:29 am. Reply #", "Posted by Jo on May 5, 2012 at
+         # 8:47 am | permalink | Reply"): a comment thread starts.
+         r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?[^a-z]{0,3}(?:[a-z]{2,5}\b)?[\s.,|#»-]*"
+         r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?)?[\s#|»]*$",
+         max_words=25, until="end"),
+    Rule("comment_byline_time", "comments", "section",
+         # A commenter's name with the comment's date and time ("Tim Worstall 11.06.12 at
+         # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts.
+         r"^[\w .'@-]{2,40}?\s*(?:—|–|-|,|\|)?\s*(?:on )?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|"
+         r"[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2} [a-z]{3,9},? \d{4})"
+         r",?\s*(?:at|@|-|–|—)?\s*\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?$",
+         max_words=12, until="end"),
+    Rule("comment_thread_widget", "comments", "line",
+         # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
+         # Inappropriate", "Login or register to post comments", "TrackBack URL for this entry:".
+         whole(r"(?:log ?in|sign in)(?: or register)? to (?:post comments?|reply|comment)|"
+               r"reply to this(?: parent)?(?: share)?|flag as inappropriate|report post[\s»]*"
+               r"(?:log ?in to reply)?(?: reply)?|view the discussion thread\.?|permalink|"
+               r"trackbacks?(?: url for this (?:entry|post))?|trackback pings|pingbacks?|"
+               r"post a comment \d+ comments(?: and \d+ replies)?|\d+ comments add a comment|"
+               r"add a comment see all \d+ comments|comments \(\d+\) add a comment|"
+               r"subscribe to comments(?: for this post| via rss| rss)?|comments? rss|"
+               r"you can leave a response, or trackback[\w ]{0,40}"), marker=False),
     Rule("comments_widget", "comments", "line",
          whole(r"no comments(?: yet)?\.*|be the first to comment\.*|\d+ (?:votes?|comments?)|"
                r"\d+ \d+ votes|article rating|notify of|(?:newest|oldest)(?: most voted)?|"
@@ -181,6 +208,11 @@ RULES: list[Rule] = [
     Rule("comment_meta", "comments", "line",
          r"^.{1,60}\s(?:says|said|wrote|commented):?\s+(?:\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|"
          r"\d{4}-\d{2}-\d{2}).{0,30}$", max_words=16),
+    Rule("comment_form_field", "comments", "line",
+         # Comment-form field labels: "Name (required)", "Mail (will not be published) (required)".
+         whole(r"(?:name|e-?mail|mail|website|url|comment|message)\s*\*?\s*(?:\((?:required|"
+               r"optional|will not be published|never made public|address never made public|"
+               r"will not published)\)\s*)+"), marker=False),
     Rule("comment_form", "comments", "line",
          r"your email address will not be published|required fields are marked|"
          r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
@@ -386,6 +418,15 @@ RULES: list[Rule] = [
     Rule("list_bullet", "navigation", "weak", r"^[-•*·▪►‣◦]\s*\S", max_words=20),
     Rule("pipe_menu", "navigation", "weak", r"\S\s*[|•·]\s*\S.*[|•·]", max_words=25),
     Rule("teaser_ellipsis", "related", "weak", r"(?:\.\.\.|…)\s*$", max_words=40),
+    Rule("blog_pager", "navigation", "weak",
+         # Blog-platform links under a post ("Newer Post Older Post Home", "Subscribe to: Post
+         # Comments (Atom)"): weak, as a hard rule they split a short post from its page.
+         whole(r"(?:newer posts? )?(?:older posts? )?home|subscribe to:? (?:post )?comments?"
+               r"(?: \(atom\))?|subscribe to:? posts(?: \(atom\))?"), max_words=8),
+    Rule("count_in_parens", "navigation", "weak",
+         # Category, tag-cloud and archive links with their post counts: "Advertising (30)",
+         # "July 2012 (12)".
+         r"^[^()]{1,40} \(\d+\)$", max_words=8),
     Rule("all_caps", "navigation", "weak", r"^[^\p{Ll}]*\p{Lu}{2}[^\p{Ll}]*$", max_words=8,
          case=True),
     Rule("short_no_sentence", "navigation", "weak",

@@ -132,13 +132,15 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
     body from it (on its own copy). Two fallbacks use the whole page rendered as text and cleaned
     by the boilerplate engine (`render`), with the same metadata:
     - trafilatura kept far less than the engine (a teaser, one section): the engine's text
-      replaces it (`recall_fallback`, extractor "trafilatura_recall");
+      replaces it (`recall_fallback`, extractor "trafilatura_recall"); off by default
+      (`render.RECALL_FALLBACK`, issue 17: it lost on 2012 news and blogs);
     - trafilatura found no article, or too little to pass the clean step (20 words, 100
       characters by default): the engine's text is used when it has enough
       (`rescue_fallback`, extractor "rendered_text"). Only when it has not either is the page
       without an article."""
     import trafilatura
 
+    from pipeline.html import render
     from pipeline.html.metadata import extractor, page_metadata
     from pipeline.html.render import (
         Rendering,
@@ -167,7 +169,7 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
     title = _clean(meta.title) if meta is not None else None
     page = Rendering(tree)
     source = "trafilatura"
-    fallback = recall_fallback(page, text, title)
+    fallback = recall_fallback(page, text, title) if render.RECALL_FALLBACK else None
     if fallback:
         text, source = fallback, "trafilatura_recall"
     text = drop_repeats(text)

@@ -6,6 +6,9 @@ trafilatura, which works on a copy: same text and metadata (title, date, site na
 string on all 709 WCXB dev pages and 1000 synthetic ones. The tree is then free for `render_text`,
 which writes line breaks into it and serialises it once in C (2-3x faster than a Python walk).
 
+The recall fallback below is off by default since issue 17 (`RECALL_FALLBACK`: it gains on WCXB
+and loses more on the 2012 Dragnet news and blogs); the notes that follow are its WCXB history.
+
 trafilatura's loss on the dev set is mostly recall: on a few percent of pages it picks a small
 part of the article (a teaser, one section) because the body sits in markup it does not expect.
 The whole page rendered as text (one block a line, like a text scrape) and cleaned by the
@@ -135,6 +138,17 @@ def render_lines(tree: etree._Element) -> list[str]:
     return text_lines(render_text(tree))
 
 
+# Whether `extract_page` runs the recall fallback at all. Off (issue 17): measured on both dev sets
+# with bench/eval_boilerplate.py (F1 of extract_html + engine, all / tune / held-out), it gains on
+# the 2025 pages it was tuned on and loses far more on 2012 news and blogs, where the engine's text
+# of the whole page is the article plus its comment thread, author box and related headlines:
+#   WCXB (709 pages, fires on 19):     0.945 / 0.942 / 0.954 with it, 0.936 / 0.931 / 0.948 without
+#   Dragnet (1,381 pages, fires on 78): 0.882 / 0.882 / 0.883 with it, 0.909 / 0.912 / 0.898 without
+# (trafilatura alone: WCXB 0.932 / 0.928 / 0.942, Dragnet 0.906 / 0.910 / 0.894). No page-level
+# feature tried (trafilatura's words, the engine's words and their ratio, the share of trafilatura's
+# text inside the engine's) tells the 18 WCXB gains from the 74 Dragnet losses. The no-article
+# fallback (`rescue_fallback`) stays: it only replaces text the clean step would reject.
+RECALL_FALLBACK = False
 # trafilatura's text is replaced when it holds fewer words than this share of what the engine keeps
 # from the whole page. Tuned on the WCXB dev set (bench/eval_boilerplate.py, tune split; the
 # held-out split agrees): 0.3-0.4 are equal within noise, 0.5 and up start replacing good output.
