@@ -158,7 +158,7 @@ class Processed:
 def process(settings: Settings, seen: pl.Series | None = None,
             unchanged: pl.DataFrame | None = None, work_dir: Path | None = None) -> Processed:
     """Read, extract, clean and sign every changed raw file (see the module docstring)."""
-    plan = plan_files(settings.raw_dir, unchanged)
+    plan = plan_files(settings.raw_dir, unchanged, settings)
     if work_dir is None:
         work_dir = new_work_dir(Path(settings.curated_dir))
     executors.check_shared_storage(work_dir, settings)  # Ray: every node writes the parts here

@@ -66,7 +66,9 @@ def clean_paths(paths: list[Path], out: Path | None, explain: bool = False, work
                 ) -> int:
     docs: list[Doc] = []
     rejects: list[Reject] = []
-    settings = Settings(workers=workers)
+    # The user names the files: a hard-linked one is read (the raw-folder rule is about files a
+    # folder listing finds, whose other names may be anywhere).
+    settings = Settings(workers=workers, raw_allow_hard_links=True)
     given: set[str] = set()
     for p in paths:
         if not p.is_file():

@@ -22,6 +22,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         kw["workers"] = args.workers
     if getattr(args, "full_rebuild", False):
         kw["full_rebuild"] = True
+    if getattr(args, "allow_shrink", False):
+        kw["allow_shrink"] = True
     if getattr(args, "expectations_dir", None):
         kw["expectations_dir"] = Path(args.expectations_dir).resolve()
     if getattr(args, "executor", None):
@@ -73,6 +75,12 @@ def cmd_run(args: argparse.Namespace) -> int:
             if busy is not None:
                 print(f"error: {busy.message.strip().split(': ', 1)[-1]}", file=sys.stderr)
                 return 75  # EX_TEMPFAIL: try again later
+            refused = next(filter(None, (_find_cause(err, n) for n in
+                                         ("VersionCorrupt", "UnsafeStore", "RebuildRefused",
+                                          "SharedStorageError"))), None)
+            if refused is not None:
+                print(f"error: {refused.message.strip().split(': ', 1)[-1]}", file=sys.stderr)
+                return 1
             root = _find_cause(err, None)
             print(f"step {step} failed: {root.cls_name}: {root.message.strip()}", file=sys.stderr)
         print("run FAILED", file=sys.stderr)
@@ -199,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     r.add_argument("--full-rebuild", action="store_true",
                    help="rebuild every table from all of the raw folder (default: incremental)")
+    r.add_argument("--allow-shrink", action="store_true",
+                   help="run even if a full rebuild drops more than rebuild_max_loss of the "
+                        "published articles, or the raw folder is empty")
     r.add_argument("-v", "--verbose", action="store_true", help="show Dagster's step log")
     r.add_argument("--expectations-dir", help="Great Expectations suites (default: expectations/)")
     r.add_argument("--executor", choices=("local", "ray"),

@@ -19,12 +19,13 @@ from pathlib import Path
 
 from pipeline import store
 from pipeline.chunks import discard
-from pipeline.version_report import build_report
+from pipeline.ingest import read_ledger
 from pipeline.run import code_version
 from pipeline.steps import Previous, Staged
 from pipeline.validation import DEFAULT_SETTINGS, ValidationReport, ValidationSettings
 from pipeline.validation import quarantine as quarantine_rows
 from pipeline.validation.suites import fingerprint
+from pipeline.version_report import build_report
 
 # Tables quarantine rewrites: their write-ahead copies are dropped and written again.
 _QUARANTINE_TABLES = ("articles", "rejected", "duplicates")
@@ -94,8 +95,15 @@ def publish(staged: Staged, curated: Path, run_id: str) -> store.PublishResult:
     folder and waiting results are removed once the version holds them."""
     curated = Path(curated)
     report_dir = gate_dir(curated, run_id)
+    tables = staged.version_tables()
+    if tables.get("raw_files") is not None:  # the ledger records only files that were read
+        ledger = read_ledger(tables["raw_files"], tables["rejected"])
+        if ledger.height != tables["raw_files"].height:
+            if staged.ahead is not None:
+                staged.ahead.forget(("raw_files",))
+            tables["raw_files"] = ledger
     result = store.publish(
-        curated, staged.version_tables(), ahead=staged.ahead,
+        curated, tables, ahead=staged.ahead,
         metadata={"input_fingerprint": staged.fingerprint, "code_version": code_version(),
                   "raw_documents": staged.n_raw_documents, "stats": staged.stats,
                   "validation": staged.validation or load_gate(report_dir)},

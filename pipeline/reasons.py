@@ -50,6 +50,35 @@ REASONS: dict[str, Reason] = {
     "warc_corrupt": Reason(INGEST, "the WARC file cannot be parsed", "re-download the file"),
     "no_documents": Reason(INGEST, "a WARC file holds no response or resource record with a page",
                            "check that the crawl stored the responses"),
+    "nested_compression": Reason(INGEST, "the file's inflated content is compressed again "
+                                         "(gzip inside gzip): not inflated a second time",
+                                 "inflate it once yourself and drop the result in the raw "
+                                 "folder, named for its format (.warc.gz, .jsonl...)"),
+    "unlistable_folder": Reason(INGEST, "a folder under the raw folder cannot be listed "
+                                        "(permissions, a path too long, an I/O error): its "
+                                        "files were not read",
+                                "fix its permissions or shorten its path; it is listed again "
+                                "next run"),
+    "path_too_long": Reason(INGEST, "the path of a file or folder under the raw folder is "
+                                    "longer than the system can open (PATH_MAX): not read",
+                            "shorten the folder names"),
+    "special_file": Reason(INGEST, "a FIFO, socket or device under the raw folder: never "
+                                   "opened (reading it could block the run or never end)",
+                           "remove it; only regular files are documents"),
+    "symlink_outside": Reason(INGEST, "a symbolic link leading outside the raw folder and "
+                                      "the allowed roots: not followed",
+                              "copy the files into the raw folder, or add the target's folder "
+                              "to raw_allowed_roots (CURATE_RAW_ALLOWED_ROOTS)"),
+    "symlink_loop": Reason(INGEST, "a symbolic link to a folder listed already under another "
+                                   "name, or to one of its own parents: its files are read "
+                                   "once, under the other name",
+                           "remove the link if it is not meant"),
+    "hard_link": Reason(INGEST, "a file with more than one hard link: its other names may be "
+                                "any file of the machine (a link to /etc/passwd reads as a "
+                                "scrape), so it is not read",
+                        "copy the file instead of hard-linking it, or set "
+                        "raw_allow_hard_links (CURATE_RAW_ALLOW_HARD_LINKS=1) for a raw folder "
+                        "filled with cp -al or rsync --link-dest"),
     # extract: an HTML page gives no article
     "extract_error": Reason(EXTRACT, "the HTML parser or trafilatura failed on the page",
                             "report it with the page"),

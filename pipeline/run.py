@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline import chunks, executors, store
+from pipeline import chunks, executors, ingest, store
 from pipeline.hashing import hash_bytes
 from pipeline.settings import Settings
 from pipeline.steps import Previous, RawStep, Staged, dedupe, read_raw, stage
@@ -22,20 +22,23 @@ def load_previous(curated: Path) -> Previous | None:
     if v is None:
         return None
     path = store.version_path(curated, v)
-    m = store.read_manifest(curated, v)
+    m = store.verify(curated, v)  # sizes and sha256 against its manifest, or VersionCorrupt
 
     def read(name: str) -> pl.DataFrame | None:
         f = path / f"{name}.parquet"
         return pl.read_parquet(f) if f.is_file() else None
 
+    # Files the version could not read are read again (their rejects retired, issue 22).
+    files, rejected, n_retired = ingest.retry_unread(read("raw_files"), read("rejected"))
+
     # Articles and removed lines (gigabytes of text, tens of millions of lines on a large
     # corpus) stay lazy scans: the version's files are immutable, a run joins and appends.
     removed = path / "removed_lines.parquet"
-    return Previous(v, int(m.get("raw_documents", 0)),
+    return Previous(v, int(m.get("raw_documents", 0)) - n_retired,
                     pl.scan_parquet(path / "articles.parquet"), read("duplicates"),
-                    read("rejected"),
+                    rejected,
                     pl.scan_parquet(removed) if removed.is_file() else None,
-                    read("dedup_index"), read("raw_files"),
+                    read("dedup_index"), files,
                     (m.get("validation") or {}).get("fingerprint"))
 
 
@@ -55,21 +58,42 @@ def code_version() -> str:
 
 def first_seen(curated: Path) -> pl.DataFrame | None:
     """doc_id and ingested_at of the latest version's articles (a full rebuild keeps when each
-    document was first seen); two columns read, not the texts."""
-    v = store.latest_version(curated)
+    document was first seen); two columns read, not the texts. From the newest version whose
+    articles verify: a damaged latest version lends no history to the rebuild that replaces it."""
+    v = store.intact_version(curated, ("articles",))
     if v is None:
         return None
     return pl.read_parquet(store.version_path(curated, v) / "articles.parquet",
                            columns=["doc_id", "ingested_at"])
 
 
+def check_start(settings: Settings) -> None:
+    """Refusals before any work (issue 22): the curated and raw folders apart, the store's
+    folders real ones, the raw folder not empty (unless allow_shrink)."""
+    store.check_folders(settings.raw_dir, settings.curated_dir)
+    store.check_layout(settings.curated_dir)
+    store.check_not_empty(settings.raw_dir, ingest.has_entries(settings.raw_dir),
+                          settings.allow_shrink)
+
+
+def check_rebuild(settings: Settings, raw: RawStep) -> None:
+    """A full rebuild that would drop more than settings.rebuild_max_loss of the published
+    articles stops here, before the gate and publishing (unless allow_shrink)."""
+    if settings.full_rebuild:
+        sources = pl.concat([raw.documents["source"], raw.copies["source"]])
+        store.check_rebuild(settings.curated_dir, sources, settings.rebuild_max_loss,
+                            settings.allow_shrink, settings.raw_dir)
+
+
 def begin_run(settings: Settings) -> RawStep:
     """Read the raw folder for a run (every body in memory, one step at a time: `extract`,
     `clean` follow): incremental on the latest version (only changed files, unseen documents)
     unless `settings.full_rebuild`. `process_run` does the same work in chunks."""
+    check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
     raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
+    check_rebuild(settings, raw)
     raw.previous, raw.base_version = prev, base
     return raw
 
@@ -78,9 +102,15 @@ def process_run(settings: Settings) -> chunks.Processed:
     """Read, extract and clean every new document of a run in chunks over worker processes
     (`pipeline.chunks`): incremental on the latest version unless `settings.full_rebuild`.
     Returns `chunks.Processed` (.raw, .extract, .clean), ready for `dedupe` and `stage`."""
+    check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
     done = chunks.process(settings, prev.seen() if prev else None, prev.files if prev else None)
+    try:
+        check_rebuild(settings, done.raw)
+    except store.RebuildRefused:
+        chunks.discard(done.work_dir)
+        raise
     done.raw.previous, done.raw.base_version = prev, base
     return done
 

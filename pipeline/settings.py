@@ -58,6 +58,23 @@ class Settings:
     # The Ray cluster to join ("127.0.0.1:6379", "auto"); empty: RAY_ADDRESS, else a Ray
     # instance started on this machine for the run.
     ray_address: str = field(default_factory=lambda: os.environ.get("RAY_ADDRESS", ""))
+    # Folders besides the raw folder that symbolic links inside it may lead to (e.g. a scrape
+    # folder on another disk: raw/2024-03 -> /mnt/scrapes/2024-03); a link leading anywhere else
+    # is refused with the reason `symlink_outside`. Default: CURATE_RAW_ALLOWED_ROOTS (paths
+    # separated by ':'), else none (links are followed only within the raw folder).
+    raw_allowed_roots: tuple[Path, ...] = field(default_factory=lambda: tuple(
+        Path(p) for p in os.environ.get("CURATE_RAW_ALLOWED_ROOTS", "").split(os.pathsep) if p))
+    # True: read raw files that have other hard links (a raw folder filled with `cp -al` or
+    # `rsync --link-dest`). False: refused (`hard_link`): their other names may be any file of
+    # the machine. Default: CURATE_RAW_ALLOW_HARD_LINKS=1, else False.
+    raw_allow_hard_links: bool = field(
+        default_factory=lambda: os.environ.get("CURATE_RAW_ALLOW_HARD_LINKS") == "1")
+    # Largest share of the latest version's articles a full rebuild may drop (their source no
+    # longer read) before it stops with store.RebuildRefused, nothing published.
+    rebuild_max_loss: float = 0.05
+    # True: a full rebuild may drop more than rebuild_max_loss, and a run may start on an
+    # empty raw folder (`curate run --allow-shrink`). Default: CURATE_ALLOW_SHRINK=1, else False.
+    allow_shrink: bool = field(default_factory=lambda: os.environ.get("CURATE_ALLOW_SHRINK") == "1")
 
     def __post_init__(self) -> None:
         if self.executor not in EXECUTORS:

@@ -95,7 +95,8 @@ def test_recover_cleans_a_killed_run(tmp_path: Path):
     assert len(done) == 3
     assert (cur / "LATEST").read_text().strip() == "1"
     r = store.publish(cur, tables(4), metadata={})
-    assert r.version == 2 and load_articles(curated_dir=cur).height == 4
+    # Number 2 was half-published (a folder and LATEST named it): burnt, never reused (issue 22).
+    assert r.version == 3 and load_articles(curated_dir=cur).height == 4
 
 
 def test_second_publisher_fails_fast(tmp_path: Path):
