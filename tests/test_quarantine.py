@@ -71,22 +71,22 @@ def test_one_huge_article_is_quarantined_and_the_rest_publish(raw_dir: Path, tmp
     cur = tmp_path / "curated"
     assert curate_run(raw_dir, cur) == 0
     out = capsys.readouterr().out
-    assert "published version 1" in out and "1 articles quarantined" in out and WORDS in out
+    assert "published version 1" in out and "1 articles quarantined" in out and LONG in out
     t = tables(cur)
     assert t["articles"].height == 8
     q = t["rejected"].filter(pl.col("stage") == "validation")
     assert sorted(q["source"]) == ["huge-again.txt", "huge.txt"]  # the copy follows it
-    assert set(q["reason"]) == {WORDS}  # the first expectation it fails; the detail names the rest
+    assert set(q["reason"]) == {LONG}  # the first expectation it fails; the detail names the rest
     copy = pl.col("detail").str.starts_with("exact_raw copy of")
     original = q.filter(~copy).row(0, named=True)
-    assert original["detail"].startswith("n_words = 50") and "max_value=40000" in original["detail"]
-    assert LONG in original["detail"]
+    assert original["detail"].startswith("text_n_chars = ") and "max_value=200000" in original["detail"]
+    assert WORDS in original["detail"]
     assert q.filter(copy)["detail"].item().startswith(f"exact_raw copy of {original['doc_id']}")
     # Every raw document in exactly one place.
     m = store.read_manifest(cur)
     assert m["raw_documents"] == 10 == int(t["articles"]["n_copies"].sum()) + t["rejected"].height
     assert t["duplicates"].height == int(t["articles"]["n_copies"].sum()) - t["articles"].height
-    assert m["validation"]["quarantined_by_expectation"] == {WORDS: 1}
+    assert m["validation"]["quarantined_by_expectation"] == {LONG: 1}
     # What was published passes every quarantine and block expectation when validated again.
     again = validate_tables(t, n_raw_documents=m["raw_documents"], markers=leftover_markers(),
                             out_dir=tmp_path / "again")

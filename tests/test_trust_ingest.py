@@ -256,18 +256,18 @@ def test_file_unreadable_once_is_read_next_run(raw_dir: Path, monkeypatch):
     for i, text in enumerate(stories):
         (raw_dir / f"a{i}.txt").write_text(text)
     s = sett(raw_dir)
-    real = ingest._read_capped
+    real = ingest.formats._read_capped
 
     def flaky(path, *a, **kw):  # a1.txt vanished (or was chmod 000) while the run read
         if Path(path).name == "a1.txt":
             raise PermissionError(13, "Permission denied")
         return real(path, *a, **kw)
 
-    monkeypatch.setattr(ingest, "_read_capped", flaky)
+    monkeypatch.setattr(ingest.formats, "_read_capped", flaky)
     v1 = publish(s)
     rej = pl.read_parquet(v1.path / "rejected.parquet")
     assert rej.select("source", "reason").rows() == [("a1.txt", "unreadable")]
-    monkeypatch.setattr(ingest, "_read_capped", real)
+    monkeypatch.setattr(ingest.formats, "_read_capped", real)
     # Restored unchanged (same size and mtime): read again, its stale reject retired.
     v2 = publish(s)
     assert v2.created
@@ -285,7 +285,7 @@ def test_published_ledger_leaves_out_unread_files(sample_raw: Path, tmp_path: Pa
                                                   monkeypatch, capsys):
     from pipeline.cli import main as curate
 
-    real = ingest._read_capped
+    real = ingest.formats._read_capped
     victim = sorted(p for p in sample_raw.rglob("*.txt"))[0]
 
     def flaky(path, *a, **kw):
@@ -293,7 +293,7 @@ def test_published_ledger_leaves_out_unread_files(sample_raw: Path, tmp_path: Pa
             raise FileNotFoundError(2, "No such file or directory")
         return real(path, *a, **kw)
 
-    monkeypatch.setattr(ingest, "_read_capped", flaky)
+    monkeypatch.setattr(ingest.formats, "_read_capped", flaky)
     cur = tmp_path / "curated"
     assert curate(["run", "--raw-dir", str(sample_raw), "--curated-dir", str(cur),
                    "--workers", "1"]) == 0

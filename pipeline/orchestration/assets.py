@@ -66,7 +66,7 @@ def raw_scrapes_spec(raw_dir: Path) -> dg.AssetSpec:
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"python", "polars", "trafilatura"},
           tags={"domain": "news", "layer": "staging", "step": "read"},
           deps=[RAW_KEY], output_required=False,
-          code_version=code_version("pipeline/ingest.py", "pipeline/decode.py",
+          code_version=code_version("pipeline/ingest/*.py", "pipeline/decode.py",
                                     "pipeline/html/*.py", "pipeline/language.py",
                                     "pipeline/boilerplate/**/*.py", "pipeline/chunks.py",
                                     "pipeline/skip_copies.py", "pipeline/run.py",
@@ -161,7 +161,7 @@ def curated_batch(context: dg.AssetExecutionContext, curation: CurationConfig, d
 @dg.asset(group_name=GROUP, owners=OWNERS, kinds={"python", "parquet"},
           tags={"domain": "news", "layer": "published", "step": "publish"},
           output_required=False,
-          code_version=code_version("pipeline/store.py", "pipeline/publishing.py",
+          code_version=code_version("pipeline/store/*.py", "pipeline/publishing.py",
                                     "pipeline/version_report.py"),
           metadata={"dagster/column_schema": column_schema()},
           description="The curated dataset: a new immutable version of every table (articles, "
