@@ -7,6 +7,7 @@ gives the same published version."""
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -27,7 +28,11 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 RAY = str(Path(sys.executable).parent / "ray")
-ENV = {**os.environ, "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0", "RAY_USAGE_STATS_ENABLED": "0"}
+# Token authentication with a token of this test run's own: the head, the second node, their
+# workers and this driver share it; nothing else can join or submit work.
+TOKEN = {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
+ENV = {**os.environ, "RAY_ENABLE_UV_RUN_RUNTIME_ENV": "0", "RAY_USAGE_STATS_ENABLED": "0",
+       **TOKEN}
 KEYS = {"articles": ["doc_id"], "duplicates": ["doc_id"], "rejected": ["doc_id"],
         "removed_lines": ["doc_id", "line_no"]}
 
@@ -42,6 +47,8 @@ def _free_port() -> int:
 def cluster(tmp_path_factory):
     port = _free_port()
     address = f"127.0.0.2:{port}"
+    saved = {k: os.environ.get(k) for k in TOKEN}
+    os.environ.update(TOKEN)  # this process is the cluster's driver
     common = ["--num-cpus=1", "--disable-usage-stats"]
     subprocess.run([RAY, "start", "--head", "--node-ip-address=127.0.0.2", f"--port={port}",
                     "--include-dashboard=false", *common], check=True, env=ENV,
@@ -55,6 +62,11 @@ def cluster(tmp_path_factory):
 
         ray.shutdown()
         subprocess.run([RAY, "stop", "--force"], env=ENV, capture_output=True)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")
