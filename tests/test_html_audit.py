@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import polars as pl
+from samples import LIBRARY
 
 from pipeline.boilerplate import clean_documents
 from pipeline.html.audit import cut_audit
 from pipeline.html.extract import extract_html
 from pipeline.html.render import parse, render_lines
 
-PROSE = [
-    "The city council voted on Tuesday evening to approve a new budget for the public library "
-    "system, ending months of debate over opening hours and staffing levels across the district.",
-    "Supporters of the plan said the additional funding would allow branches to stay open later "
-    "on weekdays, giving students and working parents more time to use the reading rooms.",
-    "Opponents argued that the money should have gone to road repairs instead, pointing to a long "
-    "list of complaints from residents about potholes and broken street lights in the area.",
-]
+PROSE = LIBRARY[:3]
 PAGE = (
     "<html><head><title>Council approves library budget</title></head><body>"
     "<nav><ul><li><a href='/'>Home</a></li><li><a href='/news'>News</a></li></ul></nav>"

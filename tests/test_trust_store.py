@@ -12,25 +12,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from test_store import articles
 
 from pipeline import run, schema, store
 from pipeline.settings import Settings
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def articles(n: int, tag: str = "a") -> pl.DataFrame:
-    return schema.conform(pl.DataFrame({
-        "doc_id": [f"{tag}{i:04d}" for i in range(n)],
-        "source": [f"s/{tag}{i}.txt" for i in range(n)],
-        "language": ["en"] * n,
-        "text": [f"Article {tag} number {i} says something about the council." for i in range(n)],
-        "n_words": [9] * n,
-        "content_hash": [f"h{tag}{i}" for i in range(n)],
-        "cluster_id": [f"{tag}{i:04d}" for i in range(n)],
-        "n_copies": [1] * n,
-        "ingested_at": [datetime(2025, 1, 1, tzinfo=UTC)] * n,
-    }), "articles")
 
 
 def tables(n: int, tag: str = "a") -> dict[str, pl.DataFrame]:
