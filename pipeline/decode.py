@@ -128,9 +128,44 @@ def _declared(label: bytes) -> str | None:
     return name
 
 
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark, told by its zero bytes: text in a Latin script has a
+    zero in every other byte (the high byte), on odd positions (little-endian) or even ones."""
+    head = data[:4096]
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    z_even, z_odd = even.count(0), odd.count(0)
+    if z_odd > 0.3 * len(odd) and z_even < 0.02 * len(even):
+        enc = "utf-16-le"
+    elif z_even > 0.3 * len(even) and z_odd < 0.02 * len(odd):
+        enc = "utf-16-be"
+    else:
+        return None
+    text = _try(data[: len(data) - len(data) % 2], enc)
+    if text is None:
+        return None
+    try:
+        return _check_text(text), enc
+    except Unreadable:
+        return None
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few invalid bytes (a damaged download, a truncated sequence): kept as UTF-8,
+    the bad bytes replaced by U+FFFD, when the valid multi-byte characters outnumber them ten to
+    one. A legacy code page (windows-1252 accents, curly quotes) has few or no valid UTF-8
+    sequences and goes on to the declared charset or the detector."""
+    text = data.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - data.count(b"\xef\xbf\xbd")
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return text if bad > 0 and non_ascii - bad >= 10 * bad else None
+
+
 def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
-    """Decode raw bytes to text; returns (text, encoding). BOM, then strict UTF-8, then the
-    page's declared charset (HTML), then charset-normalizer's detection."""
+    """Decode raw bytes to text; returns (text, encoding). BOM, then UTF-16 without a BOM, then
+    strict UTF-8, then UTF-8 with a few bad bytes, then the page's declared charset (HTML), then
+    charset-normalizer's detection."""
     if not data.strip():
         raise Unreadable("empty", "no content")
     for bom, enc in _BOMS:
@@ -139,9 +174,15 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
             if text is None:
                 raise Unreadable("undecodable", f"invalid {enc} after its byte-order mark")
             return _check_text(text), enc
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     if _looks_binary(data):
         raise Unreadable("binary", "control bytes: not a text or HTML document")
     text = _try(data, "utf-8")
+    if text is not None:
+        return _check_text(text), "utf-8"
+    text = _mostly_utf8(data)
     if text is not None:
         return _check_text(text), "utf-8"
     if html:

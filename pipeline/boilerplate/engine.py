@@ -21,7 +21,7 @@ import polars as pl
 
 from . import blocks, metadata
 from . import windows as W
-from .features import line_features, prose_expr
+from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase, rule_categories
 from .rules import CATEGORIES, rules_of
 
@@ -134,11 +134,13 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
 
 def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -> CleanResult:
     # Kept lines: runs of whitespace (tabs, doubled spaces) made one space, so the text reads
-    # evenly and its words are its spaces + 1 a line. (Removed lines stay as they were: the
+    # evenly and its words are its spaces + 1 a line, plus a word for each character of a script
+    # written without spaces (`features.WORDLESS_SCRIPTS`). (Removed lines stay as they were: the
     # audit shows the page's own text.)
     kept = lines.filter(pl.col("rule").is_null()).with_columns(
         pl.col("line").str.replace_all(r"\s{2,}|[\s&&[^ ]]", " ").alias("line"))
-    kept = kept.with_columns((pl.col("line").str.count_matches(" ") + 1).alias("n_words"))
+    kept = kept.with_columns((pl.col("line").str.count_matches(" ") + 1
+                              + pl.col("line").str.count_matches(WORDLESS_SCRIPTS)).alias("n_words"))
     bodies = kept.group_by("d").agg(pl.col("line").str.join("\n\n").alias("body"),
                                     pl.col("n_words").sum().alias("n_words"))
     documents = (

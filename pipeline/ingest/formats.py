@@ -138,8 +138,18 @@ def _single(data: bytes, rel: str, file_id: str, fmt: str, settings: Settings) -
     return Doc(file_id, hash_bytes(data), rel, fmt, kind, None, None, enc, len(data), text)
 
 
+def _file_encoding(data: bytes) -> str:
+    """The encoding `decode` finds for a whole file (a JSONL batch written in latin-1, say);
+    windows-1252 when it finds none."""
+    try:
+        return decode(data)[1]
+    except Unreadable:
+        return "cp1252"
+
+
 def _read_jsonl(data: bytes, key: str, rel: str, settings: Settings) -> Iterator[Doc | Reject]:
     lines = data.split(b"\n")
+    encoding: str | None = None  # the file's, found when a line is not UTF-8
     cap = _max_records(settings)
     n_records = 0
     for i, line in enumerate(lines):
@@ -159,7 +169,12 @@ def _read_jsonl(data: bytes, key: str, rel: str, settings: Settings) -> Iterator
                          f"record of {len(line)} bytes > max_document_bytes", len(line))
             continue
         try:
-            rec = json.loads(line)
+            try:
+                rec = json.loads(line)
+            except UnicodeDecodeError:  # not UTF-8: the line is in the file's own encoding
+                if encoding is None:
+                    encoding = _file_encoding(data)
+                rec = json.loads(line.decode(encoding, "replace"))
         except (ValueError, RecursionError) as e:
             detail = "line is not valid JSON" + (" (file ends mid-record)" if i == len(lines) - 1
                                                 else "")
