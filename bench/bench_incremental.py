@@ -24,18 +24,16 @@ sys.path.insert(0, str(REPO / "bench"))
 
 
 def timed_run(settings, label: str) -> dict[str, float]:
-    from pipeline import publishing, run, steps
+    from pipeline import publishing, run
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     # loads the previous version; reads, extracts and cleans what changed
     done = run.process_run(settings)
-    raw, ex, cl = done.raw, done.extract, done.clean
-    prev = raw.previous
+    raw = done.raw
     t["load_previous+process"] = time.perf_counter() - t0
     s = time.perf_counter()
-    dd = steps.dedupe(cl, raw, prev)
-    st = steps.stage(raw, ex, cl, dd, prev=prev)
+    st = run.stage_batch(done, run.dedupe_batch(done, settings), settings)
     t["dedupe+stage"] = time.perf_counter() - s
     if st.unchanged:
         publishing.keep_latest(st, settings.curated_dir)

@@ -105,7 +105,7 @@ def child_pipeline(raw: Path, workers: int, result_file: Path, executor: str = "
                    ray_address: str = "") -> None:
     import polars as pl
 
-    from pipeline import publishing, run, steps
+    from pipeline import publishing, run
     from pipeline.settings import Settings
 
     curated = Path(tempfile.mkdtemp(prefix="bench-curated-", dir=OUT))
@@ -131,9 +131,9 @@ def child_pipeline(raw: Path, workers: int, result_file: Path, executor: str = "
     raw_step = done.raw
     n = raw_step.stats["raw_documents"]
     state["raw"] = raw_step.stats
-    ex, cl = done.extract, done.clean
-    dd = timed("dedupe", lambda: steps.dedupe(cl, raw_step))
-    st = timed("stage", lambda: steps.stage(raw_step, ex, cl, dd))
+    ex = done.extract
+    dd = timed("dedupe", lambda: run.dedupe_batch(done, settings))
+    st = timed("stage", lambda: run.stage_batch(done, dd, settings))
     st.write_ahead()  # as the job does: tables written while the gate validates
     report = timed("validate", lambda: publishing.audit(st, curated, "bench-run"))
     pub = timed("publish", lambda: publishing.publish(st, curated, "bench-run"))

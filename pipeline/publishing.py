@@ -21,7 +21,7 @@ from pipeline import store
 from pipeline.chunks import discard
 from pipeline.ingest import read_ledger
 from pipeline.run import code_version
-from pipeline.steps import Previous, Staged
+from pipeline.steps import Staged
 from pipeline.validation import DEFAULT_SETTINGS, ValidationReport, ValidationSettings
 from pipeline.validation import quarantine as quarantine_rows
 from pipeline.validation.suites import fingerprint
@@ -39,14 +39,6 @@ def gate_dir(curated: Path, run_id: str) -> Path:
 def load_gate(report_dir: Path) -> dict | None:
     f = report_dir / "summary.json"
     return json.loads(f.read_text()) if f.is_file() else None
-
-
-def suites_changed(prev: Previous | None, expectations_dir: Path | None,
-                   settings: ValidationSettings = DEFAULT_SETTINGS) -> bool:
-    """Whether the suites or the gate's settings differ from those the latest version was
-    validated with (then a run with nothing new re-checks that version)."""
-    return prev is not None and prev.validation_fingerprint != fingerprint(expectations_dir,
-                                                                           settings)
 
 
 def audit(staged: Staged, curated: Path, run_id: str, expectations_dir: Path | None = None,

@@ -13,7 +13,9 @@ import polars as pl
 from pipeline import chunks, executors, ingest, store
 from pipeline.hashing import hash_bytes
 from pipeline.settings import Settings
-from pipeline.steps import Previous, RawStep, Staged, dedupe, read_raw, stage
+from pipeline.steps import DedupStep, Previous, RawStep, Staged, dedupe, read_raw, stage
+from pipeline.validation.settings import DEFAULT_SETTINGS as DEFAULT_VALIDATION
+from pipeline.validation.suites import fingerprint
 
 
 def load_previous(curated: Path) -> Previous | None:
@@ -115,12 +117,40 @@ def process_run(settings: Settings) -> chunks.Processed:
     return done
 
 
+def suites_changed(prev: Previous | None, settings: Settings) -> bool:
+    """Whether the suites or the gate's settings differ from those the latest version was
+    validated with (then a run with nothing new re-checks that version). A version that
+    recorded none (published without the gate, or by an older release) is taken as it is."""
+    return (prev is not None and prev.validation_fingerprint is not None
+            and prev.validation_fingerprint != fingerprint(settings.expectations_dir,
+                                                           DEFAULT_VALIDATION))
+
+
+def nothing_new(done: chunks.Processed, settings: Settings) -> bool:
+    """Nothing under the raw folder the latest version has not read, and the same suites: the
+    steps after reading have nothing to do."""
+    prev = done.raw.previous
+    return prev is not None and done.raw.nothing_new and not suites_changed(prev, settings)
+
+
+def dedupe_batch(done: chunks.Processed, settings: Settings) -> DedupStep:
+    """The dedupe step over a processed batch, on the configured executor."""
+    return dedupe(done.clean, done.raw, done.raw.previous, mapper=executors.mapper(settings))
+
+
+def stage_batch(done: chunks.Processed, dd: DedupStep, settings: Settings,
+                now: datetime | None = None) -> Staged:
+    """The next version's tables from a processed and deduplicated batch (ready for
+    `publishing.audit`): incremental on `done.raw.previous`, re-checking it if the suites
+    changed; a full rebuild keeps when each document was first seen."""
+    prev = done.raw.previous
+    seen = first_seen(settings.curated_dir) if prev is None else None
+    return stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=now,
+                 prev=prev, revalidate=suites_changed(prev, settings))
+
+
 def run_steps(settings: Settings, now: datetime | None = None) -> Staged:
     """Every step from data/raw to the staged tables, without Dagster or validation: what the
     assets run, in one call (benchmarks, tests, scripts)."""
     done = process_run(settings)
-    prev = done.raw.previous
-    dd = dedupe(done.clean, done.raw, prev, mapper=executors.mapper(settings))
-    seen = first_seen(settings.curated_dir) if prev is None else None
-    return stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=now,
-                 prev=prev)
+    return stage_batch(done, dedupe_batch(done, settings), settings, now=now)

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from samples import PROSE
 
-from pipeline import publishing, run, steps, store
+from pipeline import publishing, run, store
 from pipeline.boilerplate import leftover_markers
 from pipeline.cli import main as curate
 from pipeline.settings import Settings
@@ -152,12 +152,7 @@ def test_a_tightened_suite_rechecks_the_latest_version(raw_dir: Path, tmp_path: 
 
 
 def _publish(settings: Settings, run_id: str) -> None:
-    done = run.process_run(settings)
-    prev = done.raw.previous
-    dd = steps.dedupe(done.clean, done.raw, prev)
-    seen = run.first_seen(settings.curated_dir) if prev is None else None
-    st = steps.stage(done.raw, done.extract, done.clean, dd, previous_articles=seen, now=NOW,
-                     prev=prev)
+    st = run.run_steps(settings, now=NOW)
     if st.unchanged:
         publishing.keep_latest(st, settings.curated_dir)
         return

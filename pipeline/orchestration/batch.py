@@ -16,7 +16,7 @@ from typing import Any
 
 import dagster as dg
 
-from pipeline import chunks, executors, publishing, run, steps, store
+from pipeline import chunks, publishing, run, steps, store
 from pipeline.chunks import Processed
 from pipeline.orchestration import handover
 from pipeline.orchestration.display import version_links
@@ -64,8 +64,7 @@ def read(context: Context, s: Settings) -> Processed | Unchanged:
         "listing_fingerprint": dg.MetadataValue.text(raw.fingerprint),
     })
     got: Processed | Unchanged = done
-    if (prev is not None and raw.nothing_new
-            and not publishing.suites_changed(prev, s.expectations_dir)):
+    if run.nothing_new(done, s):
         chunks.discard(done.work_dir)
         store.repair(s.curated_dir)  # what a killed run may have left, even when nothing is new
         got = Unchanged(prev.version, raw.fingerprint, int(raw.stats.get("files", 0)))
@@ -86,7 +85,7 @@ def unchanged_metadata(curated: Path, version: int, why: str) -> dict[str, dg.Me
 
 def dedupe(context: Context, s: Settings, docs: Processed) -> steps.DedupStep:
     """The `deduplicated` step: exact and near-duplicate clusters with the previous version."""
-    dd = steps.dedupe(docs.clean, docs.raw, docs.raw.previous, mapper=executors.mapper(s))
+    dd = run.dedupe_batch(docs, s)
     handover.remember(_run_id(context), "deduplicated", dd)
     return dd
 
@@ -97,10 +96,7 @@ def stage_and_audit(context: Context, s: Settings, docs: Processed, dd: steps.De
     rows moved to `rejected`, a blocked attempt kept under attempts/). The report is None when
     the batch is unchanged (nothing to validate)."""
     curated = Path(s.curated_dir)
-    prev = docs.raw.previous
-    seen = run.first_seen(curated) if prev is None else None
-    st = steps.stage(docs.raw, docs.extract, docs.clean, dd, previous_articles=seen, prev=prev,
-                     revalidate=publishing.suites_changed(prev, s.expectations_dir))
+    st = run.stage_batch(docs, dd, s)
     report = None
     if st.unchanged:
         publishing.keep_latest(st, curated)
