@@ -355,3 +355,30 @@ def test_incremental_equals_rebuild_for_random_splits():
         assert second.index.equals(full.index)
 
     check()
+
+
+def test_retired_documents_leave_the_index_and_their_clusters_are_joined_again():
+    """A retired document (its raw file modified or deleted) leaves the index; when it was the
+    only link between two others, they part: the rebuild without it, not its old cluster."""
+    base = article(31, paragraphs=16)
+    # a: paragraphs 0-11, y: 0-14, b: 3-14. a and b are each near y, but share only 9 of 15
+    # paragraphs with each other: y is their only link.
+    texts = {"a": body(base[:12]), "y": body(base[:15]), "b": body(base[3:15]),
+             "z": body(article(32)), "z2": body(article(32))}
+    full = deduplicate(frame(texts))
+    cid = dict(zip(full.assignments["doc_id"], full.assignments["cluster_id"], strict=True))
+    assert cid["a"] == cid["b"] == cid["y"] and cid["z"] == cid["z2"]
+    for gone in (["y"], ["z"], ["y", "z2"]):
+        rest = {k: v for k, v in texts.items() if k not in gone}
+        want = deduplicate(frame(rest))
+        got = deduplicate(frame({}), index=full.index, retire=pl.Series(gone))
+        assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new")), gone
+        assert got.index.equals(want.index)
+        assert got.stats["docs_retired"] == len(gone)
+    got = deduplicate(frame({}), index=full.index, retire=pl.Series(["y"]))
+    parts = dict(zip(got.assignments["doc_id"], got.assignments["cluster_id"], strict=True))
+    assert parts["a"] != parts["b"]  # the link is gone
+    # Retiring and adding in one run: y replaced by an identical text under a smaller id.
+    want = deduplicate(frame({**{k: v for k, v in texts.items() if k != "y"}, "x": texts["y"]}))
+    got = deduplicate(frame({"x": texts["y"]}), index=full.index, retire=pl.Series(["y"]))
+    assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))

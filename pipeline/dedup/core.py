@@ -9,6 +9,11 @@ Why incremental equals a rebuild: pairs between two indexed documents were verif
 index was made and are represented by its cluster ids; only pairs with a new document are new.
 Components of (old clusters + new pairs) are the components of all pairs, and representatives
 and similarities are recomputed from stored facts only, so the result is the rebuild's.
+
+Documents can also leave the index (`retire`: their raw file was modified or deleted, or a
+byte-identical twin with a smaller doc_id arrived). The clusters they were in no longer stand
+for their pairs (a retired document may have been the only link between two others), so the
+remaining members of those clusters are joined again as if new; every other cluster stands.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ def deduplicate(
     settings: DedupSettings = DedupSettings(),  # noqa: B008 - frozen, immutable default
     signed: Signed | None = None,
     mapper: Mapper | None = None,
+    retire: pl.Series | None = None,
 ) -> DedupResult:
     """Cluster `docs` (doc_id, text, published) together with every document of `index`.
 
@@ -106,13 +112,15 @@ def deduplicate(
     `signed`: the documents' signatures, row for row, computed elsewhere (by the workers of the
     chunked pass, `sign_texts` with the same settings); `docs` then needs no `text`.
     `mapper`: where the LSH band join's partitions run (`lsh.candidate_pairs_partitioned`);
-    None: in this process.
+    None: in this process. `retire`: doc_ids to remove from the index (see the module
+    docstring); the other members of their clusters are joined again.
     """
     t0 = time.perf_counter()
     s = settings
     scheme = scheme_for(s)
     old = empty_index(s) if index is None else index
     same_params = check_index(old, s, scheme)
+    old, broken, n_retired = _retired(old, retire)
     meta = _doc_meta(docs, need_text=signed is None)
     keep = ~meta["doc_id"].is_in(old["doc_id"].implode()).to_numpy() if old.height else None
     if keep is None:
@@ -127,7 +135,7 @@ def deduplicate(
         signed = sign_batches(_text_batches(docs, keep, size), s, int(keep.sum()), _threads())
     t_sign = time.perf_counter()
 
-    union, sig, bands = _union(new_meta, signed, old, s)
+    union, sig, bands = _union(new_meta, signed, old, s, broken)
     assignments, stats = _cluster(union, sig, bands, same_params, s, mapper)
     t_cluster = time.perf_counter()
 
@@ -137,6 +145,8 @@ def deduplicate(
         "docs_new": new_meta.height,
         "docs_already_indexed": meta.height - new_meta.height,
         "docs_index": old.height,
+        "docs_retired": n_retired,
+        "clusters_rejoined": broken.len(),
         "docs_total": union.height,
         **stats,
         "reclustered_index": int(not same_params),
@@ -147,20 +157,37 @@ def deduplicate(
     return DedupResult(assignments, out_index, stats)
 
 
+def _retired(old: pl.DataFrame, retire: pl.Series | None
+             ) -> tuple[pl.DataFrame, pl.Series, int]:
+    """(the index without the retired documents, the cluster ids they were in, how many left)."""
+    if retire is None or not retire.len() or old.is_empty():
+        return old, pl.Series("cluster_id", [], pl.String), 0
+    gone = old["doc_id"].is_in(retire.implode())
+    broken = old.filter(gone)["cluster_id"].unique().sort()
+    return old.filter(~gone), broken, int(gone.sum())
+
+
 def _union(
-    new_meta: pl.DataFrame, signed: Signed, old: pl.DataFrame, s: DedupSettings
+    new_meta: pl.DataFrame, signed: Signed, old: pl.DataFrame, s: DedupSettings,
+    broken: pl.Series | None = None,
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
-    """One row per document (new, then indexed) with `row` into the stacked signature arrays."""
+    """One row per document (new, then indexed) with `row` into the stacked signature arrays.
+    Indexed members of `broken` clusters lose their old cluster and are joined like new ones
+    (`rejoin`); `is_new` stays what it says."""
     new = new_meta.with_columns(
         pl.Series("text_key", signed.text_key, pl.String),
         pl.Series("n_words", signed.n_words).cast(pl.UInt32),
         pl.Series("n_shingles", signed.n_shingles).cast(pl.UInt32),
         pl.lit(None, pl.String).alias("old_cluster"),
         pl.lit(True).alias("is_new"),
+        pl.lit(True).alias("rejoin"),
     )
+    rejoin = (pl.col("cluster_id").is_in(broken.implode()) if broken is not None and broken.len()
+              else pl.lit(False))
     prev = old.select(
         "doc_id", "published", "text_key", "n_words", "n_shingles",
-        pl.col("cluster_id").alias("old_cluster"), pl.lit(False).alias("is_new"),
+        pl.when(rejoin).then(None).otherwise(pl.col("cluster_id")).alias("old_cluster"),
+        pl.lit(False).alias("is_new"), rejoin.alias("rejoin"),
     )
     union = pl.concat([new, prev.select(new.columns)], how="vertical").with_row_index("row")
     sig, bands = signed.signature, signed.bands
@@ -189,7 +216,7 @@ def _cluster(
         union.group_by("key")
         .agg(
             pl.col("row").min().alias("row"),
-            pl.col("is_new").all().alias("is_new"),
+            pl.col("rejoin").all().alias("is_new"),
             pl.col("n_shingles").first().cast(pl.Int64).alias("n_sh"),
         )
         .sort("key")
@@ -213,7 +240,7 @@ def _cluster(
 
     # Clusters already in the index stand for the pairs verified when it was made.
     if same_params:
-        old = union.filter(~pl.col("is_new")).group_by("old_cluster").agg(
+        old = union.filter(pl.col("old_cluster").is_not_null()).group_by("old_cluster").agg(
             pl.col("key").min().alias("k0"), pl.col("key").alias("k")
         ).explode("k").filter(pl.col("k") != pl.col("k0"))
         ea.append(old["k0"].to_numpy().astype(np.int64))
