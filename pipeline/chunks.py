@@ -73,7 +73,7 @@ class ChunkTask:
 class ChunkResult:
     index: int
     meta: pl.DataFrame            # every document read (META_SCHEMA), before byte-identical collapse
-    n_seen: int                   # documents skipped as already published
+    seen: pl.Series               # doc_ids skipped as already published
     skipped: pl.Series            # doc_ids of byte-identical copies left unprocessed
     rejected: dict[str, pl.DataFrame]  # per stage (read, extract, clean), schema.REJECTED
     cleaned_ids: pl.DataFrame     # doc_id, published of each row of the cleaned part
@@ -118,7 +118,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     try:
         docs, rejects = read_files((task.paths, task.raw_dir, one))
         seen = pl.read_parquet(task.seen_file)["doc_id"] if task.seen_file else None
-        docs, rejects, n_seen = steps.drop_seen(docs, rejects, seen)
+        docs, rejects, seen_ids = steps.drop_seen(docs, rejects, seen)
     except BaseException:  # later chunks wait for this one's hashes: never leave them hanging
         skip_copies.publish(Path(task.out_dir), task.index, docs=None)
         raise
@@ -136,7 +136,7 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
     cl.documents.write_parquet(parts["cleaned"], compression="lz4")
     cl.removed_lines.write_parquet(parts["removed_lines"], compression="lz4")
     return ChunkResult(
-        task.index, meta, n_seen, skip,
+        task.index, meta, seen_ids, skip,
         {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected,
          "clean": cl.rejected},
         cl.signed_ids, cl.signed,
@@ -187,45 +187,61 @@ def process(settings: Settings, seen: pl.Series | None = None,
     skipped = pl.concat([r.skipped for r in results]) if results else pl.Series(dtype=pl.String)
     if not skipped.is_in(copies["doc_id"].implode()).all():
         raise RuntimeError("a document left unprocessed as a byte-identical copy is not one")
-    unique = unique.sort("source")
-    dropped = copies["doc_id"].implode()
-
-    def rejects(stage: str) -> pl.DataFrame:
-        parts = [r.rejected[stage] for r in results]
-        df = pl.concat(parts) if parts else schema.empty("rejected")
-        return df.filter(~pl.col("doc_id").is_in(dropped)).sort("source")
-
-    raw_rej, ex_rej, cl_rej = rejects("read"), rejects("extract"), rejects("clean")
+    seen_ids = (pl.concat([r.seen for r in results]) if results
+                else pl.Series("doc_id", [], pl.String))
+    raw_rej, ex_rej, cl_rej = (
+        pl.concat(parts) if (parts := [r.rejected[stage] for r in results])
+        else schema.empty("rejected") for stage in ("read", "extract", "clean"))
     raw_stats = steps.raw_stats(plan.n_listed, len(plan.todo), meta, copies, raw_rej,
-                                sum(r.n_seen for r in results)) | {
+                                seen_ids.len()) | {
                                     "chunks": len(chunks),
                                     "byte_identical_copies_unprocessed": skipped.len()}
-    raw = steps.RawStep(unique, copies, raw_rej, steps.files_fingerprint(plan.ledger),
-                        raw_stats, files=plan.ledger)
+    raw = steps.RawStep(unique.sort("source"), copies, raw_rej,
+                        steps.files_fingerprint(plan.ledger), raw_stats, files=plan.ledger,
+                        hashes=meta.select("doc_id", "source", "raw_hash"), seen_again=seen_ids)
 
     ex_stats = steps.sum_stats([r.stats["extract"] for r in results])
-    ex_stats.update({"rejected": ex_rej.height, **steps.counts_by(ex_rej, "reason", "rejected")})
     ex = steps.ExtractStep(pl.DataFrame(schema=steps.EXTRACTED_SCHEMA), ex_rej, ex_stats)
 
-    # Clean documents and their signatures, minus the dropped copies. The documents and removed
-    # lines stay in the parts on disk (lazy scans): the main process never holds the texts.
+    # Clean documents and their signatures. The documents and removed lines stay in the parts
+    # on disk (lazy scans): the main process never holds the texts.
     ids = pl.concat([r.cleaned_ids for r in results]) if results else pl.DataFrame(
         schema={"doc_id": pl.String(), "published": pl.Date()})
-    keep = ~ids["doc_id"].is_in(dropped).to_numpy()
     signed = Signed.concat([r.signed for r in results], DedupSettings())
-    if not keep.all():
-        signed, ids = signed.take(keep), ids.filter(pl.Series(keep))
     docs = _scan([r.parts["cleaned"] for r in results], steps.CLEANED_SCHEMA)
     lines = _scan([r.parts["removed_lines"] for r in results], schema.REMOVED_LINES)
-    if copies.height:
-        gone = copies.select("doc_id").lazy()
-        docs = docs.join(gone, on="doc_id", how="anti", maintain_order="left")
-        lines = lines.join(gone, on="doc_id", how="anti", maintain_order="left")
     cl_stats = steps.sum_stats([r.stats["clean"] for r in results])
-    cl_stats.update({"documents_out": ids.height, "rejected": cl_rej.height})
     cl = steps.CleanStep(docs, lines, cl_rej, cl_stats, signed=signed, signed_ids=ids,
                          work_dir=work_dir)
-    return Processed(raw, ex, cl, work_dir)
+    return drop(Processed(raw, ex, cl, work_dir), copies["doc_id"])
+
+
+def drop(done: Processed, ids: pl.Series) -> Processed:
+    """The pass without the outputs of documents `ids` (byte-identical copies: of a twin in this
+    run, or of a published one, `steps.retire`), as if they had never been processed. The
+    counts of rejects and clean documents follow."""
+    raw, ex, cl = done.raw, done.extract, done.clean
+    gone = ids.implode()
+
+    def rejects(df: pl.DataFrame) -> pl.DataFrame:
+        return df.filter(~pl.col("doc_id").is_in(gone)).sort("source")
+
+    raw.documents = raw.documents.filter(~pl.col("doc_id").is_in(gone))
+    raw.rejected = rejects(raw.rejected)
+    ex.rejected = rejects(ex.rejected)
+    ex.stats.update({"rejected": ex.rejected.height,
+                     **steps.counts_by(ex.rejected, "reason", "rejected")})
+    cl.rejected = rejects(cl.rejected)
+    ids_ = cl.signed_ids
+    keep = ~ids_["doc_id"].is_in(gone).to_numpy()
+    if not keep.all():
+        cl.signed, cl.signed_ids = cl.signed.take(keep), ids_.filter(pl.Series(keep))
+        away = pl.DataFrame({"doc_id": ids}).lazy()
+        cl.documents = cl.documents.join(away, on="doc_id", how="anti", maintain_order="left")
+        cl.removed_lines = cl.removed_lines.join(away, on="doc_id", how="anti",
+                                                 maintain_order="left")
+    cl.stats.update({"documents_out": cl.signed_ids.height, "rejected": cl.rejected.height})
+    return done
 
 
 def _scan(files: list[str], columns: dict[str, pl.DataType]) -> pl.LazyFrame:

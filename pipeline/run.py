@@ -13,7 +13,7 @@ import polars as pl
 from pipeline import chunks, executors, ingest, store
 from pipeline.hashing import hash_bytes
 from pipeline.settings import Settings
-from pipeline.steps import DedupStep, Previous, RawStep, Staged, dedupe, read_raw, stage
+from pipeline.steps import DedupStep, Previous, RawStep, Staged, dedupe, read_raw, retire, stage
 from pipeline.validation.settings import DEFAULT_SETTINGS as DEFAULT_VALIDATION
 from pipeline.validation.suites import fingerprint
 
@@ -41,7 +41,7 @@ def load_previous(curated: Path) -> Previous | None:
                     rejected,
                     pl.scan_parquet(removed) if removed.is_file() else None,
                     read("dedup_index"), files,
-                    (m.get("validation") or {}).get("fingerprint"))
+                    (m.get("validation") or {}).get("fingerprint"), read("raw_hashes"))
 
 
 def code_version() -> str:
@@ -87,6 +87,44 @@ def check_rebuild(settings: Settings, raw: RawStep) -> None:
                             settings.allow_shrink, settings.raw_dir)
 
 
+def plan_retirement(settings: Settings, prev: Previous | None
+                    ) -> tuple[retire.Plan, pl.Series | None, pl.DataFrame | None]:
+    """What an incremental run will retire (`steps.retire`), and the `seen` doc_ids and file
+    ledger it reads with: the documents to process again are taken out of both."""
+    if prev is None:
+        return retire.plan(None, pl.DataFrame(), pl.Series()), None, None
+    files = ingest.plan_files(settings.raw_dir, prev.files, settings)
+    the_plan = retire.plan(prev, files.ledger, pl.Series(files.names or [], dtype=pl.String))
+    seen, unchanged = prev.seen(), prev.files
+    if the_plan.reread.len():
+        seen = seen.filter(~seen.is_in(the_plan.reread.implode()))
+        unchanged = unchanged.filter(~pl.col("path").is_in(the_plan.reread_files.implode()))
+    return the_plan, seen, unchanged
+
+
+def settle(raw: RawStep, prev: Previous | None, the_plan: retire.Plan) -> pl.Series:
+    """Give the read step its place against the version it builds on: retired documents out
+    of `prev`, copies across runs (`steps.retire.settle`). Returns the doc_ids of this run's
+    documents found to be copies of published ones (their outputs are dropped)."""
+    raw.previous = prev
+    none = pl.Series("doc_id", [], pl.String)
+    if prev is None or prev.hashes is None:
+        if prev is not None:  # a version without the raw-hash table: no table this time either
+            raw.hashes = None
+        return none
+    assert raw.hashes is not None and raw.seen_again is not None
+    got = retire.settle(prev, the_plan, raw.hashes, raw.seen_again)
+    late = got.late_copies.filter(~got.late_copies.is_in(raw.copies["doc_id"].implode()))
+    raw.previous, raw.copies, raw.carried = got.previous, got.copies, got.carried
+    raw.hashes, raw.retired, raw.gone = got.hashes, got.retired, got.n_gone
+    raw.stats.update({"retired_documents": got.n_gone,
+                      "byte_identical_copies_of_published": late.len(),
+                      "published_demoted_to_copies": int(
+                          got.carried["doc_id"].is_in(prev.articles.select("doc_id").collect()
+                                                      ["doc_id"].implode()).sum())})
+    return late
+
+
 def begin_run(settings: Settings) -> RawStep:
     """Read the raw folder for a run (every body in memory, one step at a time: `extract`,
     `clean` follow): incremental on the latest version (only changed files, unseen documents)
@@ -94,9 +132,12 @@ def begin_run(settings: Settings) -> RawStep:
     check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
-    raw = read_raw(settings, prev.seen() if prev else None, prev.files if prev else None)
+    the_plan, seen, unchanged = plan_retirement(settings, prev)
+    raw = read_raw(settings, seen, unchanged)
     check_rebuild(settings, raw)
-    raw.previous, raw.base_version = prev, base
+    late = settle(raw, prev, the_plan)
+    raw.documents = raw.documents.filter(~pl.col("doc_id").is_in(late.implode()))
+    raw.base_version = base
     return raw
 
 
@@ -107,13 +148,17 @@ def process_run(settings: Settings) -> chunks.Processed:
     check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
-    done = chunks.process(settings, prev.seen() if prev else None, prev.files if prev else None)
+    the_plan, seen, unchanged = plan_retirement(settings, prev)
+    done = chunks.process(settings, seen, unchanged)
     try:
         check_rebuild(settings, done.raw)
     except store.RebuildRefused:
         chunks.discard(done.work_dir)
         raise
-    done.raw.previous, done.raw.base_version = prev, base
+    late = settle(done.raw, prev, the_plan)
+    if late.len():
+        done = chunks.drop(done, late)
+    done.raw.base_version = base
     return done
 
 

@@ -239,8 +239,7 @@ def test_every_new_reason_is_catalogued():
 
 def publish(settings: Settings) -> store.PublishResult:
     st = run.run_steps(settings)
-    return store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
-                                                "raw_files": st.files},
+    return store.publish(settings.curated_dir, st.version_tables(),
                          metadata={"raw_documents": st.n_raw_documents})
 
 

@@ -23,8 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def publish(settings: Settings) -> store.PublishResult:
     st = run.run_steps(settings)
-    return store.publish(settings.curated_dir, {**st.tables, "dedup_index": st.index,
-                                                "raw_files": st.files},
+    return store.publish(settings.curated_dir, st.version_tables(),
                          metadata={"raw_documents": st.n_raw_documents})
 
 

@@ -139,6 +139,7 @@ class FilePlan:
     sizes: list[int]       # their sizes in bytes (0 when unknown)
     ledger: pl.DataFrame   # FILES_SCHEMA: every raw file (stored with the version)
     n_listed: int          # files under the raw folder
+    names: list[str] | None = None  # the ledger's names (display paths) of `todo`
 
 
 def plan_files(raw_dir: Path, unchanged: pl.DataFrame | None = None,
@@ -158,7 +159,7 @@ def plan_files(raw_dir: Path, unchanged: pl.DataFrame | None = None,
                            how="anti", nulls_equal=False, maintain_order="left")
     return FilePlan([paths[i] for i in todo["i"].to_list()],
                     todo["size"].fill_null(0).to_list(), listed.drop("i").drop_nulls(),
-                    listed.height)
+                    listed.height, todo["path"].to_list())
 
 
 def ingest(raw_dir: Path, settings: Settings, unchanged: pl.DataFrame | None = None

@@ -50,12 +50,13 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
             prev.duplicates, prev.index,
             {"documents_in": 0, "articles": prev.index["cluster_id"].n_unique(),
              "duplicates": prev.duplicates.height, "unchanged": 1})
+    index = prev.index if prev else None
     if cl.signed is not None:  # signed by the chunked pass's workers
-        result = deduplicate(cl.signed_ids, index=prev.index if prev else None,
-                             signed=cl.signed, mapper=mapper)
+        result = deduplicate(cl.signed_ids, index=index, signed=cl.signed, mapper=mapper,
+                             retire=raw.retired)
     else:
-        result = deduplicate(docs.select("doc_id", "text", "published"),
-                             index=prev.index if prev else None, mapper=mapper)
+        result = deduplicate(docs.select("doc_id", "text", "published"), index=index,
+                             mapper=mapper, retire=raw.retired)
     members = result.assignments.select("doc_id", "cluster_id", "duplicate_of", "similarity",
                                         "method")
     rep_of = members.select("doc_id", pl.coalesce("duplicate_of", "doc_id").alias("rep"),
@@ -67,7 +68,8 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
     ldocs = docs.lazy()
     rows = ldocs
     sources = ldocs.select("doc_id", "source")
-    copies = raw.copies  # byte-identical copies: doc_id, source, duplicate_of (a clean doc)
+    # byte-identical copies: doc_id, source, duplicate_of (their group's smallest doc_id)
+    copies = raw.copies if raw.carried is None else pl.concat([raw.copies, raw.carried])
     if prev is not None:
         rows = pl.concat([ldocs, _as_cleaned(prev.articles).lazy()])
         old_dups = prev.duplicates
@@ -77,8 +79,9 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
                              old_dups.lazy().filter(pl.col("method") != "exact_raw")
                              .select("doc_id", "source"),
                              quarantined.select("doc_id", "source")])
-        copies = pl.concat([copies, old_dups.filter(pl.col("method") == "exact_raw")
-                            .select("doc_id", "source", "duplicate_of")])
+        if raw.carried is None:  # a version without raw hashes: its copies as they were
+            copies = pl.concat([copies, old_dups.filter(pl.col("method") == "exact_raw")
+                                .select("doc_id", "source", "duplicate_of")])
     copies_k = copies.join(rep_of.select("doc_id", "cluster_id"), left_on="duplicate_of",
                            right_on="doc_id", how="inner")
     n_copies = pl.concat([members.select("cluster_id"), copies_k.select("cluster_id")]
@@ -112,8 +115,10 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
 
 
 def orphan_copies(raw: RawStep, rejected: pl.DataFrame) -> pl.DataFrame:
-    """Byte-identical copies whose original was rejected downstream: rejected too, same reason."""
-    got = raw.copies.join(rejected.select(pl.col("doc_id").alias("duplicate_of"), "stage",
+    """Byte-identical copies whose original was rejected downstream: rejected too, same reason
+    (the version's copies too, when `steps.retire` re-derived them)."""
+    copies = raw.copies if raw.carried is None else pl.concat([raw.copies, raw.carried])
+    got = copies.join(rejected.select(pl.col("doc_id").alias("duplicate_of"), "stage",
                                           "reason", "detail", pl.col("source").alias("of")),
                           on="duplicate_of", how="inner")
     return schema.conform(got.with_columns(

@@ -21,6 +21,8 @@ class Previous:
     index: pl.DataFrame | None
     files: pl.DataFrame | None = None  # raw file ledger
     validation_fingerprint: str | None = None  # the suites and settings it was validated with
+    # doc_id, raw_hash of every document it read (None: written before the table existed)
+    hashes: pl.DataFrame | None = None
 
     def seen(self) -> pl.Series:
         return pl.concat([self.articles.select("doc_id").collect()["doc_id"],

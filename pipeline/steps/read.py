@@ -26,6 +26,13 @@ class RawStep:
     previous: Previous | None = None  # the published version an incremental run builds on
     files: pl.DataFrame | None = None  # ledger: path, size, mtime_ns of every raw file
     base_version: int | None = None  # the latest version when the raw folder was read
+    # doc_id, source, raw_hash of every document read (byte-identical copies included): the
+    # version's raw-hash table is built from it (`steps.retire`)
+    hashes: pl.DataFrame | None = None
+    seen_again: pl.Series | None = None  # published documents found again in the files read
+    carried: pl.DataFrame | None = None  # published documents that are copies now (retire)
+    retired: pl.Series | None = None     # doc_ids leaving the published tables (retire)
+    gone: int = 0  # published documents no longer in the raw folder, or processed again
 
     def release_bodies(self) -> None:
         """Drop the raw bodies once extracted (no later step reads them): at 100k documents
@@ -35,7 +42,9 @@ class RawStep:
 
     @property
     def nothing_new(self) -> bool:
-        return self.documents.is_empty() and self.copies.is_empty() and self.rejected.is_empty()
+        return (self.documents.is_empty() and self.copies.is_empty()
+                and self.rejected.is_empty()
+                and not self.gone)  # (no new document: no demoted or carried copy changes)
 
 
 def read_raw(settings: Settings, seen: pl.Series | None = None,
@@ -43,23 +52,23 @@ def read_raw(settings: Settings, seen: pl.Series | None = None,
     """Read data/raw. With `seen` (doc_ids of the published version) and `unchanged` (its file
     ledger), only files changed since and documents not seen before go on: an incremental run."""
     got = ingest(settings.raw_dir, settings, unchanged)
-    docs, rejected, n_seen = drop_seen(got.documents, got.rejected, seen)
+    docs, rejected, seen_ids = drop_seen(got.documents, got.rejected, seen)
     unique, copies = split_copies(docs)
-    stats = raw_stats(got.n_files, got.n_read, docs, copies, rejected, n_seen)
+    stats = raw_stats(got.n_files, got.n_read, docs, copies, rejected, seen_ids.len())
     return RawStep(unique, copies, rejected, files_fingerprint(got.files), stats,
-                   files=got.files)
+                   files=got.files, hashes=docs.select("doc_id", "source", "raw_hash"),
+                   seen_again=seen_ids)
 
 
 def drop_seen(docs: pl.DataFrame, rejected: pl.DataFrame, seen: pl.Series | None
-              ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Documents and rejects whose doc_id the published version does not hold yet, and how
-    many were dropped (an incremental run)."""
+              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """Documents and rejects whose doc_id the published version does not hold yet, and the
+    doc_ids dropped (an incremental run: they are still in their files, `steps.retire`)."""
     if seen is None or not seen.len():
-        return docs, rejected, 0
-    before = docs.height + rejected.height
-    unseen = ~pl.col("doc_id").is_in(seen.implode())
-    docs, rejected = docs.filter(unseen), rejected.filter(unseen)
-    return docs, rejected, before - docs.height - rejected.height
+        return docs, rejected, pl.Series("doc_id", [], pl.String)
+    known = pl.col("doc_id").is_in(seen.implode())
+    dropped = pl.concat([docs.filter(known)["doc_id"], rejected.filter(known)["doc_id"]])
+    return docs.filter(~known), rejected.filter(~known), dropped
 
 
 def split_copies(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -33,12 +33,16 @@ class Staged:
     n_examined: int = 0  # articles seen by the gate for the first time (the quarantine share's base)
     revalidate: bool = False  # nothing new, but the suites changed: the latest version re-checked
     validation: dict | None = None  # the gate's summary, once `publishing.audit` has run
+    hashes: pl.DataFrame | None = None  # doc_id, raw_hash of every document read (steps.retire)
 
     def version_tables(self) -> dict[str, pl.DataFrame | pl.LazyFrame]:
-        """Every table the version stores: the data tables, the dedup index, the file ledger."""
+        """Every table the version stores: the data tables, the dedup index, the file ledger,
+        the raw hashes."""
         out = {**self.tables, "dedup_index": self.index}
         if self.files is not None:
             out["raw_files"] = self.files
+        if self.hashes is not None:
+            out["raw_hashes"] = self.hashes
         return out
 
     def write_ahead(self) -> None:
@@ -92,8 +96,13 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
     if isinstance(articles, pl.DataFrame):
         articles = articles.sort("doc_id")
     rejected = pl.concat([raw.rejected, ex.rejected, cl.rejected])
+    # Copies of a published reject are rejected with it (not of a quarantined document: its
+    # copies follow it from `duplicates`, below).
+    originals = rejected if prev is None or raw.carried is None else pl.concat([
+        schema.conform(rejected, "rejected"),
+        schema.conform(prev.rejected, "rejected").filter(pl.col("stage") != "validation")])
     rejected = pl.concat([schema.conform(rejected, "rejected"),
-                          orphan_copies(raw, rejected)])
+                          orphan_copies(raw, originals)])
     if prev is not None:
         rejected = pl.concat([schema.conform(prev.rejected, "rejected"), rejected])
     rejected = rejected.sort("source")
@@ -112,8 +121,11 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
         n_examined = int(articles.lazy().select("doc_id").join(
             prev.articles.lazy().select("doc_id"), on="doc_id", how="anti")
             .select(pl.len()).collect().item())
+    hashes = None if raw.hashes is None else raw.hashes.select(
+        "doc_id", "raw_hash").unique("doc_id").sort("doc_id")
     return Staged(tables, n_raw, raw.fingerprint, dd.index, stats, unchanged, raw.files,
-                  raw.base_version, cl.work_dir, n_examined=n_examined, revalidate=revalidate)
+                  raw.base_version, cl.work_dir, n_examined=n_examined, revalidate=revalidate,
+                  hashes=hashes)
 
 
 def _copies_represented(articles: pl.DataFrame | pl.LazyFrame) -> int:
