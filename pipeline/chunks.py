@@ -34,7 +34,7 @@ import polars as pl
 from pipeline import executors, schema, skip_copies, steps
 from pipeline.dedup.settings import DedupSettings
 from pipeline.dedup.sign import Signed
-from pipeline.ingest import DOCUMENT_SCHEMA, plan_files, prefetch, read_files
+from pipeline.ingest import DOCUMENT_SCHEMA, FilePlan, plan_files, prefetch, read_files
 from pipeline.settings import Settings
 
 # Raw bytes a worker takes at a time: big enough that the boilerplate engine's per-batch costs
@@ -156,9 +156,12 @@ class Processed:
 
 
 def process(settings: Settings, seen: pl.Series | None = None,
-            unchanged: pl.DataFrame | None = None, work_dir: Path | None = None) -> Processed:
-    """Read, extract, clean and sign every changed raw file (see the module docstring)."""
-    plan = plan_files(settings.raw_dir, unchanged, settings)
+            unchanged: pl.DataFrame | None = None, work_dir: Path | None = None,
+            plan: FilePlan | None = None) -> Processed:
+    """Read, extract, clean and sign every changed raw file (see the module docstring).
+    `plan`: the raw folder's listing against `unchanged`, when the caller has made it."""
+    if plan is None:
+        plan = plan_files(settings.raw_dir, unchanged, settings)
     if work_dir is None:
         work_dir = new_work_dir(Path(settings.curated_dir))
     executors.check_shared_storage(work_dir, settings)  # Ray: every node writes the parts here

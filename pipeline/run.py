@@ -88,18 +88,21 @@ def check_rebuild(settings: Settings, raw: RawStep) -> None:
 
 
 def plan_retirement(settings: Settings, prev: Previous | None
-                    ) -> tuple[retire.Plan, pl.Series | None, pl.DataFrame | None]:
-    """What an incremental run will retire (`steps.retire`), and the `seen` doc_ids and file
-    ledger it reads with: the documents to process again are taken out of both."""
+                    ) -> tuple[retire.Plan, pl.Series | None, pl.DataFrame | None,
+                               ingest.FilePlan | None]:
+    """What an incremental run will retire (`steps.retire`), and the `seen` doc_ids, file
+    ledger and file plan it reads with: the documents to process again are taken out of the
+    first two, and their files put in the plan (None: list the raw folder again)."""
     if prev is None:
-        return retire.plan(None, pl.DataFrame(), pl.Series()), None, None
+        return retire.plan(None, pl.DataFrame(), pl.Series()), None, None, None
     files = ingest.plan_files(settings.raw_dir, prev.files, settings)
     the_plan = retire.plan(prev, files.ledger, pl.Series(files.names or [], dtype=pl.String))
     seen, unchanged = prev.seen(), prev.files
     if the_plan.reread.len():
         seen = seen.filter(~seen.is_in(the_plan.reread.implode()))
         unchanged = unchanged.filter(~pl.col("path").is_in(the_plan.reread_files.implode()))
-    return the_plan, seen, unchanged
+        return the_plan, seen, unchanged, None
+    return the_plan, seen, unchanged, files
 
 
 def settle(raw: RawStep, prev: Previous | None, the_plan: retire.Plan) -> pl.Series:
@@ -132,7 +135,7 @@ def begin_run(settings: Settings) -> RawStep:
     check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
-    the_plan, seen, unchanged = plan_retirement(settings, prev)
+    the_plan, seen, unchanged, _ = plan_retirement(settings, prev)
     raw = read_raw(settings, seen, unchanged)
     check_rebuild(settings, raw)
     late = settle(raw, prev, the_plan)
@@ -148,8 +151,8 @@ def process_run(settings: Settings) -> chunks.Processed:
     check_start(settings)
     base = store.latest_version(settings.curated_dir)
     prev = None if settings.full_rebuild else load_previous(settings.curated_dir)
-    the_plan, seen, unchanged = plan_retirement(settings, prev)
-    done = chunks.process(settings, seen, unchanged)
+    the_plan, seen, unchanged, files = plan_retirement(settings, prev)
+    done = chunks.process(settings, seen, unchanged, plan=files)
     try:
         check_rebuild(settings, done.raw)
     except store.RebuildRefused:
