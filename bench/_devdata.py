@@ -81,3 +81,16 @@ def case_domain(case: dict, html: str | None = None) -> str:
             hosts = Counter(h.lower() for h in _HOST.findall(html))
             dom = min(hosts, key=lambda h: (-hosts[h], h)) if hosts else ""
     return re.sub(r"^www\d*\.", "", dom.lower()) or f"unknown-{case['id']}"
+
+
+# Five Dragnet gold files are UTF-16LE whose BOM was re-encoded as UTF-8 ("ÿþ" = c3 bf c3 be):
+# read as UTF-8 their paragraphs carry a NUL byte per character.
+_MOJIBAKE_UTF16_BOM = b"\xc3\xbf\xc3\xbe"
+
+
+def read_gold(path: Path) -> str:
+    """A gold text, the mojibake'd UTF-16 files of Dragnet decoded as what they are."""
+    data = path.read_bytes()
+    if data.startswith(_MOJIBAKE_UTF16_BOM):
+        return data[len(_MOJIBAKE_UTF16_BOM):].decode("utf-16-le", errors="replace")
+    return data.decode("utf-8", errors="replace")

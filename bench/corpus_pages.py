@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _devdata import SETS, devdata_dir  # noqa: E402
+from _devdata import SETS, devdata_dir, read_gold  # noqa: E402
 
 CHUNK = 1000
 _PAGES: list[tuple[list[str], int, int]] | None = None
@@ -42,8 +42,8 @@ def _load() -> tuple[list[tuple[list[str], int, int]], list[str]]:
                 case = json.loads(line)
                 lines = (root / "text" / f"{case['id']}.txt").read_text(
                     errors="replace").splitlines()
-                gold = [g.strip() for g in (root / "gold" / f"{case['id']}.txt").read_text(
-                    errors="replace").splitlines() if g.strip()]
+                gold = read_gold(root / "gold" / f"{case['id']}.txt").splitlines()
+                gold = [g.strip() for g in gold if g.strip()]
                 paras += [g for g in gold if len(g.split()) >= 12]
                 wanted = set(gold)
                 idx = [i for i, s in enumerate(lines) if s.strip() in wanted]

@@ -65,10 +65,40 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     )
 
 
+def repeated(lines: pl.DataFrame) -> pl.DataFrame:
+    """batch_docs: distinct documents of the batch (a chunk of the run, any site) carrying the
+    line. Text scrapes often name no site, so the site-template rule cannot see their template;
+    a line that recurs verbatim across many different documents is template whatever it says.
+
+    Documents are told apart by their "lead", the smallest hash of their prose lines that are
+    not themselves repeated (`P.repeated_min_docs` documents or more): copies of one article
+    (re-scrapes, syndicated or lightly edited copies) share their article's lines, and so their
+    lead, and count once, so a syndicated article is never taken for template; pages of one
+    template around different articles have different leads, because a template's own prose
+    lines (a cookie banner's) are repeated and left out of the lead. A document without such a
+    line falls back to the smallest hash of its prose, then of its lines."""
+    h = pl.col("line").hash()
+    keyed = lines.select("rid", "d", "prose", h.alias("h"))
+    keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
+    if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
+        return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"))
+    fresh = pl.col("prose") & (pl.col("_n") < P.repeated_min_docs)
+    lead = keyed.group_by("d").agg(pl.coalesce(
+        pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("prose")).min(),
+        pl.col("h").min()).alias("lead"))
+    keyed = keyed.join(lead, on="d", how="left")
+    counted = keyed.filter(pl.col("_n") >= P.repeated_min_docs).with_columns(
+        pl.col("lead").n_unique().over("h").cast(pl.UInt32).alias("batch_docs"))
+    return lines.with_columns(
+        W.scatter(lines.height, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"))
+
+
 def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     """tmpl_docs: distinct documents of the site carrying the line; site_docs: documents of the
     site. Documents are told apart by the smallest hash of their prose lines (a one-permutation
-    MinHash), so re-scrapes of one article do not make its sentences look like template."""
+    MinHash), so re-scrapes of one article do not make its sentences look like template. Also
+    `repeated`'s batch_docs, over the whole batch."""
+    lines = repeated(lines)
     zero = [pl.lit(0, pl.UInt32).alias("tmpl_docs"), pl.lit(0, pl.UInt32).alias("site_docs")]
     site = docs["site_key"]
     counts = site.drop_nulls().value_counts()

@@ -41,6 +41,16 @@ class BoilerplateParams:
     template_min_site_docs: int = 3
     """A site needs this many distinct documents before a line repeated across them is
     treated as its template."""
+    repeated_min_docs: int = 4
+    """A line carried by this many different documents of a batch (a chunk of the run, any
+    site; copies of one article count once) is template ("repeated_template")."""
+    repeated_min_words: int = 3
+    """... and has at least this many words: "Pros", "Conclusion", "Yes" or a number recur on
+    many pages of different sites as their own headings and cells, not as a template."""
+    repeated_long_words: int = 20
+    repeated_long_min_docs: int = 8
+    """... a line longer than repeated_long_words needs this many (a quote or a wire paragraph
+    reused by a few different articles is not template)."""
     html_header_lines: int = 3
     """trafilatura output: only its first lines may repeat the title."""
     html_section_end_max_after: float = 0.5

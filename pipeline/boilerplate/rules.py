@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from .params import PARAMS
+
 CATEGORIES: dict[str, str] = {
     "donation": "donation / support appeal",
     "related": "related or recommended articles",
@@ -453,6 +455,14 @@ RULES: list[Rule] = [
          predicate=lambda: (pl.col("tmpl_docs") >= 3)
          & (pl.col("tmpl_docs") >= 0.25 * pl.col("site_docs"))
          & ((pl.col("n_words") <= 20) | (pl.col("tmpl_docs") >= 6)),
+         max_words=None),
+    Rule("repeated_template", "template", "context",
+         # Recurs verbatim in many different documents of the batch, whatever their site (text
+         # scrapes rarely name it): blocks.repeated counts them, copies of one article once.
+         predicate=lambda: (pl.col("batch_docs") >= PARAMS.repeated_min_docs)
+         & (pl.col("n_words") >= PARAMS.repeated_min_words)
+         & ((pl.col("n_words") <= PARAMS.repeated_long_words)
+            | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)),
          max_words=None),
 ]
 

@@ -1,0 +1,64 @@
+"""Template lines across documents, whatever their site (issue 17): a line that recurs in many
+different documents of a batch is template; a syndicated article's lines are not."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+
+from pipeline.boilerplate import clean_documents
+
+WORDS = ("council budget river school bridge mayor vote city plan water power market court "
+         "police hospital road train season report farmers weather festival library").split()
+
+
+def paragraph(r: random.Random) -> str:
+    """A prose paragraph: two sentences of a dozen words, with stopwords."""
+    out = []
+    for _ in range(2):
+        w = [r.choice(WORDS) for _ in range(12)]
+        out.append(f"The {w[0]} and the {w[1]} of " + " ".join(w[2:]) + " were in the news.")
+    return " ".join(out)
+
+
+# Lines no phrase of the catalogue knows: only their recurrence tells they are template.
+TEMPLATE_TOP = ["The Valley Gazette serves the valley since 1901",
+                "Ten things to do in the valley this weekend",
+                "The gazette is printed on recycled paper in the old mill by the river."]
+TEMPLATE_END = ["Letters to the editor go to the office on Mill Street",
+                "Our reporters cover the valley, the hills and the river towns every day."]
+
+
+def page(article: list[str]) -> str:
+    return "\n".join([*TEMPLATE_TOP, *article, *TEMPLATE_END])
+
+
+def test_lines_repeated_across_documents_are_template_not_articles():
+    r = random.Random(7)
+    articles = [[paragraph(r) for _ in range(6)] for _ in range(8)]
+    syndicated = [paragraph(r) for _ in range(6)]
+    docs = {f"t{i}": page(a) for i, a in enumerate(articles)}
+    # One article syndicated by six sites, each with a template of its own (no site line).
+    for i in range(6):
+        docs[f"s{i}"] = "\n".join([f"Site number {i} front page headlines today",
+                                   *syndicated, f"Subscribe to the site number {i} letter now"])
+    res = clean_documents(pl.DataFrame({"doc_id": list(docs), "text": list(docs.values())}))
+    text = dict(zip(res.documents["doc_id"], res.documents["text"], strict=True))
+    rem = res.removed.filter(pl.col("rule") == "repeated_template")
+    for i, a in enumerate(articles):
+        assert text[f"t{i}"] == "\n\n".join(a)  # every sentence of the article, no template
+    for line in TEMPLATE_TOP + TEMPLATE_END:
+        assert rem.filter(pl.col("text") == line).height == len(articles), line
+    assert set(rem["category"].to_list()) == {"template"}
+    for i in range(6):  # the syndicated article counts once: it is kept whole everywhere
+        assert all(p in text[f"s{i}"] for p in syndicated)
+
+
+def test_short_common_lines_are_not_judged_by_recurrence():
+    """"Pros", "Conclusion" or a number recur on many pages as their own headings."""
+    r = random.Random(3)
+    docs = {f"d{i}": "\n".join(["Pros", paragraph(r), paragraph(r), "Conclusion", paragraph(r),
+                                paragraph(r), paragraph(r)]) for i in range(8)}
+    res = clean_documents(pl.DataFrame({"doc_id": list(docs), "text": list(docs.values())}))
+    assert res.removed.filter(pl.col("rule") == "repeated_template").is_empty()
