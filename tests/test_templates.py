@@ -9,8 +9,11 @@ import polars as pl
 
 from pipeline.boilerplate import clean_documents
 
-WORDS = ("council budget river school bridge mayor vote city plan water power market court "
-         "police hospital road train season report farmers weather festival library").split()
+WORDS = [
+    "council", "budget", "river", "school", "bridge", "mayor", "vote", "city", "plan", "water",
+    "power", "market", "court", "police", "hospital", "road", "train", "season", "report",
+    "farmers", "weather", "festival", "library",
+]
 
 
 def paragraph(r: random.Random) -> str:

@@ -20,32 +20,14 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     In the first pass every section ends where prose resumes. In the second, an "until end"
     heading that comes after the article block has started (and after enough of its prose)
     runs on until a long run of prose (`P.section_resume_lines`) or the end of the document."""
-    ends = {r.name: r.until == "end" for r in rules_of("section")}
     is_head = pl.col("head_rule").is_not_null()
-    if first_pass:
-        to_end = pl.lit(False)
-    else:
-        pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
-        before = W.seg_cum_sum(pw) - pw
-        at_start = W.seg_forward_fill(pl.when(pl.col("idx") == pl.col("_bs")).then(before))
-        total = W.per_doc_total(pw)
-        after = total - before - pw
-        # trafilatura output rarely carries long teasers: there a heading only closes the page
-        # when little prose follows it.
-        html_ok = ~pl.col("is_html") | (after <= P.html_section_end_max_after * before)
-        to_end = (
-            is_head
-            & pl.col("head_rule").replace_strict(ends, default=False, return_dtype=pl.Boolean)
-            & (pl.col("idx") > pl.col("_bs"))
-            & ((before - at_start.fill_null(0)) >= P.section_end_min_prose_words)
-            & html_ok
-        )
+    to_end = pl.when(is_head).then(pl.lit(False)) if first_pass else _closes_page(lines)
     resume_long = pl.col("prose")
     for k in range(1, P.section_resume_lines):
         resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
     lines = lines.with_columns(
         pl.when(is_head).then(pl.col("idx")).alias("_h"),
-        pl.when(is_head).then(to_end).alias("_end"),
+        to_end.alias("_end"),
         pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
         pl.when(pl.col("prose") & ~is_head).then(pl.col("idx")).alias("_r1"),
         pl.when(resume_long & ~is_head).then(pl.col("idx")).alias("_r4"),
@@ -63,6 +45,52 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
         "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
     )
+
+
+def _closes_page(lines: pl.DataFrame) -> pl.Series:
+    """Second pass: does each heading line (null elsewhere) close the page? Only an "until end"
+    heading after the article block's start, with enough of the article's prose between the
+    two.
+
+    The running sums of prose words this needs are read at the heading lines only: gathers from
+    one cumulative sum over the batch at the heading's row, its document's first and last row
+    and its block's start (a page has a few headings among its ~150 lines; segmented window
+    scans over every line cost 3x as much)."""
+    ends = {r.name: r.until == "end" for r in rules_of("section")}
+    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    full = lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"),
+                        (W.D.shift(-1) != W.D).fill_null(True).alias("last"))
+    last_rows = full.select(pl.arg_where(pl.col("last")).cast(pl.UInt32))["last"]
+
+    def before(row: pl.Expr) -> pl.Expr:
+        """Prose words of the batch before `row` (an expression of row numbers)."""
+        return pl.lit(full["cum"]).gather(row) - pl.lit(full["pw"]).gather(row)
+
+    heads = lines.select("rid", "idx", "_bs", "is_html", "head_rule").filter(
+        pl.col("head_rule").is_not_null())
+    first = pl.col("rid") - pl.col("idx")  # the document's first row
+    doc_last = pl.lit(last_rows).gather(pl.lit(last_rows).search_sorted(pl.col("rid"), "left"))
+    heads = heads.with_columns(
+        (before(pl.col("rid")) - before(first)).alias("before"),
+        (pl.lit(full["cum"]).gather(doc_last) - before(first)).alias("total"),
+        pl.lit(full["pw"]).gather(pl.col("rid")).alias("pw"),
+        # prose words before the block's start (null before it, as a forward fill leaves it)
+        pl.when(pl.col("idx") >= pl.col("_bs"))
+        .then(before(first + pl.col("_bs")) - before(first)).alias("at_start"),
+    )
+    before_h = pl.col("before")
+    after = pl.col("total") - before_h - pl.col("pw")
+    # trafilatura output rarely carries long teasers: there a heading only closes the page
+    # when little prose follows it.
+    html_ok = ~pl.col("is_html") | (after <= P.html_section_end_max_after * before_h)
+    to_end = (
+        pl.col("head_rule").replace_strict(ends, default=False, return_dtype=pl.Boolean)
+        & (pl.col("idx") > pl.col("_bs"))
+        & ((before_h - pl.col("at_start").fill_null(0)) >= P.section_end_min_prose_words)
+        & html_ok
+    )
+    heads = heads.select("rid", to_end.alias("_end"))
+    return W.scatter(lines.height, heads["rid"], heads["_end"])
 
 
 def repeated(lines: pl.DataFrame) -> pl.DataFrame:

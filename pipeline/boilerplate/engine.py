@@ -1,8 +1,10 @@
 """The boilerplate engine: applies the rule catalogue to all lines of a batch at once.
 
-Documents are exploded into a lines frame (one row per non-blank line). Every step is a Polars
-expression over that frame (matching.py: how regexes are run fast; blocks.py: sections, templates
-and the article block with segmented window scans). Steps, in order of precedence for the audit:
+Documents are exploded into a lines frame (one row per non-blank line); what depends on a line's
+text alone (features, phrase rules) is computed once per distinct text of the batch and gathered
+back. Every step is a Polars expression over that frame (matching.py: how regexes are run fast;
+blocks.py: sections, templates and the article block with segmented window scans). Steps, in
+order of precedence for the audit:
 
 1. metadata: title, dateline and site lines in the page header move into metadata;
 2. line rules (phrases and shapes) remove wherever they hit;
@@ -22,7 +24,7 @@ import polars as pl
 from . import blocks, metadata
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
-from .matching import apply_rules, category, lowercase, rule_categories
+from .matching import apply_rules, category, lowercase
 from .rules import CATEGORIES, rules_of
 
 _DOC_SCHEMA = {
@@ -80,18 +82,47 @@ def _explode(docs: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The batch's distinct line texts (column `line`, in order of first appearance), and the
+    lines with `u`, the row of each line's text among them.
+
+    Page templates repeat: menus, share bars and footers recur on every page of a site (and
+    "Home", "Share", "Reply" on most sites), so what depends on the text alone (line features,
+    every phrase rule: most of the engine's time) runs on far fewer rows: the dev sets' 2,090
+    pages, each once, hold 436k lines and 225k distinct texts; a chunk of 4,000 pages of the
+    benchmark corpus (bench/corpus_pages.py: real page templates, each used several times) 588k
+    lines and 126k distinct texts. Texts are grouped by their 64-bit hash (half the cost of
+    grouping the strings), and the grouping is checked exactly: on a collision they are grouped
+    by the strings."""
+    h = lines["line"].hash()
+    first = h.is_first_distinct()
+    texts = lines.select("line").filter(first)
+    keys = pl.DataFrame({"h": h.filter(first)}).with_row_index("u")
+    u = pl.DataFrame({"h": h}).join(keys, on="h", how="left", maintain_order="left")["u"]
+    if not (texts["line"].gather(u) == lines["line"]).all():
+        texts = lines.select(pl.col("line").unique(maintain_order=True))
+        u = lines.select("line").join(texts.with_row_index("u"), on="line", how="left",
+                                      maintain_order="left")["u"]
+    return texts, lines.with_columns(u)
+
+
 def clean_documents(docs: pl.DataFrame) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps)."""
     docs = _prepare(docs)
     n_docs = docs.height
     lines = _explode(docs)
-    lines = lines.with_columns(line_features(pl.col("line")))
-    lines = lines.with_columns(prose_expr().alias("prose"))
+    # Features and phrase rules depend on the line's text alone: computed once per distinct
+    # text (`_distinct_texts`) and gathered back.
+    texts, lines = _distinct_texts(lines)
+    texts = texts.with_columns(line_features(pl.col("line")))
+    texts = lowercase(texts.with_columns(prose_expr().alias("prose")))
+    feats = [c for c in texts.columns if c not in ("line", "_low_all")]
+    lines = lines.with_columns(texts[c].gather(lines["u"]) for c in feats)
 
-    lines = lowercase(lines)
     rule_sets = {"line_rule": "line", "weak_rule": "weak", "head_rule": "section"}
-    lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()})
-    lines = lines.drop("_low_all")
+    lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()}, texts)
+    lines = lines.drop("u")
+    del texts
     lines = blocks.templates(lines, docs)
 
     # Pass 1: where is the article, with every section closing where prose resumes?
@@ -100,10 +131,12 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
     lines = blocks.article_block(lines, n_docs)
     # Pass 2: headings after the article's start may close the page; then context rules.
     lines = blocks.sections(lines, first_pass=False)
-    cat0 = pl.coalesce(category("line_rule"), pl.col("sec_cat"))
+    # (Columns used twice are materialised first: an expression is re-evaluated at each use.)
+    lines = lines.with_columns(pl.coalesce(category("line_rule"), pl.col("sec_cat")).alias("_c"))
+    cat0 = pl.col("_c")
     lines = lines.with_columns(
         W.nxt(cat0).alias("next_category"), W.prv(cat0).alias("prev_category")
-    )
+    ).drop("_c")
     lines = apply_rules(lines, {"ctx_rule": rules_of("context")})
     heading = pl.when(pl.col("head_rule").is_not_null()).then(pl.col("sec_rule"))
     lines = lines.with_columns(
@@ -120,15 +153,15 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
     meta_docs, meta_lines = metadata.detect(head)
     meta_rule = W.scatter(lines.height, meta_lines["rid"], meta_lines["meta_rule"])
 
-    weak_cat = category("weak_rule")
     rule = pl.coalesce(meta_rule, "hard_rule",
                        pl.when(~pl.col("in_block")).then(pl.lit("article_block")))
+    lines = lines.select("d", "line_no", "line", "n_words", "weak_rule", rule.alias("rule"))
     cat = (
-        pl.when(rule == "article_block").then(weak_cat.fill_null("off_article"))
-        .otherwise(rule.replace_strict(rule_categories(), default=None, return_dtype=pl.String))
+        pl.when(pl.col("rule") == "article_block")
+        .then(category("weak_rule").fill_null("off_article"))
+        .otherwise(category("rule"))
     )
-    lines = lines.select("d", "line_no", "line", "n_words", rule.alias("rule"),
-                         cat.alias("category"))
+    lines = lines.select("d", "line_no", "line", "n_words", "rule", cat.alias("category"))
     return _results(docs, lines, meta_docs)
 
 
@@ -139,8 +172,14 @@ def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -
     # audit shows the page's own text.)
     kept = lines.filter(pl.col("rule").is_null()).with_columns(
         pl.col("line").str.replace_all(r"\s{2,}|[\s&&[^ ]]", " ").alias("line"))
-    kept = kept.with_columns((pl.col("line").str.count_matches(" ") + 1
-                              + pl.col("line").str.count_matches(WORDLESS_SCRIPTS)).alias("n_words"))
+    # (Those scripts are counted on the lines with a non-ASCII character only: the regex scans
+    # every byte, and most kept lines are ASCII.)
+    wide = kept.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("r"), "line").filter(
+        pl.col("line").str.len_bytes() != pl.col("line").str.len_chars())
+    wordless = W.scatter(kept.height, wide["r"],
+                         wide["line"].str.count_matches(WORDLESS_SCRIPTS), fill=0)
+    kept = kept.with_columns(
+        (pl.col("line").str.count_matches(" ") + 1 + wordless).alias("n_words"))
     bodies = kept.group_by("d").agg(pl.col("line").str.join("\n\n").alias("body"),
                                     pl.col("n_words").sum().alias("n_words"))
     documents = (

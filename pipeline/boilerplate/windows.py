@@ -68,4 +68,5 @@ def backward_fill_doc(expr: pl.Expr) -> pl.Expr:
 
 def scatter(n: int, rid: pl.Series, values: pl.Series, fill: object = None) -> pl.Series:
     """Full-length column from values at row ids (cheaper than joining back the wide frame)."""
-    return pl.Series(values.name, [fill] * n, dtype=values.dtype).scatter(rid, values)
+    base = pl.repeat(fill, n, dtype=values.dtype, eager=True)  # (a Python list: 2x slower)
+    return base.alias(values.name).scatter(rid, values)
