@@ -12,7 +12,10 @@ order of precedence for the audit:
 4. context rules: captions' alt text, teaser headlines, site templates;
 5. article block (text scrapes): the maximum-scoring run of lines, scored jusText-style (prose
    words count for, short / menu-like lines against), is the article; lines outside it go, and
-   short lines inside it (sub-headings, quote fragments like "he said.") stay.
+   short lines inside it (sub-headings, quote fragments like "he said.") stay;
+6. the line model (model.py, whole-page text scrapes only): a small classifier over the lines'
+   features and the steps' verdicts removes lines the rules kept, or brings back lines only the
+   article-block step dropped, where it is confident; audited as "model:<name>:<score>".
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import blocks, metadata
+from . import blocks, metadata, model
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
@@ -108,6 +111,19 @@ def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def clean_documents(docs: pl.DataFrame) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps)."""
+    docs, lines, meta_docs, texts = annotate(docs)
+    lines = model.apply(lines, texts=texts)
+    lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
+    return _results(docs, lines, meta_docs)
+
+
+def annotate(docs: pl.DataFrame
+             ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Steps 1-5 of the module docstring: (prepared docs, the lines frame with every feature and
+    the catalogue's decision in `rule` / `category`, per-document metadata, the batch's distinct
+    line texts with their features, which `u` in the lines frame points at). Kept apart from
+    `clean_documents` so that the line model's training (bench/train_lines.py) sees exactly the
+    frame the model is applied to at run time (step 6)."""
     docs = _prepare(docs)
     n_docs = docs.height
     lines = _explode(docs)
@@ -121,8 +137,6 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
 
     rule_sets = {"line_rule": "line", "weak_rule": "weak", "head_rule": "section"}
     lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()}, texts)
-    lines = lines.drop("u")
-    del texts
     lines = blocks.templates(lines, docs)
 
     # Pass 1: where is the article, with every section closing where prose resumes?
@@ -155,14 +169,13 @@ def clean_documents(docs: pl.DataFrame) -> CleanResult:
 
     rule = pl.coalesce(meta_rule, "hard_rule",
                        pl.when(~pl.col("in_block")).then(pl.lit("article_block")))
-    lines = lines.select("d", "line_no", "line", "n_words", "weak_rule", rule.alias("rule"))
+    lines = lines.with_columns(rule.alias("rule"))
     cat = (
         pl.when(pl.col("rule") == "article_block")
         .then(category("weak_rule").fill_null("off_article"))
         .otherwise(category("rule"))
     )
-    lines = lines.select("d", "line_no", "line", "n_words", "rule", cat.alias("category"))
-    return _results(docs, lines, meta_docs)
+    return docs, lines.with_columns(cat.alias("category")), meta_docs, texts
 
 
 def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -> CleanResult:
