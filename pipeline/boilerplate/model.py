@@ -6,8 +6,9 @@ each line of a text scrape with what the engine already knows about it (shape fe
 rule that fired, the article block, neighbouring lines, the document as a whole) and gives the
 probability that the line belongs to the article. It only acts where it is confident:
 
-- a line the rules kept goes when that probability is below `remove_below` (blog templates,
-  "Posted by ... at ...", comment threads, tag clouds the catalogue has no phrase for);
+- a line the rules kept, and that is not prose, goes when that probability is below
+  `remove_below` (blog templates, "Posted by ... at ...", tag clouds, comment bylines the
+  catalogue has no phrase for);
 - a line the article-block step dropped (rule "article_block", no catalogue rule named it)
   comes back when it is above `restore_above` (the block kept an author box or a headline
   list instead of the post, or stopped short of it). Lines a catalogue rule removed never come
@@ -41,6 +42,8 @@ from .matching import category
 WEIGHTS = Path(__file__).with_name("line_model.json")
 MIN_DOC_LINES = 40
 """The model acts on documents of at least this many non-blank lines (whole-page scrapes)."""
+MIN_DOC_PROSE_WORDS = 50
+"""... with at least this many words of prose lines (features.prose_expr)."""
 
 # Lines of a comment thread the catalogue has no phrase for: "Name says:", "Reply", timestamps.
 _COMMENT_CUE = (r"(?i)(?:(?-u:\b)(?:says|said|wrote)(?-u:\s)*:?$|^reply$|^(?:reply|report|quote)"
@@ -263,8 +266,15 @@ def apply(lines: pl.DataFrame, weights: dict | None = None,
     cue = per_text["_cue"].gather(lines["u"]) if per_text is not None else None
     # Whole-page scrapes only: the model learnt pages with their template around the article;
     # a short text (already an article, a test fixture) has none, and the rules suffice there.
-    text = ~pl.col("is_html") & (pl.col("_tot_one") >= MIN_DOC_LINES)
-    pops = {"remove": text & pl.col("rule").is_null(),
+    # And pages whose prose the engine can read (MIN_DOC_PROSE_WORDS): a script without spaces
+    # or a language without the features' stopwords has no prose lines, and the model never
+    # saw such pages.
+    text = (~pl.col("is_html") & (pl.col("_tot_one") >= MIN_DOC_LINES)
+            & (pl.col("_tot_pw") >= MIN_DOC_PROSE_WORDS))
+    # It removes only lines that are not prose: on a long article (hundreds of paragraphs, far
+    # longer than any training page) it took a third of the prose paragraphs for boilerplate;
+    # the article's sentences stay the rules' call.
+    pops = {"remove": text & pl.col("rule").is_null() & ~pl.col("prose"),
             "restore": text & (pl.col("rule") == "article_block").fill_null(False)}
     exprs = feature_exprs()
     # Features of the line alone are computed on the candidate lines only (about half the
