@@ -13,9 +13,10 @@ order of precedence for the audit:
 5. article block (text scrapes): the maximum-scoring run of lines, scored jusText-style (prose
    words count for, short / menu-like lines against), is the article; lines outside it go, and
    short lines inside it (sub-headings, quote fragments like "he said.") stay;
-6. the line model (model.py, whole-page text scrapes only): a small classifier over the lines'
-   features and the steps' verdicts removes lines the rules kept, or brings back lines only the
-   article-block step dropped, where it is confident; audited as "model:<name>:<score>".
+6. the line model (model.py, whole-page text scrapes only; off unless `PARAMS.line_model`): a
+   small classifier over the lines' features and the steps' verdicts removes non-prose lines the
+   rules kept, or brings back lines only the article-block step dropped, where it is confident;
+   audited as "model:<name>:<score>".
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from . import blocks, metadata, model
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
+from .params import PARAMS
 from .rules import CATEGORIES, rules_of
 
 _DOC_SCHEMA = {
@@ -112,7 +114,8 @@ def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def clean_documents(docs: pl.DataFrame) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps)."""
     docs, lines, meta_docs, texts = annotate(docs)
-    lines = model.apply(lines, texts=texts)
+    if PARAMS.line_model:
+        lines = model.apply(lines, texts=texts)
     lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
     return _results(docs, lines, meta_docs)
 

@@ -51,6 +51,12 @@ class BoilerplateParams:
     repeated_long_min_docs: int = 8
     """... a line longer than repeated_long_words needs this many (a quote or a wire paragraph
     reused by a few different articles is not template)."""
+    line_model: bool = False
+    """Run the learned line model (model.py) after the rules. Off by default: measured on the
+    dev sets it raises text F1 (WCXB 0.925 -> 0.933, Dragnet 0.833 -> 0.861, held-out splits
+    included) but costs about a fifth of the end-to-end throughput on real pages (1,852 -> 1,543
+    docs/s at 100k) and some near-duplicate recall on truncated copies (eval_dedup_pages F1
+    0.918 -> 0.904); see bench/README.md, session 6."""
     html_header_lines: int = 3
     """trafilatura output: only its first lines may repeat the title."""
     html_section_end_max_after: float = 0.5
