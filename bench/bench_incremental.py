@@ -77,7 +77,9 @@ def main() -> None:
     try:
         raw = work / "raw"
         shutil.copytree(base / "raw", raw, copy_function=os.link)  # hard links: no copy cost
-        s = Settings(raw_dir=raw, curated_dir=work / "curated", workers=args.workers)
+        # (hard links of the cached corpus, made by this script: allowed, see issue 22)
+        s = Settings(raw_dir=raw, curated_dir=work / "curated", workers=args.workers,
+                     raw_allow_hard_links=True)
         print(f"load average {os.getloadavg()}")
         timed_run(s, "full run")
         extra = work / "extra"

@@ -54,8 +54,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if staged is not None:
         st = staged.stats
         print(f"raw documents: {st.get('raw_documents', '?')} in {settings.raw_dir}")
-        print(f"rejected: {st.get('rejected')}   duplicates: {st.get('duplicates')}   "
-              f"articles: {st.get('articles')}")
+        print(f"rejected: {st.get('rejected')}{_reasons(staged)}   duplicates: "
+              f"{st.get('duplicates')}   articles: {st.get('articles')}")
     validation = (staged.validation if staged is not None else None) or {}
     report = gate_dir(settings.curated_dir, result.run_id) / "report.txt"
     if validation.get("blocked"):
@@ -108,6 +108,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # Exit codes of `curate run`: 0 published (warnings and quarantined rows included) or nothing
+def _reasons(staged: object) -> str:
+    """" (hard_link 2, empty 1)": the reject reasons of a run, most frequent first."""
+    rejected = getattr(staged, "tables", {}).get("rejected")
+    if rejected is None or not hasattr(rejected, "height") or rejected.height == 0:
+        return ""
+    counts = rejected.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
+    shown = ", ".join(f"{r} {n}" for r, n in counts.head(5).iter_rows())
+    return f" ({shown}{', ...' if counts.height > 5 else ''})"
+
+
 # new; 1 a step failed; 2 bad arguments; 3 validation blocked the batch; 75 the store is busy.
 EXIT_BLOCKED = 3
 

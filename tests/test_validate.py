@@ -404,3 +404,13 @@ def test_every_suite_entry_declares_an_action() -> None:
     for path in DEFAULT_EXPECTATIONS_DIR.glob("*.json"):
         for entry in json.loads(path.read_text())["expectations"]:
             assert entry["meta"]["action"] in {"block", "quarantine", "warn"}, (path, entry)
+
+
+def test_a_batch_that_keeps_no_article_is_blocked(tmp_path: Path) -> None:
+    """Every document rejected (a folder of hard links, unreadable files, pages without an
+    article): no empty version is published; the gate says why."""
+    t = clean_tables()
+    tables = {**{k: v.clear() for k, v in t.items()}, "rejected": t["rejected"]}
+    report = run(tmp_path, tables)
+    assert not report.success
+    assert "n_articles" in report.to_text()

@@ -228,7 +228,8 @@ def _open_raw(path: Path, roots: tuple[str, ...] | None, hard_ok: bool) -> int:
                                            "never read")
         if st.st_nlink > 1 and not hard_ok:
             raise _Refused("hard_link", f"a file with {st.st_nlink} hard links: its other "
-                                        "names may be anywhere on the machine; not read")
+                                        "names may be anywhere on the machine; not read "
+                                        "(CURATE_RAW_ALLOW_HARD_LINKS=1 reads them)")
         if roots is not None:
             real = _fd_path(fd, target)
             if not _inside(real, roots):

@@ -10,7 +10,8 @@ GX 1.x validates pandas frames and is slow on wide text (a regex over 100k x 4 K
 - `rejected` adds `doc_id_in_articles` (a document cannot be both kept and rejected);
 - `duplicates` adds `duplicate_of_self`;
 - `batch` is one row for cross-table facts: the accounting identities (raw documents = copies
-  represented + rejected; duplicates = copies represented - articles) and, per table, the exact
+  represented + rejected; duplicates = copies represented - articles), the number of articles
+  (a batch that keeps none is not published) and, per table, the exact
   dtype mismatches against `pipeline.schema` (GX's pandas type check cannot tell a Date from a
   Datetime or UInt32 from UInt64, and conversion to pandas loses the difference anyway).
 
@@ -232,9 +233,13 @@ def batch_view(tables: dict[str, pl.DataFrame | pl.LazyFrame], n_raw_documents: 
         "n_accounted": None if n_copies is None else n_copies + rejected.height,
         "n_duplicates": n_rows(tables["duplicates"]),
         "n_copies_beyond_articles": None if n_copies is None else n_copies - articles.height,
+        # null for a batch without raw documents (nothing to keep: not a failure)
+        "n_articles": articles.height if n_raw_documents else None,
     }
+    n_counts = len(row)
     row |= {f"{t}_schema": schema_diff(tables[t], t) for t in TABLE_NAMES}
-    schema = {k: pl.Int64() for k in list(row)[:6]} | {f"{t}_schema": pl.String() for t in TABLES}
+    schema = ({k: pl.Int64() for k in list(row)[:n_counts]}
+              | {f"{t}_schema": pl.String() for t in TABLES})
     return pl.DataFrame([row], schema=schema)
 
 
