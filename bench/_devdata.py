@@ -94,3 +94,27 @@ def read_gold(path: Path) -> str:
     if data.startswith(_MOJIBAKE_UTF16_BOM):
         return data[len(_MOJIBAKE_UTF16_BOM):].decode("utf-16-le", errors="replace")
     return data.decode("utf-8", errors="replace")
+
+
+def page_templates() -> tuple[list[dict], list[str]]:
+    """Both dev sets' whole-page text scrapes whose article span is found in the scrape (20+
+    lines, 2+ gold lines): dicts of `lines`, `a` / `b` (first and last article line), `set`,
+    `case` and `root`; and the pool of gold paragraphs of 12+ words. What the real-page
+    corpora (`corpus_pages.py`, `eval_templates.py`) put different articles into."""
+    import json
+
+    pages, paras = [], []
+    for name in SETS:
+        root = devdata_dir(name)
+        for line in (root / "cases.jsonl").read_text().splitlines():
+            case = json.loads(line)
+            lines = (root / "text" / f"{case['id']}.txt").read_text(errors="replace").splitlines()
+            gold = [g.strip() for g in read_gold(root / "gold" / f"{case['id']}.txt").splitlines()
+                    if g.strip()]
+            paras += [g for g in gold if len(g.split()) >= 12]
+            wanted = set(gold)
+            idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
+            if len(idx) >= 2 and len(lines) >= 20:
+                pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "set": name,
+                              "case": case, "root": root})
+    return pages, paras

@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _devdata import SETS, devdata_dir, read_gold  # noqa: E402
+from _devdata import page_templates  # noqa: E402
 
 CHUNK = 1000
 _PAGES: list[tuple[list[str], int, int]] | None = None
@@ -35,22 +35,9 @@ def _load() -> tuple[list[tuple[list[str], int, int]], list[str]]:
     """(page lines, article start, article end) of every page; the pool of gold paragraphs."""
     global _PAGES, _PARAS
     if _PAGES is None:
-        pages, paras = [], []
-        for name in SETS:
-            root = devdata_dir(name)
-            for line in (root / "cases.jsonl").read_text().splitlines():
-                case = json.loads(line)
-                lines = (root / "text" / f"{case['id']}.txt").read_text(
-                    errors="replace").splitlines()
-                gold = read_gold(root / "gold" / f"{case['id']}.txt").splitlines()
-                gold = [g.strip() for g in gold if g.strip()]
-                paras += [g for g in gold if len(g.split()) >= 12]
-                wanted = set(gold)
-                idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
-                if len(idx) >= 2 and len(lines) >= 20:
-                    pages.append((lines, idx[0], idx[-1]))
-        _PAGES, _PARAS = pages, paras
-    return _PAGES, _PARAS
+        pages, _PARAS = page_templates()
+        _PAGES = [(p["lines"], p["a"], p["b"]) for p in pages]
+    return _PAGES, _PARAS  # type: ignore[return-value]
 
 
 def document(seed: int, i: int) -> str:

@@ -40,30 +40,18 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from _devdata import SETS, case_domain, devdata_dir, read_gold  # noqa: E402
+from _devdata import case_domain, page_templates  # noqa: E402
 from eval_boilerplate import doc_scores, held_out, prf  # noqa: E402
 
 
 def load_pages() -> tuple[list[dict], list[str]]:
     """Pages (lines, article start/end, set, held_out) with an article span found in the text
     scrape, and the pool of gold paragraphs (12+ words)."""
-    pages, paras = [], []
-    for name in SETS:
-        root = devdata_dir(name)
-        for line in (root / "cases.jsonl").read_text().splitlines():
-            case = json.loads(line)
-            lines = (root / "text" / f"{case['id']}.txt").read_text(errors="replace").splitlines()
-            gold = read_gold(root / "gold" / f"{case['id']}.txt").splitlines()
-            gold = [g.strip() for g in gold if g.strip()]
-            paras += [g for g in gold if len(g.split()) >= 12]
-            wanted = set(gold)
-            idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
-            if len(idx) >= 2 and len(lines) >= 20:
-                html = root / "html" / f"{case['id']}.html"
-                dom = case_domain(case, html.read_text(errors="replace")
-                                  if html.is_file() else None)
-                pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "set": name,
-                              "held_out": held_out(dom)})
+    pages, paras = page_templates()
+    for p in pages:
+        html = p["root"] / "html" / f"{p['case']['id']}.html"
+        dom = case_domain(p["case"], html.read_text(errors="replace") if html.is_file() else None)
+        p["held_out"] = held_out(dom)
     return pages, paras
 
 
