@@ -8,8 +8,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.settings import Settings
+
+if TYPE_CHECKING:
+    from pipeline.steps import Staged
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -108,10 +112,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 # Exit codes of `curate run`: 0 published (warnings and quarantined rows included) or nothing
-def _reasons(staged: object) -> str:
+def _reasons(staged: Staged) -> str:
     """" (hard_link 2, empty 1)": the reject reasons of a run, most frequent first."""
-    rejected = getattr(staged, "tables", {}).get("rejected")
-    if rejected is None or not hasattr(rejected, "height") or rejected.height == 0:
+    rejected = staged.tables.get("rejected")
+    if rejected is None or rejected.height == 0:
         return ""
     counts = rejected.group_by("reason").len().sort(["len", "reason"], descending=[True, False])
     shown = ", ".join(f"{r} {n}" for r, n in counts.head(5).iter_rows())

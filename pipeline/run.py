@@ -122,9 +122,7 @@ def settle(raw: RawStep, prev: Previous | None, the_plan: retire.Plan) -> pl.Ser
     raw.hashes, raw.retired, raw.gone = got.hashes, got.retired, got.n_gone
     raw.stats.update({"retired_documents": got.n_gone,
                       "byte_identical_copies_of_published": late.len(),
-                      "published_demoted_to_copies": int(
-                          got.carried["doc_id"].is_in(prev.articles.select("doc_id").collect()
-                                                      ["doc_id"].implode()).sum())})
+                      "published_demoted_to_copies": got.n_demoted})
     return late
 
 

@@ -10,17 +10,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipeline.boilerplate import engine, model
-from pipeline.boilerplate.engine import CleanResult
+from pipeline.boilerplate import clean_documents, engine, model
 from pipeline.boilerplate.rules import CATEGORIES
-
-
-def clean_with_model(docs: pl.DataFrame) -> CleanResult:
-    """The engine with the line model on (`PARAMS.line_model`, off by default)."""
-    docs, lines, meta, texts = engine.annotate(docs)
-    lines = model.apply(lines, texts=texts).select(
-        "d", "line_no", "line", "n_words", "rule", "category")
-    return engine._results(docs, lines, meta)
 
 
 def _pages(devdata_root: Path, n: int = 60) -> pl.DataFrame:
@@ -34,7 +25,7 @@ def _pages(devdata_root: Path, n: int = 60) -> pl.DataFrame:
 def test_model_lines_are_audited_with_name_score_and_category(devdata_root: Path):
     w = model.load()
     assert w is not None, "the package ships its weights"
-    res = clean_with_model(_pages(devdata_root))
+    res = clean_documents(_pages(devdata_root), line_model=True)  # off by default
     by_model = res.removed.filter(pl.col("rule").str.starts_with("model:"))
     assert by_model.height > 0
     pat = re.compile(rf"^model:{re.escape(w['name'])}:(0(\.\d+)?|1(\.0+)?)$")
@@ -90,7 +81,7 @@ def test_a_long_article_keeps_every_prose_paragraph(devdata_root: Path):
              for g in (devdata_root / "gold" / f"{c['id']}.txt").read_text(
                  errors="replace").splitlines() if len(g.split()) >= 12]
     text = "A long report\n\n" + "\n\n".join(random.Random(1).sample(paras, 300))
-    res = clean_with_model(pl.DataFrame({"doc_id": ["long"], "text": [text]}))
+    res = clean_documents(pl.DataFrame({"doc_id": ["long"], "text": [text]}), line_model=True)
     removed = res.removed.filter(pl.col("rule").str.starts_with("model:"))
     kept = res.documents["text"][0]
     assert removed.height <= 10  # stray non-prose lines (lists, short cells) at most

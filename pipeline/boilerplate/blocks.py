@@ -105,8 +105,7 @@ def repeated(lines: pl.DataFrame) -> pl.DataFrame:
     template around different articles have different leads, because a template's own prose
     lines (a cookie banner's) are repeated and left out of the lead. A document without such a
     line falls back to the smallest hash of its prose, then of its lines."""
-    h = pl.col("line").hash()
-    keyed = lines.select("rid", "d", "prose", h.alias("h"))
+    keyed = lines.select("rid", "d", "prose", "h")
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"))
@@ -133,7 +132,7 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     if counts.height == 0 or counts["count"].max() < P.template_min_site_docs:
         return lines.with_columns(zero)
     keyed = lines.select(
-        "rid", "d", "prose", pl.col("line").hash().alias("h"),
+        "rid", "d", "prose", "h",
         W.per_doc(site.hash().set(site.is_null(), None)).alias("site"),
     ).filter(pl.col("site").is_not_null())
     lead = keyed.group_by("d").agg(

@@ -89,7 +89,8 @@ def _explode(docs: pl.DataFrame) -> pl.DataFrame:
 
 def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The batch's distinct line texts (column `line`, in order of first appearance), and the
-    lines with `u`, the row of each line's text among them.
+    lines with `u`, the row of each line's text among them, and `h`, the text's 64-bit hash
+    (the template rules' key for a line: `blocks.repeated`, `blocks.templates`).
 
     Page templates repeat: menus, share bars and footers recur on every page of a site (and
     "Home", "Share", "Reply" on most sites), so what depends on the text alone (line features,
@@ -108,13 +109,14 @@ def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         texts = lines.select(pl.col("line").unique(maintain_order=True))
         u = lines.select("line").join(texts.with_row_index("u"), on="line", how="left",
                                       maintain_order="left")["u"]
-    return texts, lines.with_columns(u)
+    return texts, lines.with_columns(u, h.alias("h"))
 
 
-def clean_documents(docs: pl.DataFrame) -> CleanResult:
-    """Strip boilerplate from a batch of documents (see module docstring for the steps)."""
+def clean_documents(docs: pl.DataFrame, line_model: bool | None = None) -> CleanResult:
+    """Strip boilerplate from a batch of documents (see module docstring for the steps).
+    `line_model`: run step 6 (None: `PARAMS.line_model`)."""
     docs, lines, meta_docs, texts = annotate(docs)
-    if PARAMS.line_model:
+    if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
     lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
     return _results(docs, lines, meta_docs)

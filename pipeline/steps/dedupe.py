@@ -68,8 +68,7 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
     ldocs = docs.lazy()
     rows = ldocs
     sources = ldocs.select("doc_id", "source")
-    # byte-identical copies: doc_id, source, duplicate_of (their group's smallest doc_id)
-    copies = raw.copies if raw.carried is None else pl.concat([raw.copies, raw.carried])
+    copies = raw.all_copies
     if prev is not None:
         rows = pl.concat([ldocs, _as_cleaned(prev.articles).lazy()])
         old_dups = prev.duplicates
@@ -117,10 +116,9 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
 def orphan_copies(raw: RawStep, rejected: pl.DataFrame) -> pl.DataFrame:
     """Byte-identical copies whose original was rejected downstream: rejected too, same reason
     (the version's copies too, when `steps.retire` re-derived them)."""
-    copies = raw.copies if raw.carried is None else pl.concat([raw.copies, raw.carried])
-    got = copies.join(rejected.select(pl.col("doc_id").alias("duplicate_of"), "stage",
-                                          "reason", "detail", pl.col("source").alias("of")),
-                          on="duplicate_of", how="inner")
+    got = raw.all_copies.join(rejected.select(pl.col("doc_id").alias("duplicate_of"), "stage",
+                                              "reason", "detail", pl.col("source").alias("of")),
+                              on="duplicate_of", how="inner")
     return schema.conform(got.with_columns(
         pl.format("byte-identical copy of {}: {}", "of", pl.col("detail").fill_null(""))
         .alias("detail")), "rejected")

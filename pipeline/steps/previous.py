@@ -4,6 +4,7 @@ removed lines as lazy scans), its signature index and raw-file ledger (`run.load
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import polars as pl
 
@@ -24,6 +25,16 @@ class Previous:
     # doc_id, raw_hash of every document it read (None: written before the table existed)
     hashes: pl.DataFrame | None = None
 
+    @cached_property
+    def documents(self) -> pl.DataFrame:
+        """doc_id, source and `table` (articles, duplicates or rejected) of every document the
+        version holds: read once (the articles' two columns, not their texts) for `seen` and
+        `steps.retire`."""
+        return pl.concat([
+            self.articles.select("doc_id", "source", pl.lit("articles").alias("table")).collect(),
+            self.duplicates.select("doc_id", "source", pl.lit("duplicates").alias("table")),
+            self.rejected.select("doc_id", "source", pl.lit("rejected").alias("table")),
+        ])
+
     def seen(self) -> pl.Series:
-        return pl.concat([self.articles.select("doc_id").collect()["doc_id"],
-                          self.duplicates["doc_id"], self.rejected["doc_id"]])
+        return self.documents["doc_id"]

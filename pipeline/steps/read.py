@@ -41,6 +41,12 @@ class RawStep:
             self.documents = self.documents.drop("body")
 
     @property
+    def all_copies(self) -> pl.DataFrame:
+        """Byte-identical copies (doc_id, source, duplicate_of: their group's smallest doc_id):
+        this run's, and the version's documents that are copies now (`steps.retire`)."""
+        return self.copies if self.carried is None else pl.concat([self.copies, self.carried])
+
+    @property
     def nothing_new(self) -> bool:
         return (self.documents.is_empty() and self.copies.is_empty()
                 and self.rejected.is_empty()

@@ -61,15 +61,7 @@ class Settled:
     hashes: pl.DataFrame       # HASHES_SCHEMA of every document read, the version's and the run's
     retired: pl.Series         # doc_ids leaving the version's tables (incl. demoted and carried)
     n_gone: int                # documents no longer in the raw folder, or read again
-
-
-def _prev_docs(prev: Previous) -> pl.DataFrame:
-    """doc_id, source of every document the version holds (each once)."""
-    return pl.concat([
-        prev.articles.select("doc_id", "source").collect(),
-        prev.duplicates.select("doc_id", "source"),
-        prev.rejected.select("doc_id", "source"),
-    ]).unique("doc_id", keep="first", maintain_order=True)
+    n_demoted: int             # published articles that are byte-identical copies now
 
 
 def _with_file(docs: pl.DataFrame, paths: pl.Series) -> pl.DataFrame:
@@ -92,7 +84,7 @@ def plan(prev: Previous | None, ledger: pl.DataFrame, todo: pl.Series) -> Plan:
     affected = pl.concat([deleted, changed]).unique().sort()
     if not affected.len():
         return Plan(affected, none, none)
-    docs = _with_file(_prev_docs(prev), pl.concat([known, ledger["path"]]))
+    docs = _with_file(prev.documents, pl.concat([known, ledger["path"]]))
     hit = docs.filter(pl.col("file").is_in(affected.implode()))
     # Clusters with a document in an affected file: their other members may stand alone next.
     broken = (prev.index.filter(pl.col("doc_id").is_in(hit["doc_id"].implode()))["cluster_id"]
@@ -114,12 +106,12 @@ def settle(prev: Previous, the_plan: Plan, read: pl.DataFrame, seen_again: pl.Se
     hold (its re-read documents included), before the byte-identical collapse; `seen_again`:
     doc_ids of published documents found again in the files read."""
     assert prev.hashes is not None
-    docs = _with_file(_prev_docs(prev), pl.concat([prev.files["path"], the_plan.affected])
+    docs = _with_file(prev.documents, pl.concat([prev.files["path"], the_plan.affected])
                       if prev.files is not None else the_plan.affected)
     gone = docs.filter(
         (pl.col("file").is_in(the_plan.affected.implode())
          & ~pl.col("doc_id").is_in(seen_again.implode()))
-        | pl.col("doc_id").is_in(the_plan.reread.implode()))["doc_id"]
+        | pl.col("doc_id").is_in(the_plan.reread.implode()))["doc_id"].unique()
     kept_hashes = prev.hashes.filter(~pl.col("doc_id").is_in(gone.implode()))
     hashes = pl.concat([kept_hashes, read.select(list(HASHES_SCHEMA))]).unique(
         "doc_id", keep="first").sort("doc_id")
@@ -133,8 +125,10 @@ def settle(prev: Previous, the_plan: Plan, read: pl.DataFrame, seen_again: pl.Se
     copies = copies_all.filter(pl.col("doc_id").is_in(new_ids)).sort("doc_id")
     carried = copies_all.filter(~pl.col("doc_id").is_in(new_ids)).sort("doc_id")
     retired = pl.concat([gone, carried["doc_id"]]).unique().sort()
+    n_demoted = docs.filter((pl.col("table") == "articles")
+                            & pl.col("doc_id").is_in(carried["doc_id"].implode())).height
     return Settled(without(prev, retired, len(gone)), copies, carried,
-                   copies["doc_id"], hashes, retired, len(gone))
+                   copies["doc_id"], hashes, retired, len(gone), n_demoted)
 
 
 def without(prev: Previous, retired: pl.Series, n_gone: int) -> Previous:
