@@ -288,6 +288,7 @@ def ensure_corpus(docs: int, kind: str, seed: int, layout: str, regen: bool) -> 
         d.mkdir(parents=True)
         print(f"generating {docs} {kind} docs ({layout}) -> {d} ...", flush=True)
         s = (corpus_pages.generate(d, docs, seed) if kind == "pages"
+             else corpus_pages.generate_html(d, docs, seed) if kind == "devhtml"
              else corpus.generate(d, docs, kind, seed, layout))
         print(f"  {s['bytes_on_disk'] / MiB:.0f} MiB in {s['seconds']} s; {s['counts']}",
               flush=True)
@@ -385,7 +386,7 @@ def one_round(a: argparse.Namespace, common: list[str], layout: str, workers: in
               f"[{load()}]")
         print(f"   {tr['seconds']:.2f} s, {rate:.1f} docs/s, tree peak "
               f"{tmem['tree_peak_mib']:.0f} MiB")
-        if a.kind == "html":
+        if a.kind in ("html", "devhtml"):
             ratio = (n / e2e) / rate
             out["html_ratio"] = ratio
             print(f"   pipeline HTML e2e {n / e2e:.1f} docs/s = {ratio:.2f} x trafilatura alone "
@@ -428,9 +429,11 @@ def summarise(rounds: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--docs", type=int, default=10_000)
-    ap.add_argument("--kind", choices=("pages", "text", "html", "mixed"), default="pages",
+    ap.add_argument("--kind", choices=("pages", "text", "html", "devhtml", "mixed"),
+                    default="pages",
                     help="pages (default): real whole-page text scrapes of the dev sets "
-                         "(bench/corpus_pages.py); text/html/mixed: the synthetic corpus "
+                         "(bench/corpus_pages.py); devhtml: the dev sets' real HTML pages "
+                         "(corpus_pages.generate_html); text/html/mixed: the synthetic corpus "
                          "(bench/corpus.py)")
     ap.add_argument("--layout", choices=("files", "jsonl"), default=None,
                     help="text documents as .txt files in folders of 1,000 (default below "
