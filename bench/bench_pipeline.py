@@ -117,12 +117,21 @@ def child_pipeline(raw: Path, workers: int, result_file: Path, executor: str = "
     t_start = time.perf_counter()
     state: dict = {}
 
+    def cpu(who: int) -> float:
+        r = resource.getrusage(who)
+        return r.ru_utime + r.ru_stime
+
     def timed(name: str, fn):
         sampler.reset()
         t = time.perf_counter()
+        c0, w0 = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
         out = fn()
         dt = time.perf_counter() - t
         rows.append({"stage": name, "seconds": dt, "tree_peak_mib": sampler.reset() / MiB,
+                     # CPU seconds (user + system) of the main process (all its threads), and
+                     # of the worker processes that ended during the stage
+                     "main_cpu_s": cpu(resource.RUSAGE_SELF) - c0,
+                     "workers_cpu_s": cpu(resource.RUSAGE_CHILDREN) - w0,
                      "self_maxrss_mib": maxrss_mib(resource.RUSAGE_SELF),
                      "children_maxrss_mib": maxrss_mib(resource.RUSAGE_CHILDREN)})
         return out
@@ -337,11 +346,12 @@ def report_pipeline(res: dict, mem: dict, label: str) -> None:
     n = res["raw_documents"]
     print(f"\n== pipeline, {label}: {n} raw documents  [{load()}]")
     print(f"{'stage':10} {'seconds':>9} {'docs/s':>10} {'tree peak MiB':>14} "
-          f"{'main maxrss':>12} {'workers maxrss':>15}")
+          f"{'main maxrss':>12} {'workers maxrss':>15} {'main CPU s':>11} {'workers CPU s':>14}")
     for r in res["stages"]:
         print(f"{r['stage']:10} {r['seconds']:9.2f} {fmt_rate(n, r['seconds'])} "
               f"{r['tree_peak_mib']:14.0f} {r['self_maxrss_mib']:12.0f} "
-              f"{r['children_maxrss_mib']:15.0f}")
+              f"{r['children_maxrss_mib']:15.0f} {r.get('main_cpu_s', 0):11.2f} "
+              f"{r.get('workers_cpu_s', 0):14.2f}")
     print(f"{'end-to-end':10} {res['e2e_seconds']:9.2f} {fmt_rate(n, res['e2e_seconds'])} "
           f"{max(res['tree_peak_mib'], mem['tree_peak_mib']):14.0f} "
           f"{res['self_maxrss_mib']:12.0f} {res['children_maxrss_mib']:15.0f}")

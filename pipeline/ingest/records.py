@@ -98,10 +98,14 @@ def _display_name(rel: str) -> str:
     return rel
 
 
-def _safe(item: Doc | Reject) -> Doc | Reject:
-    """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame)."""
+def _safe(item: Doc | Reject, decoded: bool = False) -> Doc | Reject:
+    """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame).
+    `decoded`: the body comes from `decode.decode` (a strict codec, or U+FFFD for bad bytes:
+    never a lone surrogate), so it is not encoded again to check."""
     changes = {}
-    for name in ("source", "url", "fetched_at", "body", "detail", "encoding"):
+    names = ("source", "url", "fetched_at", "detail", "encoding") if decoded else (
+        "source", "url", "fetched_at", "body", "detail", "encoding")
+    for name in names:
         v = getattr(item, name, None)
         if isinstance(v, str):
             fixed = _utf8(v)

@@ -33,7 +33,13 @@ from pipeline.store.versions import (
 # Rows per Parquet row group. A streamed table is buffered a row group at a time: Polars' default
 # (~250k rows) held 3 GB of article text per group at 1M documents; 8,192 articles (~100 MB of
 # text) keep the writer's memory flat and readers can still skip by statistics.
-ROW_GROUP_ROWS = {"articles": 8192}
+# Removed lines: 2**20 rows a group (~110 MB buffered while streaming). Their texts recur
+# (menus, footers, share bars across pages), and Parquet's dictionary is per row group: at
+# 131,072 rows a group the 3.2M removed lines of 25k real pages took 32.6 MB, at 2**20 15.8 MB.
+# With the bigger dictionaries zstd level 1 loses little (17.9 MB) and writes 23 % faster than
+# level 3 (bench/README.md, "Session 7").
+ROW_GROUP_ROWS = {"articles": 8192, "removed_lines": 1 << 20}
+COMPRESSION_LEVEL = {"removed_lines": 1}
 
 
 DEFAULT_ROW_GROUP_ROWS = 131_072
@@ -41,12 +47,14 @@ DEFAULT_ROW_GROUP_ROWS = 131_072
 
 def _write_table(df: pl.DataFrame | pl.LazyFrame, path: Path) -> int:
     """Write one table (a lazy scan is streamed to the file, never held whole); its rows."""
-    rg = ROW_GROUP_ROWS.get(path.stem, DEFAULT_ROW_GROUP_ROWS)
+    opts = {"compression": "zstd", "statistics": True,
+            "row_group_size": ROW_GROUP_ROWS.get(path.stem, DEFAULT_ROW_GROUP_ROWS),
+            "compression_level": COMPRESSION_LEVEL.get(path.stem)}
     if isinstance(df, pl.LazyFrame):
-        df.sink_parquet(path, compression="zstd", statistics=True, row_group_size=rg)
+        df.sink_parquet(path, **opts)
         rows = int(pl.scan_parquet(path).select(pl.len()).collect().item())
     else:
-        df.write_parquet(path, compression="zstd", statistics=True, row_group_size=rg)
+        df.write_parquet(path, **opts)
         rows = df.height
     with open(path, "rb") as f:
         os.fsync(f.fileno())
