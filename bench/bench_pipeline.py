@@ -280,6 +280,29 @@ def child_reference(raw: Path, max_docs: int, result_file: Path) -> None:
         "self_maxrss_mib": maxrss_mib(resource.RUSAGE_SELF)}))
 
 
+def child_floor(raw: Path, result_file: Path) -> None:
+    """Issue 21's floor: what one core does with no pipeline at all. Every .txt file read and
+    decoded, lines of under 5 words dropped, the rest hashed (xxh3), one Parquet file written
+    (doc, hash, text). The pipeline on both cores is compared with it."""
+    import polars as pl
+    import xxhash
+
+    t0 = time.perf_counter()
+    names, hashes, texts = [], [], []
+    for path in sorted(raw.rglob("*.txt")):
+        text = path.read_bytes().decode("utf-8", "replace")
+        kept = "\n".join(ln for ln in text.split("\n") if len(ln.split()) >= 5)
+        names.append(path.name)
+        hashes.append(xxhash.xxh3_64_hexdigest(kept.encode()))
+        texts.append(kept)
+    out = Path(tempfile.mkdtemp(prefix="bench-floor-", dir=OUT))
+    pl.DataFrame({"doc": names, "hash": hashes, "text": texts}).write_parquet(
+        out / "floor.parquet", compression="zstd")
+    shutil.rmtree(out, ignore_errors=True)
+    result_file.write_text(json.dumps({"docs": len(names), "seconds": time.perf_counter() - t0,
+                                       "self_maxrss_mib": maxrss_mib(resource.RUSAGE_SELF)}))
+
+
 # ---------------------------------------------------------------------------------------------
 # Parent
 
@@ -418,6 +441,16 @@ def one_round(a: argparse.Namespace, common: list[str], layout: str, workers: in
         out["text_ratio"] = ratio
         print(f"   pipeline text e2e {n / e2e:.1f} docs/s = {ratio:.2f} x the reference "
               "(pipeline uses every core; the reference one)")
+    if not a.skip_reference and a.kind in ("pages", "text"):
+        fl, fmem = run_child(["floor", *common])
+        out["floor"] = {**fl, **fmem}
+        rate = fl["docs"] / fl["seconds"]
+        ratio = (n / e2e) / rate
+        out["floor_ratio"] = ratio
+        print(f"\n== (c) the floor, one core: read, drop lines under 5 words, hash, one Parquet "
+              f"file; {fl['docs']} docs  [{load()}]")
+        print(f"   {fl['seconds']:.2f} s = {rate:.1f} docs/s; pipeline text e2e {n / e2e:.1f} "
+              f"docs/s = {ratio:.2f} x the floor")
     return out
 
 
@@ -429,7 +462,8 @@ def summarise(rounds: list[dict]) -> None:
     e2e = [r["pipeline"]["raw_documents"] / r["pipeline"]["e2e_seconds"] for r in rounds]
     print(f"\n== {len(rounds)} rounds: pipeline e2e docs/s "
           f"{', '.join(f'{x:.1f}' for x in e2e)}; median {median(e2e):.1f}")
-    for key, what in (("html_ratio", "x trafilatura alone"), ("text_ratio", "x the reference")):
+    for key, what in (("html_ratio", "x trafilatura alone"), ("text_ratio", "x the reference"),
+                      ("floor_ratio", "x the floor (one core)")):
         got = [r[key] for r in rounds if key in r]
         if got:
             print(f"   {key}: {', '.join(f'{x:.2f}' for x in got)}; median {median(got):.2f} "
@@ -467,7 +501,7 @@ def main(argv: list[str] | None = None) -> None:
                          "`git archive HEAD pipeline expectations` snapshot, when the working "
                          "tree is mid-edit)")
     # internal
-    ap.add_argument("--child", choices=("pipeline", "trafilatura", "reference"))
+    ap.add_argument("--child", choices=("pipeline", "trafilatura", "reference", "floor"))
     ap.add_argument("--raw", type=Path)
     ap.add_argument("--result", type=Path)
     ap.add_argument("--executor", choices=("local", "ray"), default="local",
@@ -488,6 +522,8 @@ def main(argv: list[str] | None = None) -> None:
                 child_pipeline(a.raw, workers, a.result, a.executor, a.ray_address)
         elif a.child == "trafilatura":
             child_trafilatura(a.raw, workers, a.result)
+        elif a.child == "floor":
+            child_floor(a.raw, a.result)
         else:
             child_reference(a.raw, a.reference_max_docs, a.result)
         return

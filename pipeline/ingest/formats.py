@@ -66,10 +66,9 @@ def read_file(path: Path, raw_dir: Path, settings: Settings) -> Iterator[Doc | R
     accounted for once)."""
     key = path.relative_to(raw_dir).as_posix()  # for ids: the exact name, undecodable bytes too
     rel = _display_name(key)
-    decoded = format_of(path)[0] in ("txt", "html")  # one document, its body from `decode`
     try:
-        items = [_safe(item, decoded) for item in _read_file(path, key, rel, settings,
-                                                             _roots(raw_dir, settings))]
+        items = [_safe(item) for item in _read_file(path, key, rel, settings,
+                                                    _roots(raw_dir, settings))]
     except Exception as e:  # noqa: BLE001 - a hostile file must not stop the run
         yield Reject(doc_id_for(key, b"\0ingest_error"), rel, "ingest", "ingest_error",
                      _utf8(f"{type(e).__name__}: {e}")[:300], 0)

@@ -98,12 +98,17 @@ def _display_name(rel: str) -> str:
     return rel
 
 
-def _safe(item: Doc | Reject, decoded: bool = False) -> Doc | Reject:
-    """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame).
-    `decoded`: the body comes from `decode.decode` (a strict codec, or U+FFFD for bad bytes:
-    never a lone surrogate), so it is not encoded again to check."""
+# Formats whose body is a whole file through `decode.decode` (a strict codec, or U+FFFD for
+# bad bytes: never a lone surrogate): `_safe` does not encode it again to check. JSONL bodies
+# (JSON "\ud800" escapes) and WARC records are checked.
+_DECODED_FORMATS = ("txt", "html")
+
+
+def _safe(item: Doc | Reject) -> Doc | Reject:
+    """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame)."""
     changes = {}
-    names = ("source", "url", "fetched_at", "detail", "encoding") if decoded else (
+    names = ("source", "url", "fetched_at", "detail", "encoding") if (
+        isinstance(item, Doc) and item.format in _DECODED_FORMATS) else (
         "source", "url", "fetched_at", "body", "detail", "encoding")
     for name in names:
         v = getattr(item, name, None)
