@@ -67,6 +67,33 @@ def test_comment_thread_without_heading_and_author_bio() -> None:
     assert res.removed["rule"].to_list() == ["author_bio", "read_more_from"]
 
 
+def test_comment_thread_longer_than_its_article_is_not_the_article() -> None:
+    """A short post under a long comment thread (2012 blogs): the thread is prose too, and
+    longer, but once three comment bylines mark it, it starts where the first one follows
+    the article (`until="thread"`), in the pass that chooses the article as well."""
+    post = PROSE[:2]
+    replies = [
+        "I rode that ferry every morning for a decade and the old quay was a disgrace; the new "
+        "terminal cannot come soon enough for those of us who commute across the bay.",
+        "The council promised the same thing ten years ago and nothing happened, so forgive me "
+        "if I wait to see the cranes on site before I believe a word of this announcement.",
+        "Does anyone know whether the night service will keep running while the works go on, "
+        "because the article does not say and half my shift depends on the last crossing.",
+    ]
+    thread = []
+    for k, who in enumerate(["Maria Lopez", "Tom Berg", "Ann Ray", "Li Wei", "Sam Okafor"]):
+        thread += [f"{who} — June {k + 2}, 2031, 7:0{k} pm", *replies[k % 3:], *replies[:k % 3]]
+    # the page's clutter between the post and its thread (tags, share bar, archive links)
+    clutter = ["Tags: ferry, harbour, council", "Share this:", "Twitter", "Facebook", "Email",
+               "Print", "Previous post", "Next post", "Archives", "October 2012",
+               "September 2012", "August 2012", "Categories", "Local news", "Transport"]
+    res = clean_text("\n".join([*post, *clutter, *thread]))
+    assert _kept(res) == post
+    in_thread = res.removed.filter(pl.col("text").is_in(thread))
+    assert in_thread.height == len(thread) and set(in_thread["category"]) == {"comments"}
+    assert set(in_thread["rule"]) == {"comment_byline_time"}
+
+
 def test_html_output_keeps_short_lines() -> None:
     lines = [PROSE[0], "Key dates:", "- March: dredging ends", "- May: first berth opens",
              PROSE[1], "Advertisement", PROSE[2]]

@@ -39,11 +39,21 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
     open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
+    # A comment thread (until="thread" bylines, enough of them on the page) after enough prose:
+    # the rest of the document, whatever follows.
+    threads = [r.name for r in rules_of("section") if r.until == "thread"]
+    byline = is_head & pl.col("head_rule").is_in(threads)
+    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    close = byline & (W.per_doc_total(byline.cast(pl.UInt32)) >= P.thread_min_bylines) & (
+        W.seg_cum_sum(pw) - pw >= P.thread_min_prose_words)
+    lines = lines.with_columns(
+        W.seg_forward_fill(pl.when(close).then(pl.col("head_rule"))).alias("_thr"))
+    in_thr = pl.col("_thr").is_not_null()
     return lines.with_columns(
-        pl.when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
-        (in_sec & pl.col("_end") & pl.col("_r4n").is_null()).alias("sec_to_end"),
+        pl.when(in_thr).then(pl.col("_thr")).when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
+        (in_thr | (in_sec & pl.col("_end") & pl.col("_r4n").is_null())).alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
-        "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
+        "_h", "_end", "_hr", "_r1", "_r4", "_r4n", "_thr"
     )
 
 
@@ -56,7 +66,7 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     one cumulative sum over the batch at the heading's row, its document's first and last row
     and its block's start (a page has a few headings among its ~150 lines; segmented window
     scans over every line cost 3x as much)."""
-    ends = {r.name: r.until == "end" for r in rules_of("section")}
+    ends = {r.name: r.until in ("end", "thread") for r in rules_of("section")}
     pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
     full = lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"),
                         (W.D.shift(-1) != W.D).fill_null(True).alias("last"))

@@ -21,6 +21,10 @@ class BoilerplateParams:
 
     # The article block (blocks.py): lines scored, the best-scoring block kept.
     section_end_min_prose_words: int = 50
+    # Comment threads (rules with until="thread", comment bylines): a page with this many byline
+    # lines has a thread, which starts at the first of them after this many words of prose.
+    thread_min_bylines: int = 3
+    thread_min_prose_words: int = 50
     """An "until end" heading only ends the page after this much prose."""
     section_resume_lines: int = 4
     """Consecutive prose lines that re-open the article after such a heading."""

@@ -12,7 +12,11 @@ tests/test_boilerplate_rules.py: an unseen line it must catch, prose it must lea
 - ``section``: regex for a heading that opens a block of boilerplate. ``until="prose"`` ends the
                block where article prose resumes; ``until="end"`` runs to the end of the document
                once the article has started (related stories, comments and the like close a page)
-               unless a long run of prose resumes the article.
+               unless a long run of prose resumes the article; ``until="thread"`` (a comment's
+               byline) is "end", and more: on a page with `params.thread_min_bylines` of them,
+               the first one after `params.thread_min_prose_words` words of prose closes the page
+               whatever follows, in both passes (a thread longer than its article is never
+               chosen as the article).
 
 Patterns are Rust-regex (Polars) syntax (no look-around, no back-references), written in lowercase:
 they run on the lowercased line unless ``case=True``. Rules whose every alternative starts with
@@ -58,7 +62,7 @@ class Rule:
     pattern: str | None = None
     predicate: Callable[[], pl.Expr] | None = field(default=None, compare=False)
     max_words: int | None = 14
-    until: str = "prose"  # sections only: "prose" | "end"
+    until: str = "prose"  # sections only: "prose" | "end" | "thread"
     marker: bool = False  # high-precision whole-line rule: also a leftover marker for validation
     case: bool = False  # match the line as written (default: its lowercase form, pattern lowercase)
 
@@ -171,14 +175,14 @@ RULES: list[Rule] = [
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am": a comment thread starts.
          r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}).{0,30})?$",
-         max_words=16, until="end"),
+         max_words=16, until="thread"),
     Rule("comment_reply_meta", "comments", "section",
          # A comment's byline with its time and a reply / permalink link (2010s blog threads:
          # "by Jo on January 31, 2011 at 10:29 am. Reply #", "Posted by Jo on May 5, 2012 at
          # 8:47 am | permalink | Reply"): a comment thread starts.
          r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?[^a-z]{0,3}(?:[a-z]{2,5}\b)?[\s.,|#»-]*"
          r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?)?[\s#|»]*$",
-         max_words=25, until="end"),
+         max_words=25, until="thread"),
     Rule("comment_byline_time", "comments", "section",
          # A commenter's name with the comment's date and time ("Tim Worstall 11.06.12 at
          # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts. (The name
@@ -187,7 +191,7 @@ RULES: list[Rule] = [
          r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|"
          r"[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2} [a-z]{3,9},? \d{4})"
          r",?\s*(?:at|@|-|–|—)?\s*\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?$",
-         max_words=12, until="end"),
+         max_words=12, until="thread"),
     Rule("comment_thread_widget", "comments", "line",
          # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
          # Inappropriate", "Login or register to post comments", "TrackBack URL for this entry:".
