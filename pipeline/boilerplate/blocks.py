@@ -39,22 +39,44 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
     open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
-    # A comment thread (until="thread" bylines, enough of them on the page) after enough prose:
-    # the rest of the document, whatever follows.
-    threads = [r.name for r in rules_of("section") if r.until == "thread"]
-    byline = is_head & pl.col("head_rule").is_in(threads)
-    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
-    close = byline & (W.per_doc_total(byline.cast(pl.UInt32)) >= P.thread_min_bylines) & (
-        W.seg_cum_sum(pw) - pw >= P.thread_min_prose_words)
-    lines = lines.with_columns(
-        W.seg_forward_fill(pl.when(close).then(pl.col("head_rule"))).alias("_thr"))
-    in_thr = pl.col("_thr").is_not_null()
+    # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
+    start, rule = _thread_starts(lines)
+    in_thr = (pl.col("idx") >= W.per_doc(start)).fill_null(False)
     return lines.with_columns(
-        pl.when(in_thr).then(pl.col("_thr")).when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
+        pl.when(in_thr).then(W.per_doc(rule)).when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
         (in_thr | (in_sec & pl.col("_end") & pl.col("_r4n").is_null())).alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
-        "_h", "_end", "_hr", "_r1", "_r4", "_r4n", "_thr"
+        "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
     )
+
+
+def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Per document (indexed by d): the idx where its comment thread starts (null: none) and
+    the rule of that line. A page with `P.thread_min_bylines` comment bylines (rules with
+    until="thread") has a thread; it starts at the first byline with
+    `P.thread_min_prose_words` words of prose before it in the page (an article's own byline,
+    above its text, does not start one). Computed on the byline rows only (a few a page),
+    from one running sum of prose words over the batch."""
+    threads = [r.name for r in rules_of("section") if r.until == "thread"]
+    n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
+    by = lines.select("d", "rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(threads))
+    none = pl.Series([None] * n_docs, dtype=pl.UInt32), pl.Series([None] * n_docs, dtype=pl.String)
+    if by.is_empty():
+        return none
+    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    cum = lines.select((pw.cum_sum() - pw).alias("c"))["c"]  # prose words before each row
+    by = by.with_columns(
+        (pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx")))
+        .alias("before"),
+        pl.len().over("d").alias("n"))
+    first = by.filter((pl.col("n") >= P.thread_min_bylines)
+                      & (pl.col("before") >= P.thread_min_prose_words)
+                      ).group_by("d").agg(pl.all().sort_by("idx").first())
+    if first.is_empty():
+        return none
+    d = first["d"].cast(pl.UInt32)
+    return (W.scatter(n_docs, d, first["idx"].cast(pl.UInt32)),
+            W.scatter(n_docs, d, first["head_rule"].cast(pl.String)))
 
 
 def _closes_page(lines: pl.DataFrame) -> pl.Series:
