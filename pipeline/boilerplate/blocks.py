@@ -18,8 +18,10 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     """Mark lines inside a section opened by a heading rule (see rules.py, kind "section").
 
     In the first pass every section ends where prose resumes. In the second, an "until end"
-    heading that comes after the article block has started (and after enough of its prose)
-    runs on until a long run of prose (`P.section_resume_lines`) or the end of the document."""
+    (or "thread") heading that comes after the article block has started (and after enough of
+    its prose) runs on until a long run of prose (`P.section_resume_lines`) or the end of the
+    document. In both, a comment thread (`_thread_starts`) runs to the end of the document;
+    a heading inside it (a "Related Stories" after the comments) keeps its own rule."""
     is_head = pl.col("head_rule").is_not_null()
     to_end = pl.when(is_head).then(pl.lit(False)) if first_pass else _closes_page(lines)
     resume_long = pl.col("prose")
@@ -42,8 +44,10 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
     start, rule = _thread_starts(lines)
     in_thr = (pl.col("idx") >= W.per_doc(start)).fill_null(False)
+    own = in_sec & (h > W.per_doc(start)).fill_null(False)  # a section opened inside the thread
     return lines.with_columns(
-        pl.when(in_thr).then(W.per_doc(rule)).when(in_sec).then(pl.col("_hr")).alias("sec_rule"),
+        pl.when(in_thr & ~own).then(W.per_doc(rule)).when(in_sec).then(pl.col("_hr"))
+        .alias("sec_rule"),
         (in_thr | (in_sec & pl.col("_end") & pl.col("_r4n").is_null())).alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
         "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
@@ -52,11 +56,12 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
 
 def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     """Per document (indexed by d): the idx where its comment thread starts (null: none) and
-    the rule of that line. A page with `P.thread_min_bylines` comment bylines (rules with
-    until="thread") has a thread; it starts at the first byline with
-    `P.thread_min_prose_words` words of prose before it in the page (an article's own byline,
-    above its text, does not start one). Computed on the byline rows only (a few a page),
-    from one running sum of prose words over the batch."""
+    the rule of that line. A thread starts at the first comment byline (rules with
+    until="thread") that has `P.thread_min_prose_words` words of prose before it in the page
+    (an article's own byline, above its text, does not) and `P.thread_min_bylines` bylines
+    from it on, itself included (a byline-like line or two inside an article, "The mayor
+    says:", do not). Computed on the byline rows only (a few a page), from one running sum of
+    prose words over the batch."""
     threads = [r.name for r in rules_of("section") if r.until == "thread"]
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
     by = lines.select("d", "rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(threads))
@@ -68,7 +73,9 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     by = by.with_columns(
         (pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx")))
         .alias("before"),
-        pl.len().over("d").alias("n"))
+        # bylines from this one to the end of the page, itself included
+        (pl.int_range(pl.len(), dtype=pl.UInt32).reverse() + 1).over("d", order_by="idx")
+        .alias("n"))
     first = by.filter((pl.col("n") >= P.thread_min_bylines)
                       & (pl.col("before") >= P.thread_min_prose_words)
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
@@ -81,7 +88,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
 
 def _closes_page(lines: pl.DataFrame) -> pl.Series:
     """Second pass: does each heading line (null elsewhere) close the page? Only an "until end"
-    heading after the article block's start, with enough of the article's prose between the
+    (or "thread") heading after the article block's start, with enough of the article's prose between the
     two.
 
     The running sums of prose words this needs are read at the heading lines only: gathers from

@@ -21,13 +21,15 @@ class BoilerplateParams:
 
     # The article block (blocks.py): lines scored, the best-scoring block kept.
     section_end_min_prose_words: int = 50
-    # Comment threads (rules with until="thread", comment bylines): a page with this many byline
-    # lines has a thread, which starts at the first of them after this many words of prose.
-    thread_min_bylines: int = 3
-    thread_min_prose_words: int = 50
     """An "until end" heading only ends the page after this much prose."""
     section_resume_lines: int = 4
     """Consecutive prose lines that re-open the article after such a heading."""
+    thread_min_bylines: int = 3
+    """A comment thread (rules with until="thread": comment bylines) starts at a byline that
+    this many bylines follow, itself included."""
+    thread_min_prose_words: int = 50
+    """...and that has this many words of prose before it in the page (an article's own byline,
+    above its text, starts none)."""
     prose_score_cap: int = 100
     """One huge paragraph may not outweigh everything else."""
     prose_offset: int = 5
