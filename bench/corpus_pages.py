@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _devdata import page_templates  # noqa: E402
+from _devdata import SETS, devdata_dir, page_templates  # noqa: E402
 
 CHUNK = 1000
 _PAGES: list[tuple[list[str], int, int]] | None = None
@@ -99,9 +99,6 @@ def generate(out: Path, docs: int, seed: int = 0, processes: int | None = None) 
 def html_pages() -> list[bytes]:
     """Both dev sets' real HTML pages (2,090: WCXB dev and Dragnet dev), as scraped, in case
     order."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _devdata import SETS, devdata_dir
-
     out = []
     for name in SETS:
         root = devdata_dir(name)

@@ -198,9 +198,8 @@ def decode(data: bytes, *, html: bool = False) -> tuple[str, str]:
     return _check_text(text), encoding
 
 
-# The control characters as bytes of UTF-8 (one byte there, never part of a longer sequence):
-# counted with bytes.translate, 10x faster than a regex on every document.
-_BAD_BYTES = _CONTROL_BYTES
+# Control characters are single bytes of UTF-8 (never part of a longer sequence): counted in
+# the UTF-8 bytes with bytes.translate (`_CONTROL_BYTES`), 10x faster than a regex.
 _REPLACEMENT = "\ufffd".encode()
 # UTF-8 continuation bytes: the characters of a UTF-8 head are its bytes without them.
 _CONTINUATION = bytes(range(0x80, 0xC0))
@@ -225,7 +224,7 @@ def _check_text(text: str) -> str:
         raise Unreadable("empty", "only whitespace")
     head = text[:8192]
     b = head.encode("utf-8", "surrogatepass")
-    bad = len(b) - len(b.translate(None, _BAD_BYTES)) + b.count(_REPLACEMENT)
+    bad = len(b) - len(b.translate(None, _CONTROL_BYTES)) + b.count(_REPLACEMENT)
     if bad > len(head) * 0.05:
         raise Unreadable("binary", "decoded text is mostly control or replacement characters")
     return text

@@ -42,16 +42,25 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
     # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
-    start, rule = _thread_starts(lines)
-    in_thr = (pl.col("idx") >= W.per_doc(start)).fill_null(False)
-    own = in_sec & (h > W.per_doc(start)).fill_null(False)  # a section opened inside the thread
+    # It depends on the lines' text and rules only: found in the first pass, kept for the second.
+    if "thr_start" not in lines.columns:
+        start, rule = _thread_starts(lines)
+        lines = lines.with_columns(W.per_doc(start).alias("thr_start"),
+                                   W.per_doc(rule).alias("thr_rule"))
+    in_thr = (pl.col("idx") >= pl.col("thr_start")).fill_null(False)
+    own = in_sec & (h > pl.col("thr_start")).fill_null(False)  # a section opened in the thread
     return lines.with_columns(
-        pl.when(in_thr & ~own).then(W.per_doc(rule)).when(in_sec).then(pl.col("_hr"))
+        pl.when(in_thr & ~own).then(pl.col("thr_rule")).when(in_sec).then(pl.col("_hr"))
         .alias("sec_rule"),
         (in_thr | (in_sec & pl.col("_end") & pl.col("_r4n").is_null())).alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
         "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
     )
+
+
+def _prose_words() -> pl.Expr:
+    """A line's words when it is prose, else 0 (Int64, for running sums over a batch)."""
+    return pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
 
 
 def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
@@ -68,7 +77,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     none = pl.Series([None] * n_docs, dtype=pl.UInt32), pl.Series([None] * n_docs, dtype=pl.String)
     if by.is_empty():
         return none
-    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    pw = _prose_words()
     cum = lines.select((pw.cum_sum() - pw).alias("c"))["c"]  # prose words before each row
     by = by.with_columns(
         (pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx")))
@@ -96,7 +105,7 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     and its block's start (a page has a few headings among its ~150 lines; segmented window
     scans over every line cost 3x as much)."""
     ends = {r.name: r.until in ("end", "thread") for r in rules_of("section")}
-    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    pw = _prose_words()
     full = lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"),
                         (W.D.shift(-1) != W.D).fill_null(True).alias("last"))
     last_rows = full.select(pl.arg_where(pl.col("last")).cast(pl.UInt32))["last"]

@@ -102,15 +102,14 @@ def _display_name(rel: str) -> str:
 # bad bytes: never a lone surrogate): `_safe` does not encode it again to check. JSONL bodies
 # (JSON "\ud800" escapes) and WARC records are checked.
 _DECODED_FORMATS = ("txt", "html")
+_TEXT_FIELDS = ("source", "url", "fetched_at", "detail", "encoding")
 
 
 def _safe(item: Doc | Reject) -> Doc | Reject:
     """Every string of a row valid UTF-8 (one bad string would fail the whole batch's frame)."""
     changes = {}
-    names = ("source", "url", "fetched_at", "detail", "encoding") if (
-        isinstance(item, Doc) and item.format in _DECODED_FORMATS) else (
-        "source", "url", "fetched_at", "body", "detail", "encoding")
-    for name in names:
+    decoded = isinstance(item, Doc) and item.format in _DECODED_FORMATS
+    for name in _TEXT_FIELDS if decoded else (*_TEXT_FIELDS, "body"):
         v = getattr(item, name, None)
         if isinstance(v, str):
             fixed = _utf8(v)
