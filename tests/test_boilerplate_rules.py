@@ -168,10 +168,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     # session 8: Slashcode-style comment bylines, blog author boxes flattened into one line
     ("comment_author", "by jolind (1234) writes: on Tuesday July 24, @11:35AM (#40750343)",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "The harbour master writes: on Tuesday the ferry will leave at 11:35 from the new quay."),
+     "The mayor said, on Tuesday July 24 at 11:35 the new ferry left the quay for the isles."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
-     "About Harbour Street, Jo Lind is the author of a new guide that the council endorsed."),
+     "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),
 ]
 
 

@@ -176,8 +176,8 @@ RULES: list[Rule] = [
          # Tuesday July 24, @11:35AM (#40750343)": a comment thread starts.
          r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}|"
-         r"(?:[a-z]+day,? )?[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,?(?: \d{4},?)? (?:at |@)?"
-         r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?).{0,30})?$",
+         r"(?:[a-z]+day,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+         r"\d{1,2},?(?: \d{4},?)? @\d{1,2}:\d{2}\s*[ap]m).{0,30})?$",
          max_words=16, until="thread"),
     Rule("comment_reply_meta", "comments", "section",
          # A comment's byline with its time and a reply / permalink link (2010s blog threads:
@@ -412,8 +412,9 @@ RULES: list[Rule] = [
          # A blog's author box flattened into one line: "About Jo Smith Jo Smith is the author
          # of ...". Sidebars repeat it on every post, where it outweighs a short post (its prose
          # made the article block and the near-duplicate match of different posts).
-         r"^About (?:[\p{Lu}][\p{L}.'’-]+ ){1,3}(?:[\p{Lu}][\p{L}.'’-]+ ){1,3}"
-         r"(?:is|was|has been|writes|lives|works)\b", max_words=None, case=True),
+         r"^About (?:[\p{Lu}][\p{L}.'’-]+ ){1,3}(?:[\p{Lu}][\p{L}.'’-]+ ){1,3}(?:is|was) "
+         r"(?:an?|the) (?:[\w-]+ ){0,4}(?:author|writer|editor|founder|blogger|journalist|"
+         r"reporter|columnist|contributor|host)\b", max_words=None, case=True),
     # --- furniture ------------------------------------------------------------------------------
     Rule("copyright", "furniture", "line",
          r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|\ball rights booked\b",
