@@ -39,7 +39,7 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _devdata import cache_dir, case_domain, devdata_dir  # noqa: E402
+from _devdata import cache_dir, case_domain, devdata_dir, read_gold  # noqa: E402
 
 from pipeline.boilerplate import clean_documents  # noqa: E402
 
@@ -239,7 +239,9 @@ def load_set(name: str, limit: int) -> tuple[Path, list[dict], dict[str, str], d
         if not c.get("domain"):
             html = (root / "html" / f"{c['id']}.html").read_bytes().decode("utf-8", "replace")
             c["domain"] = case_domain(c, html)
-    golds = {c["id"]: (root / "gold" / f"{c['id']}.txt").read_text() for c in cases}
+    # (read_gold: five Dragnet golds are UTF-16 behind a mojibake'd BOM; read as UTF-8 they
+    # scored every extractor 0 on those pages)
+    golds = {c["id"]: read_gold(root / "gold" / f"{c['id']}.txt") for c in cases}
     texts = {c["id"]: (root / "text" / f"{c['id']}.txt").read_text() for c in cases}
     return root, cases, golds, texts
 

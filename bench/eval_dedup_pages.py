@@ -37,7 +37,7 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _devdata import SETS, cache_dir, devdata_dir  # noqa: E402
+from _devdata import SETS, cache_dir, devdata_dir, read_gold  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("byte_identical", "reformatted", "other_template", "truncated", "bare_article",
@@ -53,7 +53,7 @@ def _pages() -> list[dict]:
         for line in (root / "cases.jsonl").read_text().splitlines():
             case = json.loads(line)
             text = (root / "text" / f"{case['id']}.txt").read_text(errors="replace")
-            gold = (root / "gold" / f"{case['id']}.txt").read_text(errors="replace")
+            gold = read_gold(root / "gold" / f"{case['id']}.txt")
             site = case.get("domain") or ""
             pages.append({"id": f"{name[:2]}-{case['id']}", "lines": text.splitlines(),
                           "gold": [g for g in gold.splitlines() if g.strip()], "site": site})

@@ -82,6 +82,12 @@ ANCHORS: dict[str, tuple[str, str]] = {
 }
 
 
+# A comment's date and time, as comment bylines write them (comment_byline_time).
+_DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
+         r"\d{1,2} [a-z]{3,9},? \d{4}|[a-z]+day,? [a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?)")
+_TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
+
+
 def whole(alternatives: str) -> str:
     """Anchor a phrase alternation to the whole line, allowing light decoration around it."""
     pre, post = ANCHORS["whole"]
@@ -182,18 +188,23 @@ RULES: list[Rule] = [
     Rule("comment_reply_meta", "comments", "section",
          # A comment's byline with its time and a reply / permalink link (2010s blog threads:
          # "by Jo on January 31, 2011 at 10:29 am. Reply #", "Posted by Jo on May 5, 2012 at
-         # 8:47 am | permalink | Reply"): a comment thread starts.
+         # 8:47 am | permalink | Reply", "by Jo on Aug 9, 2012 10:23 AM EDT via mobile up reply
+         # actions 1 recs"): a comment thread starts.
          r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?[^a-z]{0,3}(?:[a-z]{2,5}\b)?[\s.,|#»-]*"
-         r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?)?[\s#|»]*$",
+         r"(?:via [a-z ]{1,20}?\s+)?(?:up\s+)?(?:link to (?:this )?comment[\s|]*)?"
+         r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?| to comment)?"
+         r"(?: actions(?: \d+ recs?)?)?[\s#|»]*$",
          max_words=25, until="thread"),
     Rule("comment_byline_time", "comments", "section",
          # A commenter's name with the comment's date and time ("Tim Worstall 11.06.12 at
          # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts. (The name
          # part is not capped at a length: a counted repetition of \w made this one rule a
          # quarter of the engine's time on real pages; max_words bounds the line anyway.)
-         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|"
-         r"[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2} [a-z]{3,9},? \d{4})"
-         r",?\s*(?:at|@|-|–|—)?\s*\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?$",
+         # Also "Jo On Thursday, November 1 at 2:57 pm", "Posted by: Jo at November 7, 2012 1:56
+         # PM", "Comment #29 - Posted by: jo at 10:02 PM" (2010s Movable Type threads).
+         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r",?\s*(?:at|@|-|–|—)?\s*"
+         + _TIME + r"$|^(?:comment #?\d+\s*[-–—|:]\s*)?posted by:?\s[^:]{1,40}?\s(?:at|on)\s"
+         r"(?:" + _DATE + r",?\s*(?:at\s)?)?" + _TIME + "$",
          max_words=12, until="thread"),
     Rule("comment_thread_widget", "comments", "line",
          # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
