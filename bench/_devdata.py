@@ -84,15 +84,20 @@ def case_domain(case: dict, html: str | None = None) -> str:
 
 
 # Five Dragnet gold files are UTF-16LE whose BOM was re-encoded as UTF-8 ("ÿþ" = c3 bf c3 be):
-# read as UTF-8 their paragraphs carry a NUL byte per character.
+# read as UTF-8 their paragraphs carry a NUL byte per character. Their non-ASCII characters are
+# a mix: some UTF-8 bytes (an odd count, after which a UTF-16 decode reads CJK garbage), some
+# UTF-16 code units (U+2019 "’" as 19 20).
 _MOJIBAKE_UTF16_BOM = b"\xc3\xbf\xc3\xbe"
+_UTF16_PUNCT = re.compile("([\x10-\x1f]) ")  # U+2010-U+201F (dashes, quotes) without NULs
 
 
 def read_gold(path: Path) -> str:
-    """A gold text, the mojibake'd UTF-16 files of Dragnet decoded as what they are."""
+    """A gold text, the mojibake'd UTF-16 files of Dragnet decoded as what they are: their NUL
+    bytes dropped, the rest read as UTF-8, and the UTF-16 dashes and quotes put back."""
     data = path.read_bytes()
     if data.startswith(_MOJIBAKE_UTF16_BOM):
-        return data[len(_MOJIBAKE_UTF16_BOM):].decode("utf-16-le", errors="replace")
+        text = data[len(_MOJIBAKE_UTF16_BOM):].replace(b"\0", b"").decode("utf-8", "replace")
+        return _UTF16_PUNCT.sub(lambda m: chr(0x2000 + ord(m.group(1))), text)
     return data.decode("utf-8", errors="replace")
 
 

@@ -182,6 +182,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_byline_time", "Jo Lind On Thursday, November 1 at 2:57 pm",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "The council will meet again on Thursday, November 1, to vote on the harbour plan."),
+    ("separator", "————————————————————", None,
+     "The ferry — late again, and full — left the harbour at noon, the operator said."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),
@@ -201,3 +203,13 @@ def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | No
     kept = clean_text(article_with(prose)).documents["text"][0].split("\n\n")
     assert prose in kept, f"{rule} removed prose {prose!r}"
     assert clean_text(article_with(prose), kind="html").documents["text"][0].count(prose) == 1
+
+
+def test_separators_between_paragraphs_do_not_split_the_article() -> None:
+    """Rules between paragraphs ("————", "* * *") are dropped and never cut the article block
+    short (they used to cost as much as a removed line, so a page whose paragraphs they
+    separate lost all but one)."""
+    text = "\n\n".join(p for para in PROSE for p in (para, "————————————", "* * *"))
+    res = clean_text(text)
+    assert res.documents["text"][0].split("\n\n") == PROSE
+    assert set(res.removed["rule"].to_list()) == {"separator"}

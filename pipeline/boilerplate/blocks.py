@@ -209,6 +209,8 @@ def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
         pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
+        # a rule or ornament between paragraphs ("————", "* * *") says nothing either way
+        .when(pl.col("no_alnum")).then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))

@@ -56,6 +56,8 @@ def line_features(line: pl.Expr) -> list[pl.Expr]:
             "ends_sentence"
         ),
         line.str.contains(ELLIPSIS_END).alias("ends_ellipsis"),
+        # A rule or ornament ("————", "* * *", "•"): no letter or digit.
+        (~line.str.contains(r"[\p{L}\p{N}]")).alias("no_alnum"),
     ]
 
 

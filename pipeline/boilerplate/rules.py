@@ -430,6 +430,11 @@ RULES: list[Rule] = [
     Rule("copyright", "furniture", "line",
          r"^(?:copyright\b|©|\(c\)\s*\d{4})|all rights reserved|\ball rights booked\b",
          max_words=40),
+    Rule("separator", "furniture", "line",
+         # A horizontal rule or ornament between paragraphs ("————", "* * *"): dropped. (Any
+         # line without a letter or digit is neutral to the article block, which such lines
+         # used to split: blocks.article_block; "?'" closing a quote is kept.)
+         r"^[\s\-–—―_=*~•·.#+]{3,}$", max_words=None),
     Rule("logo_furniture", "furniture", "line",
          whole(r"logo|site logo|[\w .&-]{1,30} logo|logo [\w .&-]{1,30}|about us|about|contact|"
                r"contact us|get in touch|careers|jobs|press|advertise|help|help center|faq|faqs|"
