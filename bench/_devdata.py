@@ -92,8 +92,9 @@ _UTF16_PUNCT = re.compile("([\x10-\x1f]) ")  # U+2010-U+201F (dashes, quotes) wi
 
 
 def read_gold(path: Path) -> str:
-    """A gold text, the mojibake'd UTF-16 files of Dragnet decoded as what they are: their NUL
-    bytes dropped, the rest read as UTF-8, and the UTF-16 dashes and quotes put back."""
+    """A gold text; the mojibake'd UTF-16 files of Dragnet mostly recovered: their NUL bytes
+    dropped, the rest read as UTF-8, and the UTF-16 dashes and quotes put back (their words
+    come out right; a few other characters do not: "…" reads "& ", Cyrillic is lost)."""
     data = path.read_bytes()
     if data.startswith(_MOJIBAKE_UTF16_BOM):
         text = data[len(_MOJIBAKE_UTF16_BOM):].replace(b"\0", b"").decode("utf-8", "replace")

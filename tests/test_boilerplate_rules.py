@@ -171,7 +171,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The mayor said, on Tuesday July 24 at 11:35 the new ferry left the quay for the isles."),
     ("comment_reply_meta", "by jolind on Aug 9, 2012 10:23 AM EDT via mobile up reply actions",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
-     "By 10:23 am the ferry was gone, and the crew had no way to reply to the harbour office."),
+     "She emailed the harbour office at 4:30 pm via her lawyer and got no reply"),
     ("comment_reply_meta", "jolind wrote on November 12th, 2012 at 5:23 pm Link To Comment | "
      "Reply To Comment",
      "Thanks for writing this up, I shared it with everyone at the harbour office today.",
@@ -181,7 +181,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The notice was posted by the harbour office at 1:56 pm on a rainy Friday afternoon."),
     ("comment_byline_time", "Jo Lind On Thursday, November 1 at 2:57 pm",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "The council will meet again on Thursday, November 1, to vote on the harbour plan."),
+     "The vote on the harbour plan is scheduled for Saturday, June 5 at 3:30 pm"),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "

@@ -84,7 +84,7 @@ ANCHORS: dict[str, tuple[str, str]] = {
 
 # A comment's date and time, as comment bylines write them (comment_byline_time).
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
-         r"\d{1,2} [a-z]{3,9},? \d{4}|[a-z]+day,? [a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?)")
+         r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
 
 
@@ -191,7 +191,7 @@ RULES: list[Rule] = [
          # 8:47 am | permalink | Reply", "by Jo on Aug 9, 2012 10:23 AM EDT via mobile up reply
          # actions 1 recs"): a comment thread starts.
          r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?[^a-z]{0,3}(?:[a-z]{2,5}\b)?[\s.,|#»-]*"
-         r"(?:via [a-z ]{1,20}?\s+)?(?:up\s+)?(?:link to (?:this )?comment[\s|]*)?"
+         r"(?:via (?:[a-z]+ ){1,2})?(?:up\s+)?(?:link to (?:this )?comment[\s|]*)?"
          r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?| to comment)?"
          r"(?: actions(?: \d+ recs?)?)?[\s#|»]*$",
          max_words=25, until="thread"),
@@ -202,9 +202,14 @@ RULES: list[Rule] = [
          # quarter of the engine's time on real pages; max_words bounds the line anyway.)
          # Also "Jo On Thursday, November 1 at 2:57 pm", "Posted by: Jo at November 7, 2012 1:56
          # PM", "Comment #29 - Posted by: jo at 10:02 PM" (2010s Movable Type threads).
-         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r",?\s*(?:at|@|-|–|—)?\s*"
-         + _TIME + r"$|^(?:comment #?\d+\s*[-–—|:]\s*)?posted by:?\s[^:]{1,40}?\s(?:at|on)\s"
-         r"(?:" + _DATE + r",?\s*(?:at\s)?)?" + _TIME + "$",
+         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r"(?:,?\s+|,)(?:(?:at|@|-|–|—)"
+         r"\s*)?" + _TIME + r"$|^(?:comment #?\d+\s*[-–—|:]\s*posted by:?|posted by:)\s[^:]{1,40}?"
+         r"\s(?:at|on)\s(?:" + _DATE + r",?\s+(?:at\s)?)?" + _TIME + r"$|"
+         # "Jo Lind On Thursday, November 1 at 2:57 pm": a short name, real day and month names,
+         # an undotted am/pm (news prose writes "10:30 a.m.").
+         r"^(?:[\w'.-]+ ){1,3}on (?:mon|tues|wednes|thurs|fri|satur|sun)day,? (?:jan|feb|mar|"
+         r"apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)? at "
+         r"\d{1,2}:\d{2}\s*[ap]m$",
          max_words=12, until="thread"),
     Rule("comment_thread_widget", "comments", "line",
          # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
