@@ -1,7 +1,7 @@
 """Near-duplicates on real pages, through the whole pipeline: does a shared template ever merge two
 articles, and is every copy found?
 
-    uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3] [--keep DIR]
+    uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3 [1 2 ...]] [--keep DIR]
 
 The raw folder is built from both dev sets' real whole-page text scrapes (`text/<id>.txt`: real
 navigation, sidebars, comment forms; many pages of one site), so the distractors are real: every
@@ -236,28 +236,23 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
             "false_merges": false_merges}
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--copies", type=int, default=120)
-    ap.add_argument("--seed", type=int, default=3)
-    ap.add_argument("--keep", type=Path, help="keep the raw and curated folders here")
-    ap.add_argument("--json", type=Path)
-    a = ap.parse_args()
-    work = a.keep or Path(tempfile.mkdtemp(prefix="eval-dedup-pages-", dir=cache_dir()))
+def run_once(copies: int, seed: int, work: Path) -> dict | None:
+    """Build the raw folder for `seed` under `work`, run the pipeline, print and return the
+    scores (None if the run failed)."""
     raw, cur = work / "raw", work / "curated"
     shutil.rmtree(raw, ignore_errors=True)
     shutil.rmtree(cur, ignore_errors=True)
     raw.mkdir(parents=True)
-    label, kind_of, site = build(raw, a.copies, a.seed)
+    label, kind_of, site = build(raw, copies, seed)
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw-dir", str(raw),
                            "--curated-dir", str(cur)], cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
-        return 1
+        return None
     r = evaluate(label, kind_of, site, cur)
-    print(f"{len(label)} raw documents ({sum(k == 'original' for k in kind_of.values())} real "
-          f"pages, {a.copies} copies of each of {len(KINDS)} kinds; "
-          f"{len(set(label.values()))} distinct articles)")
+    print(f"== seed {seed}: {len(label)} raw documents "
+          f"({sum(k == 'original' for k in kind_of.values())} real pages, {copies} copies of "
+          f"each of {len(KINDS)} kinds; {len(set(label.values()))} distinct articles)")
     print(f"pairs: precision {r['precision']:.4f}  recall {r['recall']:.4f}  F1 {r['f1']:.4f}  "
           f"(tp {r['tp']}, fp {r['fp']}, true pairs {r['pairs_true']}); "
           f"rejected (not in any cluster): {r['missing']}")
@@ -270,9 +265,40 @@ def main() -> int:
         print(f"  false merges by {m} ({s}): {n}")
     for x, y, m, _ in r["false_merges"][:15]:
         print(f"    {m}: {x}  ~  {y}")
+    return r
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--copies", type=int, default=120)
+    ap.add_argument("--seed", type=int, nargs="+", default=[3],
+                    help="one run per seed (which pages are copied, and how); with several, "
+                         "the means are printed too")
+    ap.add_argument("--keep", type=Path, help="keep the raw and curated folders here")
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="eval-dedup-pages-", dir=cache_dir()))
+    runs = {}
+    for seed in a.seed:
+        r = run_once(a.copies, seed, work)
+        if r is None:
+            return 1
+        runs[seed] = r
+    if len(runs) > 1:
+        def mean(key: str) -> float:
+            return sum(r[key] for r in runs.values()) / len(runs)
+        print(f"== mean of {len(runs)} seeds: precision {mean('precision'):.4f}  recall "
+              f"{mean('recall'):.4f}  F1 {mean('f1'):.4f}; false-merge pairs "
+              f"{sum(r['fp'] for r in runs.values())}")
+        for k in KINDS:
+            vals = [r["recall_by_kind"].get(k) for r in runs.values()]
+            vals = [v for v in vals if v is not None]
+            if vals:
+                print(f"  recall {k:<15} {sum(vals) / len(vals):.3f}  (min {min(vals):.3f})")
     if a.json:
-        a.json.write_text(json.dumps({k: v for k, v in r.items() if k != "false_merges"}
-                                     | {"false_merges": r["false_merges"][:200]}, indent=2))
+        a.json.write_text(json.dumps({
+            str(seed): {k: v for k, v in r.items() if k != "false_merges"}
+            | {"false_merges": r["false_merges"][:200]} for seed, r in runs.items()}, indent=2))
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0
