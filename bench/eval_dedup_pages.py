@@ -4,8 +4,9 @@ articles, and is every copy found?
     uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3 [1 2 ...]] [--keep DIR]
 
 The raw folder is built from both dev sets' real whole-page text scrapes (`text/<id>.txt`: real
-navigation, sidebars, comment forms; many pages of one site), so the distractors are real: every
-page is a different article. Copies of a sample of pages, `--copies` of each kind:
+navigation, sidebars, comment forms; many pages of one site), so the distractors are real: the
+pages are different articles, except a few that the sets hold twice (`same_story`: one label
+for them). Copies of a sample of pages, `--copies` of each kind:
 
 - byte_identical: the same file again;
 - reformatted: another scraper's output: the lines of the article merged into paragraphs,
@@ -125,8 +126,9 @@ def make_copy(kind: str, page: dict, other: dict, rng: random.Random) -> str:
 
 # Two dev pages are one article when this share of the smaller gold's 5-word shingles is in
 # the other's: the Dragnet set holds the same wire story twice (an AP and a Reuters story, gold
-# Jaccard 0.87 and 0.96), two pages with the same gold, and two stories inside longer pages'
-# golds (Jaccard 0.26 and 0.52): 12 pages in 6 groups, which the pipeline is right to merge.
+# Jaccard 0.87 and 0.96), two pairs of pages with the same gold, and two stories inside longer
+# pages' golds (Jaccard 0.26 and 0.52): 12 pages in 6 groups, which the pipeline is right to
+# merge. (A group's site, for the false-merge report, is its last page's.)
 SAME_STORY_CONTAINMENT = 0.8
 
 
@@ -278,29 +280,35 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="eval-dedup-pages-", dir=cache_dir()))
-    runs = {}
-    for seed in a.seed:
-        r = run_once(a.copies, seed, work)
-        if r is None:
-            return 1
-        runs[seed] = r
+    runs: dict[int, dict] = {}
+    try:
+        for seed in a.seed:  # each seed's raw and curated folders under work/seed-<n>
+            r = run_once(a.copies, seed, work / f"seed-{seed}")
+            if r is None:
+                return 1
+            runs[seed] = r
+    finally:
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    out: dict[str, dict] = {
+        str(seed): {k: v for k, v in r.items() if k != "false_merges"}
+        | {"false_merges": r["false_merges"][:200]} for seed, r in runs.items()}
     if len(runs) > 1:
         def mean(key: str) -> float:
             return sum(r[key] for r in runs.values()) / len(runs)
-        print(f"== mean of {len(runs)} seeds: precision {mean('precision'):.4f}  recall "
-              f"{mean('recall'):.4f}  F1 {mean('f1'):.4f}; false-merge pairs "
-              f"{sum(r['fp'] for r in runs.values())}")
-        for k in KINDS:
-            vals = [r["recall_by_kind"].get(k) for r in runs.values()]
-            vals = [v for v in vals if v is not None]
-            if vals:
-                print(f"  recall {k:<15} {sum(vals) / len(vals):.3f}  (min {min(vals):.3f})")
-    if a.json:
-        a.json.write_text(json.dumps({
-            str(seed): {k: v for k, v in r.items() if k != "false_merges"}
-            | {"false_merges": r["false_merges"][:200]} for seed, r in runs.items()}, indent=2))
-    if not a.keep:
-        shutil.rmtree(work, ignore_errors=True)
+        kinds = {k: [r["recall_by_kind"][k] for r in runs.values() if k in r["recall_by_kind"]]
+                 for k in KINDS}
+        out["mean"] = {"precision": mean("precision"), "recall": mean("recall"), "f1": mean("f1"),
+                       "fp": sum(r["fp"] for r in runs.values()),
+                       "recall_by_kind": {k: sum(v) / len(v) for k, v in kinds.items() if v},
+                       "recall_by_kind_min": {k: min(v) for k, v in kinds.items() if v}}
+        m = out["mean"]
+        print(f"== mean of {len(runs)} seeds: precision {m['precision']:.4f}  recall "
+              f"{m['recall']:.4f}  F1 {m['f1']:.4f}; false-merge pairs {m['fp']}")
+        for k, v in m["recall_by_kind"].items():
+            print(f"  recall {k:<15} {v:.3f}  (min {m['recall_by_kind_min'][k]:.3f})")
+    if a.json:  # {seed: scores, ..., "mean": means (several seeds)}
+        a.json.write_text(json.dumps(out, indent=2))
     return 0
 
 

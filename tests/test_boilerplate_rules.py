@@ -165,23 +165,21 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Jo Lind said, after the vote, that the harbour would need a new ferry within five years."),
     ("comment_form_field", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
-    # session 8: Slashcode-style comment bylines, blog author boxes flattened into one line
+    # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),
+    # blog author boxes flattened into one line, separator lines; each with a near miss
     ("comment_author", "by jolind (1234) writes: on Tuesday July 24, @11:35AM (#40750343)",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "The mayor said, on Tuesday July 24 at 11:35 the new ferry left the quay for the isles."),
+     "The mayor said, on Tuesday July 24 at 11:35 am"),
     ("comment_reply_meta", "by jolind on Aug 9, 2012 10:23 AM EDT via mobile up reply actions",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "She emailed the harbour office at 4:30 pm via her lawyer and got no reply"),
     ("comment_reply_meta", "jolind wrote on November 12th, 2012 at 5:23 pm Link To Comment | "
      "Reply To Comment",
      "Thanks for writing this up, I shared it with everyone at the harbour office today.",
-     "The clerk wrote on November 12th that the link to the comment form would stay open."),
+     "The clerk wrote on November 12th, 2012 at 5:23 pm that a link to the comment form would follow"),
     ("comment_posted_by", "Posted by: Jo Lind at November 7, 2012 1:56 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "The notice was posted by the harbour office at 1:56 pm on a rainy Friday afternoon."),
-    ("comment_posted_by", "Jo Lind On Thursday, November 1 at 2:57 pm",
-     "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "The vote on the harbour plan is scheduled for Saturday, June 5 at 3:30 pm"),
+     "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "

@@ -82,7 +82,8 @@ ANCHORS: dict[str, tuple[str, str]] = {
 }
 
 
-# A comment's date and time, as comment bylines write them (comment_byline_time).
+# A comment's date and time, as comment bylines write them (comment_byline_time,
+# comment_posted_by).
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
          r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
@@ -189,7 +190,8 @@ RULES: list[Rule] = [
          # A comment's byline with its time and a reply / permalink link (2010s blog threads:
          # "by Jo on January 31, 2011 at 10:29 am. Reply #", "Posted by Jo on May 5, 2012 at
          # 8:47 am | permalink | Reply", "by Jo on Aug 9, 2012 10:23 AM EDT via mobile up reply
-         # actions 1 recs"): a comment thread starts.
+         # actions 1 recs", "jo wrote on November 12th, 2012 at 5:23 pm Link To Comment | Reply
+         # To Comment"): a comment thread starts.
          r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?[^a-z]{0,3}(?:[a-z]{2,5}\b)?[\s.,|#»-]*"
          r"(?:via (?:[a-z]+ ){1,2})?(?:up\s+)?(?:link to (?:this )?comment[\s|]*)?"
          r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?| to comment)?"
@@ -204,16 +206,12 @@ RULES: list[Rule] = [
          r"\s*)?" + _TIME + "$", max_words=12, until="thread"),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
-         # PM" (2010s Movable Type threads), "Jo Lind On Thursday, November 1 at 2:57 pm" (a
-         # short name, real day and month names, an undotted am/pm: news prose writes "10:30
-         # a.m."): a comment thread starts. (Apart from comment_byline_time, in another
-         # length tier: in one merged regex with it, their two name prefixes made the union's
-         # automaton 3x slower.)
+         # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
+         # at 10:02 PM" is not a comment): a comment thread starts. (Apart from
+         # comment_byline_time, in another length tier: in one merged regex with it, their two
+         # name prefixes made the union's automaton 2x slower.)
          r"^(?:comment #?\d+\s*[-–—|:]\s*posted by:?|posted by:)\s[^:]{1,40}?\s(?:at|on)\s"
-         r"(?:" + _DATE + r",?\s+(?:at\s)?)?" + _TIME + r"$|"
-         r"^(?:[\w'.-]+ ){1,3}on (?:mon|tues|wednes|thurs|fri|satur|sun)day,? (?:jan|feb|mar|"
-         r"apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)? at "
-         r"\d{1,2}:\d{2}\s*[ap]m$", max_words=20, until="thread"),
+         r"(?:" + _DATE + r",?\s+(?:at\s)?)?" + _TIME + r"$", max_words=20, until="thread"),
     Rule("comment_thread_widget", "comments", "line",
          # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
          # Inappropriate", "Login or register to post comments", "TrackBack URL for this entry:".
