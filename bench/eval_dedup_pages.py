@@ -38,6 +38,7 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _dedup_corpus import Article, same_article_in_devset  # noqa: E402
 from _devdata import SETS, cache_dir, devdata_dir, read_gold  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -124,47 +125,16 @@ def make_copy(kind: str, page: dict, other: dict, rng: random.Random) -> str:
     raise ValueError(kind)
 
 
-# Two dev pages are one article when this share of the smaller gold's 5-word shingles is in
-# the other's: the Dragnet set holds the same wire story twice (an AP and a Reuters story, gold
-# Jaccard 0.87 and 0.96), two pairs of pages with the same gold, and two stories inside longer
-# pages' golds (Jaccard 0.26 and 0.52): 12 pages in 6 groups, which the pipeline is right to
-# merge. (A group's site, for the false-merge report, is its last page's.)
-SAME_STORY_CONTAINMENT = 0.8
-
-
-def _shingles(lines: list[str], k: int = 5) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", " ".join(lines).lower())
-    return {tuple(words[i:i + k]) for i in range(max(1, len(words) - k + 1))}
-
-
 def same_story(pages: list[dict]) -> dict[str, str]:
-    """Page id -> the id standing for its article: pages whose gold articles are the same story
-    (`SAME_STORY_CONTAINMENT`) share one, the smallest id of the group."""
-    sets = [_shingles(p["gold"]) for p in pages]
-    owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, sh in enumerate(sets):
-        for x in sh:
-            owners[x].append(i)
-    shared: dict[tuple[int, int], int] = defaultdict(int)
-    for ids in owners.values():
-        if len(ids) <= 20:  # a shingle on many pages is a site's stock phrase, not a story
-            for x, y in combinations(ids, 2):
-                shared[(x, y)] += 1
-    parent = list(range(len(pages)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for (x, y), n in shared.items():
-        if n >= SAME_STORY_CONTAINMENT * min(len(sets[x]), len(sets[y])):
-            parent[root(x)] = root(y)
-    groups: dict[int, list[str]] = defaultdict(list)
-    for i, p in enumerate(pages):
-        groups[root(i)].append(p["id"])
-    return {pid: min(ids) for ids in groups.values() for pid in ids}
+    """Page id -> the id standing for its article. Pages whose gold articles are one story
+    share the smallest id of their group: `_dedup_corpus.same_article_in_devset`'s test (5-word
+    shingle containment >= 0.8 or Jaccard >= 0.5), the one `eval_dedup.py` labels with. The
+    Dragnet set holds one AP and one Reuters story on two sites each (gold Jaccard 0.87 and
+    0.96), pages it holds twice, and stories inside longer pages' golds: the pipeline is right
+    to merge them. (A group's site, for the false-merge report, is its last page's.)"""
+    arts = [Article(p["id"], p["site"], p["gold"], p["lines"]) for p in pages]
+    root = same_article_in_devset(arts)
+    return {p["id"]: root.get(p["id"], p["id"]) for p in pages}
 
 
 def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, str], dict]:

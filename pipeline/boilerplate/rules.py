@@ -82,6 +82,9 @@ ANCHORS: dict[str, tuple[str, str]] = {
 }
 
 
+# Month names (comment bylines; metadata.py's dates: DATE_PATTERNS).
+_MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 # A comment's date and time, as comment bylines write them (comment_byline_time,
 # comment_posted_by).
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
@@ -183,7 +186,7 @@ RULES: list[Rule] = [
          # Tuesday July 24, @11:35AM (#40750343)": a comment thread starts.
          r"^[^.!?]{1,50} (?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}|"
-         r"(?:[a-z]+day,? )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+         r"(?:[a-z]+day,? )?(?:" + _MON + r")\.? "
          r"\d{1,2},?(?: \d{4},?)? @\d{1,2}:\d{2}\s*[ap]m).{0,30})?$",
          max_words=16, until="thread"),
     Rule("comment_reply_meta", "comments", "section",
@@ -504,8 +507,6 @@ RULES: list[Rule] = [
 
 
 # --- metadata patterns (used by metadata.py: title/date/site lines move into metadata) -----------
-_MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-        r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 _YEAR = r"(?:19|20)\d{2}"
 DATE_PATTERNS: dict[str, str] = {
     "iso": rf"^(?P<pre>.*?)(?P<y>{_YEAR})-(?P<m>[01]?\d)-(?P<d>[0-3]?\d)\b",
