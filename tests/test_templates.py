@@ -65,3 +65,30 @@ def test_short_common_lines_are_not_judged_by_recurrence():
                                 paragraph(r), paragraph(r)]) for i in range(8)}
     res = clean_documents(pl.DataFrame({"doc_id": list(docs), "text": list(docs.values())}))
     assert res.removed.filter(pl.col("rule") == "repeated_template").is_empty()
+
+
+def long_paragraph(r: random.Random) -> str:
+    """A paragraph of 30+ words (a long line: recurrence alone needs 8 documents)."""
+    return " ".join(paragraph(r) for _ in range(2))
+
+
+def test_long_template_paragraphs_that_recur_together_are_template():
+    """An "about us" box of long paragraphs on five pages of one template (no site line): each
+    paragraph recurs next to the same neighbour, which a quote reused by other articles does
+    not."""
+    r = random.Random(11)
+    about = [long_paragraph(r) for _ in range(3)]
+    quote = long_paragraph(r)
+    docs = {}
+    for i in range(5):
+        body = [paragraph(r) for _ in range(6)]
+        body.insert(1 + i % 4, quote)  # the same quote, in other company in every article
+        docs[f"d{i}"] = "\n".join([*body, *about])
+    res = clean_documents(pl.DataFrame({"doc_id": list(docs), "text": list(docs.values())}))
+    text = dict(zip(res.documents["doc_id"], res.documents["text"], strict=True))
+    rem = res.removed.filter(pl.col("rule") == "repeated_template")
+    for p in about:
+        assert rem.filter(pl.col("text") == p).height == 5
+    for i in range(5):
+        assert quote in text[f"d{i}"]
+        assert not any(p in text[f"d{i}"] for p in about)

@@ -141,6 +141,9 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     return W.scatter(lines.height, heads["rid"], heads["_end"])
 
 
+_PAIR_MULT = 0x9E3779B97F4A7C15  # odd: (a, b) -> a * m + b (wrapping) keeps the order of a pair
+
+
 def repeated(lines: pl.DataFrame) -> pl.DataFrame:
     """batch_docs: distinct documents of the batch (a chunk of the run, any site) carrying the
     line. Text scrapes often name no site, so the site-template rule cannot see their template;
@@ -156,16 +159,29 @@ def repeated(lines: pl.DataFrame) -> pl.DataFrame:
     keyed = lines.select("rid", "d", "prose", "h")
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
-        return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"))
+        return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
+                                  pl.lit(0, pl.UInt32).alias("pair_docs"))
     fresh = pl.col("prose") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
         pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("prose")).min(),
         pl.col("h").min()).alias("lead"))
     keyed = keyed.join(lead, on="d", how="left")
-    counted = keyed.filter(pl.col("_n") >= P.repeated_min_docs).with_columns(
-        pl.col("lead").n_unique().over("h").cast(pl.UInt32).alias("batch_docs"))
+    # The line with its neighbour, above or below, when that one recurs too (a pair key).
+    rec = pl.col("_n") >= P.repeated_min_docs
+    pair = pl.col("h") * pl.lit(_PAIR_MULT, pl.UInt64)
+    keyed = keyed.with_columns(
+        pl.when(rec & W.nxt(rec)).then(pair + W.nxt(pl.col("h"))).alias("_pn"),
+        pl.when(rec & W.prv(rec)).then(W.prv(pair) + pl.col("h")).alias("_pp"))
+    leads = pl.col("lead").n_unique()
+    counted = keyed.filter(rec).with_columns(
+        leads.over("h").cast(pl.UInt32).alias("batch_docs"),
+        pl.max_horizontal(*(pl.when(pl.col(k).is_not_null()).then(leads.over(k))
+                            for k in ("_pn", "_pp"))).fill_null(0).cast(pl.UInt32)
+        .alias("pair_docs"))
+    n = lines.height
     return lines.with_columns(
-        W.scatter(lines.height, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"))
+        W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
+        W.scatter(n, counted["rid"], counted["pair_docs"], 0).alias("pair_docs"))
 
 
 def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:

@@ -501,7 +501,8 @@ RULES: list[Rule] = [
          predicate=lambda: (pl.col("batch_docs") >= PARAMS.repeated_min_docs)
          & (pl.col("n_words") >= PARAMS.repeated_min_words)
          & ((pl.col("n_words") <= PARAMS.repeated_long_words)
-            | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)),
+            | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)
+            | (pl.col("pair_docs") >= PARAMS.repeated_pair_min_docs)),
          max_words=None),
 ]
 
