@@ -21,17 +21,23 @@ KEYS = {"articles": ["doc_id"], "rejected": ["doc_id"], "duplicates": ["doc_id"]
         "removed_lines": ["doc_id", "line_no"]}
 
 
-def test_plan_cuts_consecutive_files_and_shrinks_the_tail():
-    files = [f"f{i:03d}" for i in range(200)]
-    sizes = [1_000_000] * 200
+def test_plan_cuts_consecutive_files_into_equal_chunks():
+    files = [f"f{i:03d}" for i in range(210)]
+    sizes = [1_000_000] * 210
     plan = chunks.plan_chunks(files, sizes, chunk_bytes=20_000_000)
     assert [f for c in plan for f in c] == files  # every file once, in order
-    n = [len(c) for c in plan]
-    assert max(n) == 20 and n[-1] < n[0]  # full chunks first, smaller ones at the end
+    # 210 MB in chunks of at most 20: 11, made even (two workers end together), so 12 of 17-18
+    # files; no small tail chunk (the template rules see as many documents in the last chunk as
+    # in the first)
+    assert len(plan) == 12 and {len(c) for c in plan} <= {17, 18}
     assert chunks.plan_chunks(files, sizes, chunk_bytes=20_000_000) == plan
+    # Many tiny files: at most chunk_files a chunk.
+    tiny = chunks.plan_chunks(files, [10] * 210, chunk_bytes=20_000_000, chunk_files=50)
+    assert len(tiny) == 6 and max(len(c) for c in tiny) <= 50
     # A file larger than a chunk is a chunk of its own; nothing is dropped.
     big = chunks.plan_chunks(["a", "b", "c"], [5, 100, 5], chunk_bytes=10)
     assert [f for c in big for f in c] == ["a", "b", "c"] and ["b"] in big
+    assert chunks.plan_chunks([], []) == []
 
 
 def _tables(staged: steps.Staged) -> dict[str, pl.DataFrame]:
@@ -56,7 +62,6 @@ def test_many_chunks_give_the_tables_of_one_batch(sample_raw: Path, tmp_path: Pa
     """Chunks of a few files each (byte-identical copies and duplicates in other chunks than
     their originals), in-process or over two workers: the same tables as one batch."""
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 20_000)
-    monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 5_000)
     s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / f"cur{workers}", workers=workers,
                  full_rebuild=True)
     done = run.process_run(s)

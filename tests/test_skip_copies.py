@@ -86,7 +86,6 @@ def test_chunked_pass_leaves_copies_unprocessed_with_the_result_unchanged(
     for i in range(3):  # copies sort after the original: later chunks
         (sample_raw / f"zz_copy{i}.txt").write_bytes(src.read_bytes())
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 20_000)
-    monkeypatch.setattr(chunks, "MIN_CHUNK_BYTES", 5_000)
     s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / "cur", workers=1, full_rebuild=True)
     done = run.process_run(s)
     st = done.raw.stats
