@@ -1,19 +1,31 @@
-"""The per-document work of a run, in chunks of raw files over worker processes.
+"""The per-document work of a run, in chunks of raw files over worker processes, in two passes.
 
-Each worker reads a chunk of raw files, extracts, cleans and signs its documents (the same
-`steps.extract` / `steps.clean` / `dedup.sign_texts` as a single batch) and writes the clean
-documents and removed lines to Parquet parts; only small facts come back to the main process
+1. `prepare_chunk`: a worker reads a chunk of raw files and extracts its documents (the same
+   `steps.extract` as a single batch), writes them to an Arrow file in the run's work folder,
+   and sums up their consecutive line pairs (`boilerplate.recurrence`).
+2. The main process counts those pairs over the whole run (`count_pairs`: partition by
+   partition, bounded in memory): a page template recurs with the same neighbours in many
+   documents, whichever chunks they fell in.
+3. `clean_chunk`: a worker cleans and signs one chunk's documents with the run's recurring pairs
+   (the same `steps.clean` / `dedup.sign_texts` as a single batch) and writes the clean
+   documents and removed lines to Parquet parts.
+
+The same worker processes serve both passes. Only small facts come back to the main process
 (rejects, ids and raw hashes, MinHash signatures, counts). Raw bodies and clean texts never
 cross a process boundary, both cores do the per-document work, and a worker's memory follows its
 chunk, not the corpus.
 
 What needs every document runs in the main process on those facts: byte-identical copies
-(same raw hash across chunks) and near-duplicate clustering (the LSH join). A worker already
-leaves unprocessed the copies whose smaller-id twin an earlier chunk or its own holds
-(`skip_copies`: about half of them; the rest are processed and dropped here). The site-template
-rule sees the documents of a site within a chunk, copies left unprocessed excluded (chunks are
-consecutive files in sorted order, so the result does not depend on the worker count or the
-listing order).
+(same raw hash across chunks), the recurring line pairs, and near-duplicate clustering (the LSH
+join). A worker already leaves unprocessed the copies whose smaller-id twin an earlier chunk or
+its own holds (`skip_copies`: about half of them; the rest are processed and dropped here). The
+site-template rule and the batch's own recurring lines see the documents within a chunk, copies
+left unprocessed excluded (chunks are consecutive files in sorted order, so the result does not
+depend on the worker count or the listing order).
+
+Cost of the first pass's extras (100k real-page scrapes, bench_pipeline --kind pages): the
+summaries and the Arrow files ~0.15 s of a 2,000-document chunk's ~2 s, the count ~2 s in the
+main process; see bench/README.md, session 9.
 
 Profile that led here (100k text scrapes, whole batches through the main process): reading
 33 s (bodies pickled back from workers), cleaning 61 s (Polars in one process), signing 36 s,
@@ -118,9 +130,27 @@ def plan_chunks(files: list[Path], sizes: list[int], chunk_bytes: int = CHUNK_BY
     return chunks
 
 
-def process_chunk(task: ChunkTask) -> ChunkResult:
-    """Worker entry point: read -> extract -> clean -> sign one chunk; parts to `out_dir`."""
+@dataclass
+class Prepared:
+    """What the first pass of a chunk leaves: its extracted documents in a file (`spill`), its
+    line-pair summary in `recurrence.PARTITIONS` files, and the facts of reading."""
+
+    index: int
+    meta: pl.DataFrame
+    seen: pl.Series
+    skipped: pl.Series
+    rejected: dict[str, pl.DataFrame]  # read, extract
+    stats: dict[str, dict[str, int]]
+    spill: str
+    pairs: list[str]
+
+
+def prepare_chunk(task: ChunkTask) -> Prepared:
+    """Worker entry point, first pass: read -> extract one chunk; its documents to a file, and
+    the summary of its line pairs that the run's count of recurring pairs needs."""
     from dataclasses import replace
+
+    from pipeline.boilerplate import recurrence, recurring_summary
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
     try:
@@ -137,18 +167,69 @@ def process_chunk(task: ChunkTask) -> ChunkResult:
                                                   .alias("duplicate_of")), rejects, "")
     ex = steps.extract(raw, one)
     del docs, raw
-    cl = steps.clean(ex, workers=1)  # signs the clean texts too
+    out = Path(task.out_dir)
+    stem = out / f"c{task.index:06d}"
+    spill = f"{stem}.extracted.arrow"
+    ex.documents.write_ipc(spill, compression="uncompressed")  # read back once, soon
+    pairs = recurrence.write_summary(recurring_summary(ex.documents), Path(f"{stem}.pairs"))
+    return Prepared(task.index, meta, seen_ids, skip,
+                    {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected},
+                    {"extract": ex.stats}, spill, pairs)
+
+
+@dataclass
+class CleanTask:
+    index: int
+    spill: str      # the chunk's extracted documents (`Prepared.spill`)
+    out_dir: str
+    run_pairs: str  # Arrow file of the run's recurring line pairs (recurrence.count)
+
+
+@dataclass
+class Cleaned:
+    """What the second pass of a chunk sends back (with its `Prepared`: a `ChunkResult`)."""
+
+    rejected: pl.DataFrame
+    cleaned_ids: pl.DataFrame
+    signed: Signed
+    stats: dict[str, int]
+    parts: dict[str, str]
+
+
+def clean_chunk(task: CleanTask) -> Cleaned:
+    """Worker entry point, second pass: clean -> sign one chunk's extracted documents, with the
+    run's recurring line pairs; parts to `out_dir`."""
+    docs = pl.read_ipc(task.spill)
+    ex = steps.ExtractStep(docs, schema.empty("rejected"), {})
+    cl = steps.clean(ex, workers=1, run_pairs=pl.read_ipc(task.run_pairs))
+    del docs, ex
     out = Path(task.out_dir)
     parts = {"cleaned": str(out / f"c{task.index:06d}.cleaned.parquet"),
              "removed_lines": str(out / f"c{task.index:06d}.removed.parquet")}
     cl.documents.write_parquet(parts["cleaned"], compression="lz4")
     cl.removed_lines.write_parquet(parts["removed_lines"], compression="lz4")
-    return ChunkResult(
-        task.index, meta, seen_ids, skip,
-        {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected,
-         "clean": cl.rejected},
-        cl.signed_ids, cl.signed,
-        {"extract": ex.stats, "clean": cl.stats}, parts)
+    return Cleaned(cl.rejected, cl.signed_ids, cl.signed, cl.stats, parts)
+
+
+def _result(pre: Prepared, cl: Cleaned) -> ChunkResult:
+    return ChunkResult(pre.index, pre.meta, pre.seen, pre.skipped,
+                       {**pre.rejected, "clean": cl.rejected}, cl.cleaned_ids, cl.signed,
+                       {**pre.stats, "clean": cl.stats}, cl.parts)
+
+
+def count_pairs(prepared: list[Prepared], work_dir: Path) -> str:
+    """The run's recurring line pairs from every chunk's summary (`recurrence.count`, one
+    partition at a time), in an Arrow file of the work folder; the summaries are removed."""
+    from pipeline.boilerplate import recurrence
+
+    counts = recurrence.count([[p.pairs[i] for p in prepared]
+                               for i in range(recurrence.PARTITIONS)])
+    path = work_dir / "run_pairs.arrow"
+    counts.write_ipc(path, compression="uncompressed")
+    for p in prepared:
+        for f in p.pairs:
+            Path(f).unlink(missing_ok=True)
+    return str(path)
 
 
 @dataclass
@@ -184,12 +265,22 @@ def process(settings: Settings, seen: pl.Series | None = None,
         from pipeline.validation.runner import warm_up
 
         warm_up()
-    try:
-        results: list[ChunkResult] = executors.map_chunks(process_chunk, tasks, settings,
-                                                          env=WORKER_ENV,
-                                                          ahead=lambda t: prefetch(t.paths))
-    finally:
-        skip_copies.forget(work_dir)
+    # Two passes over the same workers: every chunk read and extracted (and its line pairs
+    # summed up), the run's recurring pairs counted, then every chunk cleaned and signed.
+    with executors.chunk_workers(settings, WORKER_ENV) as pool:
+        try:
+            prepared: list[Prepared] = executors.map_chunks(
+                prepare_chunk, tasks, settings, env=WORKER_ENV,
+                ahead=lambda t: prefetch(t.paths), pool=pool)
+        finally:
+            skip_copies.forget(work_dir)
+        run_pairs = count_pairs(prepared, work_dir)
+        cleaned: list[Cleaned] = executors.map_chunks(
+            clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs)
+                          for p in prepared], settings, env=WORKER_ENV, pool=pool)
+    results = [_result(p, c) for p, c in zip(prepared, cleaned, strict=True)]
+    for p in prepared:  # here, not in the task: a retried task reads its file again
+        Path(p.spill).unlink(missing_ok=True)
     meta = (pl.concat([r.meta for r in results]) if results
             else pl.DataFrame(schema=META_SCHEMA))
     # Byte-identical copies across the whole run; the twins' own outputs are dropped, as if

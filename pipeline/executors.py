@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.parallel import map_ordered
+from pipeline.parallel import Workers, map_ordered
 from pipeline.settings import Settings
 
 T = TypeVar("T")
@@ -46,11 +46,22 @@ def describe(settings: Settings) -> dict[str, Any]:
 
 def map_chunks(fn: Callable[[T], R], items: Sequence[T], settings: Settings,
                env: dict[str, str] | None = None,
-               ahead: Callable[[T], object] | None = None) -> list[R]:
-    """`[fn(x) for x in items]` on the configured backend, in input order."""
+               ahead: Callable[[T], object] | None = None,
+               pool: Workers | None = None) -> list[R]:
+    """`[fn(x) for x in items]` on the configured backend, in input order. `pool`: local
+    workers kept from an earlier map (`chunk_workers`), instead of new ones."""
     if settings.executor != "ray":
+        if pool is not None:
+            return pool.map(fn, items, 1, ahead)
         return map_ordered(fn, items, settings.workers, chunk_size=1, env=env, ahead=ahead)
     return _ray_map(fn, items, settings, env or {})
+
+
+def chunk_workers(settings: Settings, env: dict[str, str] | None = None) -> Workers:
+    """Local worker processes for several `map_chunks` in a row (a `with` block): started
+    once, not once a map (each start imports the libraries again). On Ray: none (Ray keeps
+    its workers)."""
+    return Workers(settings.workers if settings.executor != "ray" else 1, env)
 
 
 def _ray(settings: Settings, env: dict[str, str] | None = None):

@@ -36,29 +36,57 @@ def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int, chunk_si
     `env`: extra environment variables of the workers (read when they import their libraries,
     e.g. POLARS_MAX_THREADS, so set before they start). `ahead(x)`: called from a thread of
     this process, in order, a few items before `fn(x)` can start (prefetching its input)."""
-    pre = _Ahead(ahead, items, workers + 1) if ahead is not None else None
-    try:
-        if workers <= 1 or len(items) < 2 or (chunk_size > 1
-                                               and len(items) < MIN_ITEMS_FOR_WORKERS):
-            out = []
-            for x in items:
-                out.append(fn(x))
-                if pre:
-                    pre.done_one()
-            return out
-        chunk = max(1, min(chunk_size, len(items) // (workers * 4) or 1))
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"),
-                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-            with _environ(env or {}):  # spawned workers copy the environment when they start,
-                if pre is None:  # and submitting starts them all
-                    return list(pool.map(fn, items, chunksize=chunk))
-                futures = [pool.submit(fn, x) for x in items]
+    if workers <= 1 or len(items) < 2 or (chunk_size > 1 and len(items) < MIN_ITEMS_FOR_WORKERS):
+        workers = 1
+    with Workers(workers, env) as pool:
+        return pool.map(fn, items, chunk_size, ahead)
+
+
+class Workers:
+    """Spawned worker processes kept for several maps (`map`), started at the first one and
+    joined when the `with` block ends, in the thread that opened it. One worker: in this
+    process."""
+
+    def __init__(self, workers: int, env: dict[str, str] | None = None) -> None:
+        self.workers = workers
+        self.env = env or {}
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T], chunk_size: int = 1,
+            ahead: Callable[[T], object] | None = None) -> list[R]:
+        """`[fn(x) for x in items]`, in input order (see `map_ordered`)."""
+        pre = _Ahead(ahead, items, self.workers + 1) if ahead is not None else None
+        try:
+            if self.workers <= 1 or len(items) < 2:
+                out = []
+                for x in items:
+                    out.append(fn(x))
+                    if pre:
+                        pre.done_one()
+                return out
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=get_context("spawn"),
+                    initializer=die_with_parent, initargs=(os.getpid(),))
+            with _environ(self.env):  # spawned workers copy the environment when they start,
+                if pre is None:  # and submitting starts them
+                    chunk = max(1, min(chunk_size, len(items) // (self.workers * 4) or 1))
+                    return list(self._pool.map(fn, items, chunksize=chunk))
+                futures = [self._pool.submit(fn, x) for x in items]
             for f in futures:
                 f.add_done_callback(lambda _f: pre.done_one())
             return [f.result() for f in futures]
-    finally:
-        if pre:
-            pre.stop()
+        finally:
+            if pre:
+                pre.stop()
 
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>

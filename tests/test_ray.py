@@ -117,7 +117,7 @@ def test_a_worker_killed_mid_pass_gives_the_same_version(cluster: str, raw: Path
     def kill_one() -> None:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not killed:
-            ps = subprocess.run(["pgrep", "-f", "ray::process_chunk"], capture_output=True,
+            ps = subprocess.run(["pgrep", "-f", "ray::clean_chunk"], capture_output=True,
                                 text=True).stdout.split()
             if ps:
                 time.sleep(0.5)  # in the middle of its chunk

@@ -74,7 +74,7 @@ def test_a_chunk_that_fails_to_read_still_unblocks_the_later_ones(tmp_path: Path
     s = Settings(raw_dir=tmp_path, curated_dir=tmp_path / "cur", workers=1)
     task = chunks.ChunkTask(0, [], str(tmp_path), s, str(tmp_path), None)
     with pytest.raises(MemoryError):
-        chunks.process_chunk(task)
+        chunks.prepare_chunk(task)
     assert pl.read_parquet(tmp_path / "h000000.parquet").is_empty()
 
 

@@ -92,3 +92,53 @@ def test_long_template_paragraphs_that_recur_together_are_template():
     for i in range(5):
         assert quote in text[f"d{i}"]
         assert not any(p in text[f"d{i}"] for p in about)
+
+
+def _clean_in_chunks(chunks: list[dict[str, str]]) -> dict[str, str]:
+    """Each chunk cleaned on its own, with the pairs counted over all of them (what the chunked
+    pass does with its workers' summaries)."""
+    from pipeline.boilerplate import recurrence, recurring_summary
+
+    frames = [pl.DataFrame({"doc_id": list(c), "text": list(c.values())}) for c in chunks]
+    counts = recurrence.count_batch(pl.concat([recurring_summary(f) for f in frames]))
+    out = {}
+    for f in frames:
+        res = clean_documents(f, run_pairs=counts)
+        out.update(zip(res.documents["doc_id"], res.documents["text"], strict=True))
+    return out
+
+
+def test_a_template_spread_thinly_over_the_run_is_found_by_its_recurring_pairs():
+    """Two pages of one template in each of three chunks: too few for a chunk's own counts
+    (four documents), enough over the run; the articles between header and footer stay."""
+    r = random.Random(5)
+    header = ["Welcome to the valley news network and its many weekly readers",
+              "The network reports on the valley and the hills for every reader."]
+    footer = ["The network is owned by its readers and printed by the old river mill.",
+              "Write to the network at the mill on the river road in the valley."]
+    articles = {f"c{c}d{i}": [paragraph(r) for _ in range(5)] for c in range(3) for i in range(2)}
+    chunks = [{k: "\n".join([*header, *a, *footer]) for k, a in articles.items()
+               if k.startswith(f"c{c}")} for c in range(3)]
+    alone = {}
+    for c in chunks:  # each chunk as its own run: the template stays
+        res = clean_documents(pl.DataFrame({"doc_id": list(c), "text": list(c.values())}))
+        alone.update(zip(res.documents["doc_id"], res.documents["text"], strict=True))
+    assert all(header[1] in alone[k] for k in articles)
+    text = _clean_in_chunks(chunks)
+    for k, a in articles.items():
+        assert text[k] == "\n\n".join(a), k
+
+
+def test_a_syndicated_article_is_kept_where_its_hosts_templates_are_unique():
+    """One article on six sites, each in a template of its own with some prose: the article's
+    pairs recur in six documents, but it is the block they form, not one they wrap."""
+    r = random.Random(9)
+    story = [paragraph(r) for _ in range(6)]
+    chunks = [{f"s{c}{i}": "\n".join([
+        f"Site {c}{i} home news sport weather",
+        f"Site {c}{i} is a small local paper that reports on its town and has done so for "
+        "many years for the readers of the town.",
+        *story, f"Subscribe to site {c}{i} now"]) for i in range(2)} for c in range(3)]
+    text = _clean_in_chunks(chunks)
+    for k, t in text.items():
+        assert all(p in t for p in story), k

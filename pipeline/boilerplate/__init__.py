@@ -2,11 +2,13 @@
 
 `rules.py` is the catalogue (data); `engine.py` applies it over all lines of a batch with Polars
 (`matching.py`: fast regex scans; `blocks.py`: sections, site templates, the article block;
-`windows.py`: per-document window scans); `metadata.py` moves title/date/site lines into
+`windows.py`: per-document window scans; `recurrence.py`: line pairs recurring over a
+whole run); `metadata.py` moves title/date/site lines into
 metadata; `features.py` holds the line features.
 """
 
-from .engine import CleanResult, clean_documents, clean_text
+from . import recurrence
+from .engine import CleanResult, clean_documents, clean_text, recurring_summary
 from .rules import CATEGORIES, RULES, Rule, leftover_markers
 
 __all__ = [
@@ -17,4 +19,6 @@ __all__ = [
     "clean_documents",
     "clean_text",
     "leftover_markers",
+    "recurrence",
+    "recurring_summary",
 ]

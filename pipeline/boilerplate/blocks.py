@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from . import recurrence
 from . import windows as W
 from .matching import category
 from .params import PARAMS as P
@@ -144,7 +145,7 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
 _PAIR_MULT = 0x9E3779B97F4A7C15  # odd: (a, b) -> a * m + b (wrapping) keeps the order of a pair
 
 
-def repeated(lines: pl.DataFrame) -> pl.DataFrame:
+def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """batch_docs: distinct documents of the batch (a chunk of the run, any site) carrying the
     line. Text scrapes often name no site, so the site-template rule cannot see their template;
     a line that recurs verbatim across many different documents is template whatever it says.
@@ -156,11 +157,13 @@ def repeated(lines: pl.DataFrame) -> pl.DataFrame:
     template around different articles have different leads, because a template's own prose
     lines (a cookie banner's) are repeated and left out of the lead. A document without such a
     line falls back to the smallest hash of its prose, then of its lines."""
+    run = (recurrence.run_pair_docs(lines, run_pairs) if run_pairs is not None
+           else pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32))
     keyed = lines.select("rid", "d", "prose", "h")
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
-                                  pl.lit(0, pl.UInt32).alias("pair_docs"))
+                                  run.alias("pair_docs"))
     fresh = pl.col("prose") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
         pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("prose")).min(),
@@ -181,15 +184,17 @@ def repeated(lines: pl.DataFrame) -> pl.DataFrame:
     n = lines.height
     return lines.with_columns(
         W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
-        W.scatter(n, counted["rid"], counted["pair_docs"], 0).alias("pair_docs"))
+        pl.max_horizontal(pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)),
+                          pl.lit(run)).alias("pair_docs"))
 
 
-def templates(lines: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
+def templates(lines: pl.DataFrame, docs: pl.DataFrame,
+              run_pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """tmpl_docs: distinct documents of the site carrying the line; site_docs: documents of the
     site. Documents are told apart by the smallest hash of their prose lines (a one-permutation
     MinHash), so re-scrapes of one article do not make its sentences look like template. Also
     `repeated`'s batch_docs, over the whole batch."""
-    lines = repeated(lines)
+    lines = repeated(lines, run_pairs)
     zero = [pl.lit(0, pl.UInt32).alias("tmpl_docs"), pl.lit(0, pl.UInt32).alias("site_docs")]
     site = docs["site_key"]
     counts = site.drop_nulls().value_counts()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import blocks, metadata, model
+from . import blocks, metadata, model, recurrence
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
@@ -112,17 +112,26 @@ def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return texts, lines.with_columns(u, h.alias("h"))
 
 
-def clean_documents(docs: pl.DataFrame, line_model: bool | None = None) -> CleanResult:
+def recurring_summary(docs: pl.DataFrame) -> pl.DataFrame:
+    """The batch's line pairs with their documents' leads, for counting them over a whole run
+    (`recurrence.summary`; the chunked pass calls it before any chunk is cleaned)."""
+    lines = _explode(_prepare(docs))
+    return recurrence.summary(lines.with_columns(lines["line"].hash().alias("h")))
+
+
+def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
+                    run_pairs: pl.DataFrame | None = None) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps).
-    `line_model`: run step 6 (None: `PARAMS.line_model`)."""
-    docs, lines, meta_docs, texts = annotate(docs)
+    `line_model`: run step 6 (None: `PARAMS.line_model`). `run_pairs`: the run's recurring
+    line pairs (`recurrence.count`); None: the batch is the whole run, its own are counted."""
+    docs, lines, meta_docs, texts = annotate(docs, run_pairs)
     if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
     lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
     return _results(docs, lines, meta_docs)
 
 
-def annotate(docs: pl.DataFrame
+def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 1-5 of the module docstring: (prepared docs, the lines frame with every feature and
     the catalogue's decision in `rule` / `category`, per-document metadata, the batch's distinct
@@ -142,7 +151,9 @@ def annotate(docs: pl.DataFrame
 
     rule_sets = {"line_rule": "line", "weak_rule": "weak", "head_rule": "section"}
     lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()}, texts)
-    lines = blocks.templates(lines, docs)
+    if run_pairs is None:
+        run_pairs = recurrence.count_batch(recurrence.summary(lines))
+    lines = blocks.templates(lines, docs, run_pairs)
 
     # Pass 1: where is the article, with every section closing where prose resumes?
     lines = blocks.sections(lines, first_pass=True)

@@ -61,6 +61,13 @@ class BoilerplateParams:
     """... or this many carrying it next to the same recurring line, above or below it (a
     template's own paragraphs, a cookie banner's or an "about us" box's, recur together; a
     quote reused by different articles comes in different company)."""
+    run_pairs_min_inside_words: int = 50
+    run_pairs_min_kept_ratio: float = 1.0
+    """Pairs counted over the whole run (recurrence.py) remove a document's lines only where
+    they wrap the prose they leave (this many words between them, half the prose left), or
+    where the prose left is at least this many times the prose they take: a syndicated article
+    in the templates of several sites recurs too, and there it is the block the recurring
+    lines form, not the one they wrap."""
     line_model: bool = False
     """Run the learned line model (model.py) after the rules. Off by default: measured on the
     dev sets it raises text F1 (WCXB 0.925 -> 0.933, Dragnet 0.833 -> 0.861, held-out splits

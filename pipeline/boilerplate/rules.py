@@ -497,11 +497,13 @@ RULES: list[Rule] = [
          max_words=None),
     Rule("repeated_template", "template", "context",
          # Recurs verbatim in many different documents of the batch, whatever their site (text
-         # scrapes rarely name it): blocks.repeated counts them, copies of one article once.
-         predicate=lambda: (pl.col("batch_docs") >= PARAMS.repeated_min_docs)
-         & (pl.col("n_words") >= PARAMS.repeated_min_words)
-         & ((pl.col("n_words") <= PARAMS.repeated_long_words)
-            | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)
+         # scrapes rarely name it): blocks.repeated counts them, copies of one article once; or
+         # recurs next to the same line in many documents of the batch or of the whole run
+         # (pair_docs: blocks.repeated, recurrence.py).
+         predicate=lambda: (pl.col("n_words") >= PARAMS.repeated_min_words)
+         & (((pl.col("batch_docs") >= PARAMS.repeated_min_docs)
+             & ((pl.col("n_words") <= PARAMS.repeated_long_words)
+                | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)))
             | (pl.col("pair_docs") >= PARAMS.repeated_pair_min_docs)),
          max_words=None),
 ]

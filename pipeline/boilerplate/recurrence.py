@@ -1,0 +1,142 @@
+"""Line pairs that recur across a whole run: the run-wide half of the template rules (issue 17).
+
+`blocks.repeated` counts, within one batch (a chunk of the run, ~24 MB), the different
+documents that carry a line, and a line next to the same recurring neighbour. A site whose
+pages are spread thinly over the run (one or two a chunk) never reaches those counts: on 10,000
+pages of 1,000 templates (each recurring every 1,000 pages, two or three times a chunk),
+`bench/eval_templates.py --templates 1000` kept 208 articles that were mostly template and
+dropped 110 different articles as duplicates of each other. So the chunked pass counts the
+pairs over the whole run first, in two steps, bounded in memory:
+
+1. `summary`, per chunk (in the workers): every pair of consecutive lines of a document, one of
+   them 3+ words long, as a 64-bit key, with the document's "lead" (as in `blocks.repeated`: the
+   smallest hash of its long lines that recur nowhere else in the chunk, so that copies of one
+   article count once); (key, lead) rows, written in `PARTITIONS` files by key.
+2. `count`, per partition (in the main process, one partition at a time): the distinct leads
+   of each key; the keys with at least `P.repeated_pair_min_docs` are the run's recurring
+   pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's pairs.
+
+Pairs, not single lines: a template line recurs with the same neighbours, while a paragraph or
+a quote reused by different articles comes in different company each time (the benchmark
+corpus reuses each pool paragraph ~26 times at 100k; counted alone, those would be template).
+Deterministic: the counts do not depend on the order of the chunks or the worker count.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from . import windows as W
+from .params import PARAMS as P
+
+PAIR_MULT = 0x9E3779B97F4A7C15  # odd: (a, b) -> a * m + b (wrapping) keeps the pair's order
+PARTITIONS = 16  # files a chunk's summary is cut into; `count` holds one partition at a time
+LONG_BYTES = 40  # a line this long may be a document's lead (~7 words: `P.prose_min_words`)
+WIDE_BYTES = 15  # a pair needs one line this long (~3 words: `P.repeated_min_words`)
+
+SUMMARY_SCHEMA = {"key": pl.UInt64(), "lead": pl.UInt64()}
+COUNTS_SCHEMA = {"key": pl.UInt64(), "run_docs": pl.UInt32()}
+
+
+def pair_key(first: pl.Expr, second: pl.Expr) -> pl.Expr:
+    """The key of two consecutive lines' hashes (UInt64), in that order."""
+    return first * pl.lit(PAIR_MULT, pl.UInt64) + second
+
+
+def summary(lines: pl.DataFrame) -> pl.DataFrame:
+    """(key, lead) of a batch's lines frame (columns d, line, h: the line's hash; ordered by
+    document, then position): step 1 of the module docstring. Not made distinct here: `count`
+    does it once over the run. Lengths in bytes stand for words here (a long line: 40 bytes,
+    about 7 words; a line worth a pair: 15, about 3 words), which spares counting them."""
+    if lines.is_empty():
+        return pl.DataFrame(schema=SUMMARY_SCHEMA)
+    size = pl.col("line").str.len_bytes()
+    long, h = (size >= LONG_BYTES), pl.col("h")
+    # Fresh: in no other line of the batch (a template line recurs; an article line does not).
+    frame = lines.select("d", "h", long.alias("long"), (long & ~h.is_duplicated()).alias("fresh"),
+                         (size >= WIDE_BYTES).alias("wide"))
+    long = pl.col("long")
+    lead = frame.group_by("d").agg(pl.coalesce(
+        h.filter(pl.col("fresh")).min(), h.filter(long).min(), h.min()).alias("lead"))
+    wide = pl.col("wide")
+    pairs = frame.select(
+        "d", pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
+    ).drop_nulls("key")
+    return pairs.join(lead, on="d", how="left").select("key", "lead").cast(SUMMARY_SCHEMA)
+
+
+def write_summary(frame: pl.DataFrame, stem: Path) -> list[str]:
+    """Write a chunk's summary as PARTITIONS files `<stem>.<p>.arrow` (by key); their paths."""
+    parts = frame.with_columns((pl.col("key") % PARTITIONS).cast(pl.UInt8).alias("_p"))
+    out = []
+    for p in range(PARTITIONS):
+        path = f"{stem}.{p:02d}.arrow"
+        parts.filter(pl.col("_p") == p).drop("_p").write_ipc(path, compression="uncompressed")
+        out.append(path)
+    return out
+
+
+def count(partitions: list[list[str]]) -> pl.DataFrame:
+    """Step 2: the run's recurring pairs (key, run_docs: distinct leads), from every chunk's
+    summary files, partition by partition (`partitions[p]`: the files of partition p)."""
+    return _recurring([pl.scan_ipc(files) for files in partitions if files])
+
+
+def count_batch(frame: pl.DataFrame) -> pl.DataFrame:
+    """Step 2 over one batch's own summary (a batch cleaned alone is its whole run)."""
+    return _recurring([frame.lazy()])
+
+
+def _recurring(parts: list[pl.LazyFrame]) -> pl.DataFrame:
+    found = [part.unique().group_by("key").agg(pl.len().cast(pl.UInt32).alias("run_docs"))
+             .filter(pl.col("run_docs") >= P.repeated_pair_min_docs).collect()
+             for part in parts]
+    if not found:
+        return pl.DataFrame(schema=COUNTS_SCHEMA)
+    return pl.concat(found).sort("key").cast(COUNTS_SCHEMA)
+
+
+def run_pair_docs(lines: pl.DataFrame, counts: pl.DataFrame) -> pl.Series:
+    """Per line of `lines` (d, h, prose, n_words): the run's distinct documents carrying it next
+    to its line above or below, whichever is more (0 when neither pair recurs, or when the
+    document would keep too little prose without its recurring lines)."""
+    if counts.is_empty() or lines.is_empty():
+        return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
+    h = pl.col("h")
+    keys = lines.select(pair_key(h, W.nxt(h)).alias("kn"), pair_key(W.prv(h), h).alias("kp"))
+    for col in ("kn", "kp"):
+        keys = keys.join(counts.rename({"key": col, "run_docs": f"{col}_n"}), on=col,
+                         how="left", maintain_order="left")
+    docs = keys.select(pl.max_horizontal("kn_n", "kp_n").fill_null(0).cast(pl.UInt32)
+                       .alias("n"))["n"]
+    # Syndication: one article on many sites, each copy in a template of its own, recurs in
+    # many different documents too, and there what is left of each copy is its site's template.
+    # Which of the two recurs cannot be told from the counts; where it sits can: a page
+    # template wraps its article (a header above it, a footer below), while a syndicated
+    # article is one block with its host's template around it. So a document loses its lines
+    # that recur over the run only if the prose they leave lies mostly between them (at least
+    # `P.run_pairs_min_inside_words` words, and half of the prose left), or if what they leave
+    # is at least `P.run_pairs_min_kept_ratio` times the prose they take.
+    flag = (docs >= P.repeated_pair_min_docs) & (lines["n_words"] >= P.repeated_min_words)
+    if not flag.any():
+        return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
+    frame = lines.select(
+        "d", "idx", pl.lit(flag).alias("f"),
+        pl.when(pl.col("prose") & pl.col("line_rule").is_null()).then(pl.col("n_words"))
+        .otherwise(0).cast(pl.Int64).alias("pw"),
+    )
+    pw, f, idx = pl.col("pw"), pl.col("f"), pl.col("idx")
+    span = frame.filter(f).group_by("d").agg(idx.min().alias("first"), idx.max().alias("last"),
+                                             pw.sum().alias("taken"))
+    inside = ~f & (idx > pl.col("first")) & (idx < pl.col("last"))
+    per_doc = frame.join(span, on="d", how="inner").group_by("d").agg(
+        pl.col("taken").first(), pw.filter(~f).sum().alias("left"),
+        pw.filter(inside).sum().alias("enclosed"))
+    enclosed, left = pl.col("enclosed"), pl.col("left")
+    ok = per_doc.filter(
+        ((enclosed >= P.run_pairs_min_inside_words) & (2 * enclosed >= left))
+        | (left >= pl.col("taken") * P.run_pairs_min_kept_ratio))["d"]
+    keep = frame["d"].is_in(ok.implode())
+    return pl.Series("run_pair_docs", docs, pl.UInt32).set(~keep, 0)
