@@ -97,8 +97,8 @@ class ChunkResult:
 
 def plan_chunks(files: list[Path], sizes: list[int], chunk_bytes: int = CHUNK_BYTES,
                 chunk_files: int = CHUNK_FILES) -> list[list[str]]:
-    """Consecutive files (sorted order) cut into chunks of equal weight, each at most about
-    `chunk_bytes` and `chunk_files` (a file weighs the larger of its share of either; a file
+    """Consecutive files (sorted order) cut into chunks of about equal weight, none over
+    `chunk_bytes` or `chunk_files` (a file weighs the larger of its share of either; a file
     larger than a chunk is a chunk of its own).
 
     Equal, not guided (full chunks, then smaller ones at the end so no worker idles long):
@@ -106,7 +106,7 @@ def plan_chunks(files: list[Path], sizes: list[int], chunk_bytes: int = CHUNK_BY
     recurring in several documents of a chunk), and the small tail chunks of guided scheduling
     saw too few pages of each template. On 10,000 pages of 256 templates (bench/eval_templates.py)
     every article that kept its template lay in the last 35 % of the files, cut into chunks of
-    4-10 MB; with equal chunks 106 -> 15 such documents and 59 -> 12 false merges. What a worker
+    4-10 MB; with equal chunks 106 -> 0 such documents and 59 -> 8 false merges. What a worker
     may idle at the end is half a chunk on average (~1 s of a 100k-document run); an even number
     of chunks lets the default two workers end together. Fixed numbers, not the worker count,
     so the result does not depend on it."""
@@ -117,16 +117,23 @@ def plan_chunks(files: list[Path], sizes: list[int], chunk_bytes: int = CHUNK_BY
     n_chunks = max(1, math.ceil(total - 1e-9))
     n_chunks += n_chunks % 2 if n_chunks > 1 else 0  # even: two workers (the default) end together
     chunks: list[list[str]] = []
-    last = -1
+    cur: list[str] = []
+    share, size = -1, 0.0
     before = 0.0
     for p, w in zip(files, weights, strict=True):
-        # the chunk of the file's midpoint on the weight line: equal shares, in order
+        # the equal share of the file's midpoint on the weight line, in order
         i = min(n_chunks - 1, int(n_chunks * (before + w / 2) / total))
         before += w
-        if i != last:
-            chunks.append([])
-            last = i
-        chunks[-1].append(str(p))
+        if cur and (i != share or size + w > 1.0 + 1e-9 or w >= 1.0):
+            chunks.append(cur)
+            cur, size = [], 0.0
+        cur.append(str(p))
+        share, size = i, size + w
+        if w >= 1.0:  # larger than a chunk: alone
+            chunks.append(cur)
+            cur, size = [], 0.0
+    if cur:
+        chunks.append(cur)
     return chunks
 
 
@@ -251,7 +258,8 @@ def process(settings: Settings, seen: pl.Series | None = None,
     `plan`: the raw folder's listing against `unchanged`, when the caller has made it."""
     if plan is None:
         plan = plan_files(settings.raw_dir, unchanged, settings)
-    if work_dir is None:
+    own_dir = work_dir is None
+    if own_dir:
         work_dir = new_work_dir(Path(settings.curated_dir))
     executors.check_shared_storage(work_dir, settings)  # Ray: every node writes the parts here
     seen_file = None
@@ -267,17 +275,22 @@ def process(settings: Settings, seen: pl.Series | None = None,
         warm_up()
     # Two passes over the same workers: every chunk read and extracted (and its line pairs
     # summed up), the run's recurring pairs counted, then every chunk cleaned and signed.
-    with executors.chunk_workers(settings, WORKER_ENV) as pool:
-        try:
-            prepared: list[Prepared] = executors.map_chunks(
-                prepare_chunk, tasks, settings, env=WORKER_ENV,
-                ahead=lambda t: prefetch(t.paths), pool=pool)
-        finally:
-            skip_copies.forget(work_dir)
-        run_pairs = count_pairs(prepared, work_dir)
-        cleaned: list[Cleaned] = executors.map_chunks(
-            clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs)
-                          for p in prepared], settings, env=WORKER_ENV, pool=pool)
+    try:
+        with executors.chunk_workers(settings, WORKER_ENV) as pool:
+            try:
+                prepared: list[Prepared] = executors.map_chunks(
+                    prepare_chunk, tasks, settings, env=WORKER_ENV,
+                    ahead=lambda t: prefetch(t.paths), pool=pool)
+            finally:
+                skip_copies.forget(work_dir)
+            run_pairs = count_pairs(prepared, work_dir)
+            cleaned: list[Cleaned] = executors.map_chunks(
+                clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs)
+                              for p in prepared], settings, env=WORKER_ENV, pool=pool)
+    except BaseException:
+        if own_dir:  # spills, summaries and parts of a failed pass: nobody will read them
+            discard(work_dir)
+        raise
     results = [_result(p, c) for p, c in zip(prepared, cleaned, strict=True)]
     for p in prepared:  # here, not in the task: a retried task reads its file again
         Path(p.spill).unlink(missing_ok=True)

@@ -7,8 +7,9 @@ worker count.
 Workers die with their parent: each asks the kernel for SIGKILL when its parent dies
 (prctl PR_SET_PDEATHSIG, Linux), or else watches its parent from a thread. A SIGKILLed run left
 its workers alive for ever (blocked in SimpleQueue.put, ~420 MB). PR_SET_PDEATHSIG fires when
-the *thread* that started the worker ends: `map_ordered` starts and joins its pool in the
-calling thread, so that thread outlives the workers.
+the *thread* that started the worker ends: `Workers.map` starts the workers (at its first call)
+and the `with` block that holds them joins them, both in the caller's thread, so that thread
+outlives the workers.
 """
 
 from __future__ import annotations

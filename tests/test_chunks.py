@@ -138,3 +138,20 @@ def test_prefetch_ignores_what_it_cannot_open(tmp_path: Path):
     os.mkfifo(tmp_path / "pipe")  # opened non-blocking: no writer needed
     (tmp_path / "link").symlink_to(tmp_path / "ok.txt")  # not followed
     prefetch([str(tmp_path / n) for n in ("ok.txt", "missing.txt", "pipe", "link")])
+
+
+def test_plan_never_exceeds_a_chunk_with_mixed_sizes():
+    import random
+
+    r = random.Random(4)
+    for _ in range(200):
+        n = r.randint(1, 60)
+        sizes = [r.choice([1, 5, 30, 60, 99, 150]) for _ in range(n)]
+        files = [f"f{i:03d}" for i in range(n)]
+        plan = chunks.plan_chunks(files, sizes, chunk_bytes=100, chunk_files=10)
+        assert [f for c in plan for f in c] == files
+        size = dict(zip(files, sizes, strict=True))
+        for c in plan:
+            if len(c) > 1:  # a file larger than a chunk is alone; the others fit the caps
+                assert sum(size[f] for f in c) <= 100 and len(c) <= 10, (sizes, c)
+                assert all(size[f] < 100 for f in c)

@@ -142,3 +142,8 @@ def test_a_syndicated_article_is_kept_where_its_hosts_templates_are_unique():
     text = _clean_in_chunks(chunks)
     for k, t in text.items():
         assert all(p in t for p in story), k
+    # All six in one batch: the batch's own pairs (six documents) go through the same guard.
+    text = _clean_in_chunks([{k: v for c in chunks for k, v in c.items()}])
+    assert len(text) == 6
+    for k, t in text.items():
+        assert all(p in t for p in story), k

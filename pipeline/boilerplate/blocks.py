@@ -142,9 +142,6 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     return W.scatter(lines.height, heads["rid"], heads["_end"])
 
 
-_PAIR_MULT = 0x9E3779B97F4A7C15  # odd: (a, b) -> a * m + b (wrapping) keeps the order of a pair
-
-
 def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.DataFrame:
     """batch_docs: distinct documents of the batch (a chunk of the run, any site) carrying the
     line. Text scrapes often name no site, so the site-template rule cannot see their template;
@@ -163,18 +160,18 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
-                                  run.alias("pair_docs"))
+                                  recurrence.wrapping(lines, run).alias("pair_docs"))
     fresh = pl.col("prose") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
         pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("prose")).min(),
         pl.col("h").min()).alias("lead"))
-    keyed = keyed.join(lead, on="d", how="left")
+    keyed = keyed.join(lead, on="d", how="left", maintain_order="left")  # W.nxt/W.prv below
     # The line with its neighbour, above or below, when that one recurs too (a pair key).
     rec = pl.col("_n") >= P.repeated_min_docs
-    pair = pl.col("h") * pl.lit(_PAIR_MULT, pl.UInt64)
+    h = pl.col("h")
     keyed = keyed.with_columns(
-        pl.when(rec & W.nxt(rec)).then(pair + W.nxt(pl.col("h"))).alias("_pn"),
-        pl.when(rec & W.prv(rec)).then(W.prv(pair) + pl.col("h")).alias("_pp"))
+        pl.when(rec & W.nxt(rec)).then(recurrence.pair_key(h, W.nxt(h))).alias("_pn"),
+        pl.when(rec & W.prv(rec)).then(recurrence.pair_key(W.prv(h), h)).alias("_pp"))
     leads = pl.col("lead").n_unique()
     counted = keyed.filter(rec).with_columns(
         leads.over("h").cast(pl.UInt32).alias("batch_docs"),
@@ -182,10 +179,13 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
                             for k in ("_pn", "_pp"))).fill_null(0).cast(pl.UInt32)
         .alias("pair_docs"))
     n = lines.height
+    # The run's pairs and the batch's, through one guard: a syndicated article recurs in a
+    # batch's documents as well as over the run.
+    pairs = pl.select(pl.max_horizontal(
+        pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)), pl.lit(run))).to_series()
     return lines.with_columns(
         W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
-        pl.max_horizontal(pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)),
-                          pl.lit(run)).alias("pair_docs"))
+        recurrence.wrapping(lines, pairs).alias("pair_docs"))
 
 
 def templates(lines: pl.DataFrame, docs: pl.DataFrame,

@@ -9,9 +9,12 @@ dropped 110 different articles as duplicates of each other. So the chunked pass 
 pairs over the whole run first, in two steps, bounded in memory:
 
 1. `summary`, per chunk (in the workers): every pair of consecutive lines of a document, one of
-   them 3+ words long, as a 64-bit key, with the document's "lead" (as in `blocks.repeated`: the
-   smallest hash of its long lines that recur nowhere else in the chunk, so that copies of one
-   article count once); (key, lead) rows, written in `PARTITIONS` files by key.
+   them 3+ words long, as a 64-bit key, with the document's "lead": the smallest hash of its
+   long lines that recur nowhere else in the chunk, so that copies of one article count once.
+   (`blocks.repeated` leaves out of its leads the lines of 4+ documents of the batch; here any
+   line found twice is left out: a template spread thinly over the run recurs only two or three
+   times in a chunk, and its own long lines must not become its pages' common lead.) (key,
+   lead) rows, written in `PARTITIONS` files by key.
 2. `count`, per partition (in the main process, one partition at a time): the distinct leads
    of each key; the keys with at least `P.repeated_pair_min_docs` are the run's recurring
    pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's pairs.
@@ -99,9 +102,9 @@ def _recurring(parts: list[pl.LazyFrame]) -> pl.DataFrame:
 
 
 def run_pair_docs(lines: pl.DataFrame, counts: pl.DataFrame) -> pl.Series:
-    """Per line of `lines` (d, h, prose, n_words): the run's distinct documents carrying it next
-    to its line above or below, whichever is more (0 when neither pair recurs, or when the
-    document would keep too little prose without its recurring lines)."""
+    """Per line of `lines` (d, h): the run's distinct documents carrying it next to its line
+    above or below, whichever is more (0 when neither pair recurs). Unguarded: `blocks.repeated`
+    passes the larger of these and the batch's own pair counts through `wrapping`."""
     if counts.is_empty() or lines.is_empty():
         return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
     h = pl.col("h")
@@ -111,6 +114,12 @@ def run_pair_docs(lines: pl.DataFrame, counts: pl.DataFrame) -> pl.Series:
                          how="left", maintain_order="left")
     docs = keys.select(pl.max_horizontal("kn_n", "kp_n").fill_null(0).cast(pl.UInt32)
                        .alias("n"))["n"]
+    return docs  # unguarded: blocks.repeated guards it with the batch's own (`wrapping`)
+
+
+def wrapping(lines: pl.DataFrame, docs: pl.Series) -> pl.Series:
+    """`docs` (per line: documents carrying its pair, the batch's or the run's), zeroed in the
+    documents where the flagged lines do not wrap the prose they leave (see below)."""
     # Syndication: one article on many sites, each copy in a template of its own, recurs in
     # many different documents too, and there what is left of each copy is its site's template.
     # Which of the two recurs cannot be told from the counts; where it sits can: a page
