@@ -73,10 +73,11 @@ def summary(lines: pl.DataFrame) -> pl.DataFrame:
 def write_summary(frame: pl.DataFrame, stem: Path) -> list[str]:
     """Write a chunk's summary as PARTITIONS files `<stem>.<p>.arrow` (by key); their paths."""
     parts = frame.with_columns((pl.col("key") % PARTITIONS).cast(pl.UInt8).alias("_p"))
+    by = parts.partition_by("_p", as_dict=True, include_key=False)
     out = []
     for p in range(PARTITIONS):
         path = f"{stem}.{p:02d}.arrow"
-        parts.filter(pl.col("_p") == p).drop("_p").write_ipc(path, compression="uncompressed")
+        by.get((p,), frame.clear()).write_ipc(path, compression="uncompressed")
         out.append(path)
     return out
 
