@@ -23,9 +23,10 @@ site-template rule and the batch's own recurring lines see the documents within 
 left unprocessed excluded (chunks are consecutive files in sorted order, so the result does not
 depend on the worker count or the listing order).
 
-Cost of the first pass's extras (100k real-page scrapes, bench_pipeline --kind pages): the
-summaries and the Arrow files ~0.15 s of a 2,000-document chunk's ~2 s, the count ~2 s in the
-main process; see bench/README.md, session 9.
+Cost of the run-wide count (100k real-page scrapes, `bench_pipeline.py`): the summaries and the
+Arrow files ~0.1 s of a 2,000-document chunk's ~1.7 s, the pairs' joins and guard in the engine
+~0.05 s, the count ~1 s in the main process: about 15 % of the throughput (bench/README.md,
+"Session 9 numbers").
 
 Profile that led here (100k text scrapes, whole batches through the main process): reading
 33 s (bodies pickled back from workers), cleaning 61 s (Polars in one process), signing 36 s,

@@ -147,3 +147,22 @@ def test_a_syndicated_article_is_kept_where_its_hosts_templates_are_unique():
     assert len(text) == 6
     for k, t in text.items():
         assert all(p in t for p in story), k
+
+
+def test_rescrapes_of_one_page_keep_their_article():
+    """Five scrapes of one page, each with another teaser after the article: the article's
+    lines recur with their neighbours in five documents, but they are one article (one lead),
+    not a template; in one batch as over a run."""
+    r = random.Random(3)
+    header = ["Welcome to the valley news network and its many weekly readers",
+              "The network reports on the valley and the hills for every reader."]
+    footer = ["The network is owned by its readers and printed by the old river mill.",
+              "Write to the network at the mill on the river road in the valley."]
+    article = [paragraph(r) for _ in range(6)]
+    docs = {f"v{i}": "\n".join([*header, *article, "Related",
+                                long_paragraph(r) + " " + paragraph(r), *footer])
+            for i in range(5)}
+    for chunks in ([docs], [{k: v} for k, v in docs.items()]):
+        text = _clean_in_chunks(chunks)
+        for k, t in text.items():
+            assert all(p in t for p in article), k

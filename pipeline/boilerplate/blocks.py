@@ -147,24 +147,38 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     line. Text scrapes often name no site, so the site-template rule cannot see their template;
     a line that recurs verbatim across many different documents is template whatever it says.
 
-    Documents are told apart by their "lead", the smallest hash of their prose lines that are
-    not themselves repeated (`P.repeated_min_docs` documents or more): copies of one article
-    (re-scrapes, syndicated or lightly edited copies) share their article's lines, and so their
-    lead, and count once, so a syndicated article is never taken for template; pages of one
-    template around different articles have different leads, because a template's own prose
-    lines (a cookie banner's) are repeated and left out of the lead. A document without such a
-    line falls back to the smallest hash of its prose, then of its lines."""
+    Documents are told apart by their "lead", the smallest hash of their own prose lines (no
+    rule or first-pass section took them, above any heading after prose) that are not
+    themselves repeated
+    (`P.repeated_min_docs` documents or more): copies of one article (re-scrapes, syndicated or
+    lightly edited copies) share their article's lines, and so their lead, and count once, so a
+    syndicated article is not taken for template; pages of one template around different
+    articles have different leads, because a template's own prose lines (a cookie banner's) are
+    repeated and left out of the lead. Lines under a heading that follows prose are left out
+    too: five re-scrapes of one page that differ only in a teaser under "Related" had the
+    teaser as their five leads, and their article was taken for template. A document without
+    such a line falls back to the smallest hash of its own prose, of its prose, then of its
+    lines."""
     run = (recurrence.run_pair_docs(lines, run_pairs) if run_pairs is not None
            else pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32))
-    keyed = lines.select("rid", "d", "prose", "h")
+    # Article prose: a prose line that no rule or section (first pass) took, above the first
+    # heading that follows prose (a "Related" or "Comments" block's teasers vary between
+    # re-scrapes of one page; its article does not).
+    prose_i = pl.col("prose").cast(pl.Int32)
+    after_heading = W.seg_cum_sum(
+        (pl.col("head_rule").is_not_null() & (W.seg_cum_sum(prose_i) > prose_i)).cast(pl.Int32)
+    ) > 0
+    own = (pl.col("prose") & pl.col("line_rule").is_null() & pl.col("sec_rule").is_null()
+           & ~after_heading).alias("own")
+    keyed = lines.select("rid", "d", "prose", "h", own)
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
                                   recurrence.wrapping(lines, run).alias("pair_docs"))
-    fresh = pl.col("prose") & (pl.col("_n") < P.repeated_min_docs)
+    fresh = pl.col("own") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
-        pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("prose")).min(),
-        pl.col("h").min()).alias("lead"))
+        pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("own")).min(),
+        pl.col("h").filter(pl.col("prose")).min(), pl.col("h").min()).alias("lead"))
     keyed = keyed.join(lead, on="d", how="left", maintain_order="left")  # W.nxt/W.prv below
     # The line with its neighbour, above or below, when that one recurs too (a pair key).
     rec = pl.col("_n") >= P.repeated_min_docs

@@ -151,12 +151,12 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
 
     rule_sets = {"line_rule": "line", "weak_rule": "weak", "head_rule": "section"}
     lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()}, texts)
+    # Pass 1: where is the article, with every section closing where prose resumes? (Before
+    # the template rules: a line inside a section, a teaser under "Related", is no lead.)
+    lines = blocks.sections(lines, first_pass=True)
     if run_pairs is None:
         run_pairs = recurrence.count_batch(recurrence.summary(lines))
     lines = blocks.templates(lines, docs, run_pairs)
-
-    # Pass 1: where is the article, with every section closing where prose resumes?
-    lines = blocks.sections(lines, first_pass=True)
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
     lines = blocks.article_block(lines, n_docs)
     # Pass 2: headings after the article's start may close the page; then context rules.

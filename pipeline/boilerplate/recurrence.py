@@ -9,12 +9,9 @@ dropped 110 different articles as duplicates of each other. So the chunked pass 
 pairs over the whole run first, in two steps, bounded in memory:
 
 1. `summary`, per chunk (in the workers): every pair of consecutive lines of a document, one of
-   them 3+ words long, as a 64-bit key, with the document's "lead": the smallest hash of its
-   long lines that recur nowhere else in the chunk, so that copies of one article count once.
-   (`blocks.repeated` leaves out of its leads the lines of 4+ documents of the batch; here any
-   line found twice is left out: a template spread thinly over the run recurs only two or three
-   times in a chunk, and its own long lines must not become its pages' common lead.) (key,
-   lead) rows, written in `PARTITIONS` files by key.
+   them 3+ words long, as a 64-bit key, with the document's "lead" (`middle_lead`: the hash of
+   its middle long line, so that copies of one article count once); (key, lead) rows, written in
+   `PARTITIONS` files by key.
 2. `count`, per partition (in the main process, one partition at a time): the distinct leads
    of each key; the keys with at least `P.repeated_pair_min_docs` are the run's recurring
    pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's pairs.
@@ -56,18 +53,34 @@ def summary(lines: pl.DataFrame) -> pl.DataFrame:
     if lines.is_empty():
         return pl.DataFrame(schema=SUMMARY_SCHEMA)
     size = pl.col("line").str.len_bytes()
-    long, h = (size >= LONG_BYTES), pl.col("h")
-    # Fresh: in no other line of the batch (a template line recurs; an article line does not).
-    frame = lines.select("d", "h", long.alias("long"), (long & ~h.is_duplicated()).alias("fresh"),
+    h = pl.col("h")
+    frame = lines.select("d", "h", (size >= LONG_BYTES).alias("long"),
                          (size >= WIDE_BYTES).alias("wide"))
-    long = pl.col("long")
-    lead = frame.group_by("d").agg(pl.coalesce(
-        h.filter(pl.col("fresh")).min(), h.filter(long).min(), h.min()).alias("lead"))
+    lead = middle_lead(frame, pl.col("long"))
     wide = pl.col("wide")
     pairs = frame.select(
         "d", pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
     ).drop_nulls("key")
     return pairs.join(lead, on="d", how="left").select("key", "lead").cast(SUMMARY_SCHEMA)
+
+
+def middle_lead(frame: pl.DataFrame, long: pl.Expr) -> pl.DataFrame:
+    """(d, lead) of a lines frame (d, h; in document order): the hash of the document's middle
+    `long` line (the smallest hash of its lines if it has none).
+
+    What tells a document apart when counting the documents that carry a line. The middle long
+    line is the article's wherever the article is most of the page's long lines: pages of one
+    template around different articles get different leads, while re-scrapes of one page with
+    other teasers, and one article syndicated into other sites' templates, share theirs and
+    count once. (A smallest hash over lines found in no other document, the first choice, gave
+    five re-scrapes of one page that differ only in a teaser five leads, and their article was
+    taken for template.) Where a template's long lines outnumber its article's, its pages can
+    share a lead and it is not counted over the run; the batch's own counts still see it."""
+    got = frame.group_by("d").agg(pl.col("h").filter(long).alias("_l"),
+                                  pl.col("h").min().alias("_m"))
+    n = pl.col("_l").list.len()
+    return got.select("d", pl.when(n > 0).then(pl.col("_l").list.get(n // 2, null_on_oob=True))
+                      .otherwise(pl.col("_m")).alias("lead"))
 
 
 def write_summary(frame: pl.DataFrame, stem: Path) -> list[str]:
