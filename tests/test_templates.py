@@ -151,8 +151,10 @@ def test_a_syndicated_article_is_kept_where_its_hosts_templates_are_unique():
 
 def test_rescrapes_of_one_page_keep_their_article():
     """Five scrapes of one page, each with another teaser after the article: the article's
-    lines recur with their neighbours in five documents, but they are one article (one lead),
-    not a template; in one batch as over a run."""
+    lines recur with their neighbours in five documents, but they are one article, not a
+    template; in one batch as over a run. (Their leads may differ where the number of lines
+    after the article does; what is below a heading after the article is not what a template
+    would leave, `recurrence.wrapping`.)"""
     r = random.Random(3)
     header = ["Welcome to the valley news network and its many weekly readers",
               "The network reports on the valley and the hills for every reader."]
@@ -162,7 +164,15 @@ def test_rescrapes_of_one_page_keep_their_article():
     docs = {f"v{i}": "\n".join([*header, *article, "Related",
                                 long_paragraph(r) + " " + paragraph(r), *footer])
             for i in range(5)}
-    for chunks in ([docs], [{k: v} for k, v in docs.items()]):
-        text = _clean_in_chunks(chunks)
-        for k, t in text.items():
-            assert all(p in t for p in article), k
+    # ... and five whose comment threads grew between the scrapes (1 to 9 comments).
+    grown = {f"g{i}": "\n".join([*header, *article, "Comments",
+                                 *[long_paragraph(r) for _ in range(2 * i + 1)], *footer])
+             for i in range(5)}
+    for pages in (docs, grown):
+        for chunks in ([pages], [{k: v} for k, v in pages.items()]):
+            text = _clean_in_chunks(chunks)
+            for k, t in text.items():
+                assert all(p in t for p in article), k
+        res = clean_documents(pl.DataFrame({"doc_id": list(pages), "text": list(pages.values())}))
+        for t in res.documents["text"]:
+            assert all(p in t for p in article)

@@ -148,8 +148,8 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     a line that recurs verbatim across many different documents is template whatever it says.
 
     Documents are told apart by their "lead", the smallest hash of their own prose lines (no
-    rule or first-pass section took them, above any heading after prose) that are not
-    themselves repeated
+    rule or first-pass section took them, above any heading after 50+ words of prose:
+    `recurrence.after_heading`) that are not themselves repeated
     (`P.repeated_min_docs` documents or more): copies of one article (re-scrapes, syndicated or
     lightly edited copies) share their article's lines, and so their lead, and count once, so a
     syndicated article is not taken for template; pages of one template around different
@@ -162,14 +162,11 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     run = (recurrence.run_pair_docs(lines, run_pairs) if run_pairs is not None
            else pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32))
     # Article prose: a prose line that no rule or section (first pass) took, above the first
-    # heading that follows prose (a "Related" or "Comments" block's teasers vary between
-    # re-scrapes of one page; its article does not).
-    prose_i = pl.col("prose").cast(pl.Int32)
-    after_heading = W.seg_cum_sum(
-        (pl.col("head_rule").is_not_null() & (W.seg_cum_sum(prose_i) > prose_i)).cast(pl.Int32)
-    ) > 0
+    # heading that follows 50+ words of prose (a "Related" or "Comments" block's teasers vary
+    # between re-scrapes of one page; its article does not; a tagline's few words above a
+    # "Trending now" do not make the article below it a teaser).
     own = (pl.col("prose") & pl.col("line_rule").is_null() & pl.col("sec_rule").is_null()
-           & ~after_heading).alias("own")
+           & ~recurrence.after_heading()).alias("own")
     keyed = lines.select("rid", "d", "prose", "h", own)
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:

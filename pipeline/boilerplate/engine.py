@@ -123,7 +123,8 @@ def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
                     run_pairs: pl.DataFrame | None = None) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps).
     `line_model`: run step 6 (None: `PARAMS.line_model`). `run_pairs`: the run's recurring
-    line pairs (`recurrence.count`); None: the batch is the whole run, its own are counted."""
+    line pairs (`recurrence.count`), when the batch is one chunk of a run; None: the batch is
+    the whole run, and its own pair counts (`blocks.repeated`) are all there is to count."""
     docs, lines, meta_docs, texts = annotate(docs, run_pairs)
     if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
@@ -154,8 +155,6 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     # Pass 1: where is the article, with every section closing where prose resumes? (Before
     # the template rules: a line inside a section, a teaser under "Related", is no lead.)
     lines = blocks.sections(lines, first_pass=True)
-    if run_pairs is None:
-        run_pairs = recurrence.count_batch(recurrence.summary(lines))
     lines = blocks.templates(lines, docs, run_pairs)
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
     lines = blocks.article_block(lines, n_docs)

@@ -68,14 +68,15 @@ def middle_lead(frame: pl.DataFrame, long: pl.Expr) -> pl.DataFrame:
     """(d, lead) of a lines frame (d, h; in document order): the hash of the document's middle
     `long` line (the smallest hash of its lines if it has none).
 
-    What tells a document apart when counting the documents that carry a line. The middle long
-    line is the article's wherever the article is most of the page's long lines: pages of one
-    template around different articles get different leads, while re-scrapes of one page with
-    other teasers, and one article syndicated into other sites' templates, share theirs and
-    count once. (A smallest hash over lines found in no other document, the first choice, gave
-    five re-scrapes of one page that differ only in a teaser five leads, and their article was
-    taken for template.) Where a template's long lines outnumber its article's, its pages can
-    share a lead and it is not counted over the run; the batch's own counts still see it."""
+    What tells documents apart when the run's pairs are counted (no rule has run yet). The
+    middle long line is the article's wherever the article is most of the page's long lines:
+    pages of one template around different articles get different leads, and re-scrapes of one
+    page share theirs as long as they have as many long lines. (The smallest hash over lines
+    found in no other document of the chunk, the first choice, gave five re-scrapes of one page
+    that differ only in a teaser five leads; the smallest hash of all long lines is often a
+    template's.) Re-scrapes whose comment threads grew get different leads; `wrapping` keeps
+    their article. Where a template's long lines outnumber its article's, its pages can share a
+    lead and it is not counted over the run; the batch's own counts still see it."""
     got = frame.group_by("d").agg(pl.col("h").filter(long).alias("_l"),
                                   pl.col("h").min().alias("_m"))
     n = pl.col("_l").list.len()
@@ -102,7 +103,7 @@ def count(partitions: list[list[str]]) -> pl.DataFrame:
 
 
 def count_batch(frame: pl.DataFrame) -> pl.DataFrame:
-    """Step 2 over one batch's own summary (a batch cleaned alone is its whole run)."""
+    """Step 2 over one summary (a batch of over `CLEAN_BATCH_DOCS` documents, cleaned in parts)."""
     return _recurring([frame.lazy()])
 
 
@@ -131,6 +132,18 @@ def run_pair_docs(lines: pl.DataFrame, counts: pl.DataFrame) -> pl.Series:
     return docs  # unguarded: blocks.repeated guards it with the batch's own (`wrapping`)
 
 
+def after_heading() -> pl.Expr:
+    """Per line of a lines frame (d, prose, n_words, head_rule): at or below the document's
+    first heading (a section rule's line) with `P.section_end_min_prose_words` words of prose
+    above it: where a page's "Related" teasers and comment threads are, which differ between
+    re-scrapes of one page while its article does not."""
+    pw = pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    above = W.seg_cum_sum(pw) - pw
+    return W.seg_cum_sum(
+        (pl.col("head_rule").is_not_null() & (above >= P.section_end_min_prose_words))
+        .cast(pl.Int32)) > 0
+
+
 def wrapping(lines: pl.DataFrame, docs: pl.Series) -> pl.Series:
     """`docs` (per line: documents carrying its pair, the batch's or the run's), zeroed in the
     documents where the flagged lines do not wrap the prose they leave (see below)."""
@@ -145,10 +158,12 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series) -> pl.Series:
     flag = (docs >= P.repeated_pair_min_docs) & (lines["n_words"] >= P.repeated_min_words)
     if not flag.any():
         return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
+    # (Prose below a heading after the article, teasers or comments, is not what is left: five
+    # re-scrapes of one page whose comment threads grew would lose their article to it.)
     frame = lines.select(
         "d", "idx", pl.lit(flag).alias("f"),
-        pl.when(pl.col("prose") & pl.col("line_rule").is_null()).then(pl.col("n_words"))
-        .otherwise(0).cast(pl.Int64).alias("pw"),
+        pl.when(pl.col("prose") & pl.col("line_rule").is_null() & ~after_heading())
+        .then(pl.col("n_words")).otherwise(0).cast(pl.Int64).alias("pw"),
     )
     pw, f, idx = pl.col("pw"), pl.col("f"), pl.col("idx")
     span = frame.filter(f).group_by("d").agg(idx.min().alias("first"), idx.max().alias("last"),
