@@ -25,7 +25,7 @@ depend on the worker count or the listing order).
 
 Cost of the run-wide count (100k real-page scrapes, `bench_pipeline.py`): the summaries and the
 Arrow files ~0.1 s of a 2,000-document chunk's ~1.7 s, the pairs' joins and guard in the engine
-~0.05 s, the count ~1 s in the main process: about 15 % of the throughput (bench/README.md,
+~0.05 s, the count ~1 s in the main process: about 11 % of the throughput (bench/README.md,
 "Session 9 numbers").
 
 Profile that led here (100k text scrapes, whole batches through the main process): reading
