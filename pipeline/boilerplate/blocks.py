@@ -165,13 +165,14 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     # heading that follows 50+ words of prose (a "Related" or "Comments" block's teasers vary
     # between re-scrapes of one page; its article does not; a tagline's few words above a
     # "Trending now" do not make the article below it a teaser).
+    below = lines.select(recurrence.after_heading().alias("below"))["below"]  # (used twice)
     own = (pl.col("prose") & pl.col("line_rule").is_null() & pl.col("sec_rule").is_null()
-           & ~recurrence.after_heading()).alias("own")
+           & ~pl.lit(below)).alias("own")
     keyed = lines.select("rid", "d", "prose", "h", own)
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
-                                  recurrence.wrapping(lines, run).alias("pair_docs"))
+                                  recurrence.wrapping(lines, run, below).alias("pair_docs"))
     fresh = pl.col("own") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
         pl.col("h").filter(fresh).min(), pl.col("h").filter(pl.col("own")).min(),
@@ -196,7 +197,7 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
         pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)), pl.lit(run))).to_series()
     return lines.with_columns(
         W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
-        recurrence.wrapping(lines, pairs).alias("pair_docs"))
+        recurrence.wrapping(lines, pairs, below).alias("pair_docs"))
 
 
 def templates(lines: pl.DataFrame, docs: pl.DataFrame,

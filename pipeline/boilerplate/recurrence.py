@@ -144,9 +144,10 @@ def after_heading() -> pl.Expr:
         .cast(pl.Int32)) > 0
 
 
-def wrapping(lines: pl.DataFrame, docs: pl.Series) -> pl.Series:
+def wrapping(lines: pl.DataFrame, docs: pl.Series, below: pl.Series) -> pl.Series:
     """`docs` (per line: documents carrying its pair, the batch's or the run's), zeroed in the
-    documents where the flagged lines do not wrap the prose they leave (see below)."""
+    documents where the flagged lines do not wrap the prose they leave (see below). `below`:
+    `after_heading` of the lines."""
     # Syndication: one article on many sites, each copy in a template of its own, recurs in
     # many different documents too, and there what is left of each copy is its site's template.
     # Which of the two recurs cannot be told from the counts; where it sits can: a page
@@ -162,7 +163,7 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series) -> pl.Series:
     # re-scrapes of one page whose comment threads grew would lose their article to it.)
     frame = lines.select(
         "d", "idx", pl.lit(flag).alias("f"),
-        pl.when(pl.col("prose") & pl.col("line_rule").is_null() & ~after_heading())
+        pl.when(pl.col("prose") & pl.col("line_rule").is_null() & ~pl.lit(below))
         .then(pl.col("n_words")).otherwise(0).cast(pl.Int64).alias("pw"),
     )
     pw, f, idx = pl.col("pw"), pl.col("f"), pl.col("idx")
