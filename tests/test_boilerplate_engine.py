@@ -94,6 +94,35 @@ def test_comment_thread_longer_than_its_article_is_not_the_article() -> None:
     assert set(in_thread["rule"]) == {"comment_byline_time"}
 
 
+def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
+    """Comments longer than their post, with bylines no thread rule knows ("written by Jo,
+    October 18, 2012"): the "Comments (5)" heading under 50+ words of post closes the page in
+    the pass that chooses the article, so the post is the article and the comments go. A
+    "Comments" link under a story's first paragraph, the story going on below it, does not."""
+    post = PROSE[:2]
+    replies = [
+        "I rode that ferry every morning for a decade and the old quay was a disgrace; the new "
+        "terminal cannot come soon enough for those of us who commute across the bay.",
+        "The council promised the same thing ten years ago and nothing happened, so forgive me "
+        "if I wait to see the cranes on site before I believe a word of this announcement.",
+        "Does anyone know whether the night service will keep running while the works go on, "
+        "because the article does not say and half my shift depends on the last crossing.",
+        "Good news at last for the harbour, although I doubt that the traders will ever see a "
+        "cent of the compensation that they are asking the council to pay them for the delay.",
+    ]
+    thread = []
+    for k, reply in enumerate(replies):
+        thread += [f"written by reader {k}, October {k + 18}, 2012", reply, replies[-1 - k]]
+    clutter = ["via: harbourdaily.example", "Email this", "Hits: 2531", "Tags: ferry, harbour",
+               "Share this:", "Twitter", "Facebook", "Print", "Previous post", "Next post"]
+    res = clean_text("\n".join([*post, *clutter, "Comments (5)", *thread]))
+    assert _kept(res) == post
+    assert set(res.removed.filter(pl.col("text").is_in(thread))["category"]) == {"comments"}
+    # the heading as a link under the first paragraph: the story resumes and is kept
+    res = clean_text("\n".join([PROSE[0], "Comments", *PROSE[1:]]))
+    assert _kept(res) == PROSE
+
+
 def test_html_output_keeps_short_lines() -> None:
     lines = [PROSE[0], "Key dates:", "- March: dredging ends", "- May: first berth opens",
              PROSE[1], "Advertisement", PROSE[2]]
