@@ -121,6 +121,13 @@ def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
     # the heading as a link under the first paragraph: the story resumes and is kept
     res = clean_text("\n".join([PROSE[0], "Comments", *PROSE[1:]]))
     assert _kept(res) == PROSE
+    # a "Most Popular" box of teasers, each a paragraph, under the same short post
+    teasers = []
+    for k, reply in enumerate(replies):
+        teasers += [f"Popular story number {k} of the week", reply]
+    res = clean_text("\n".join([*post, *clutter, "Most Popular", *teasers]))
+    assert _kept(res) == post
+    assert set(res.removed.filter(pl.col("text").is_in(teasers))["category"]) == {"related"}
 
 
 def test_html_output_keeps_short_lines() -> None:
