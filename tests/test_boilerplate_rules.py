@@ -163,6 +163,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_author", "Jo Lind said,",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Jo Lind said, after the vote, that the harbour would need a new ferry within five years."),
+    # Blogger's comment byline ("Jo Lind said..."); a quote's lead-in ("said:") is not one
+    ("comment_author", "Jo Lind said...",
+     "I have taken this ferry for twenty years and it has never once been on time in winter.",
+     "Analyst Jo Lind said:"),
     ("comment_form_field", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),
