@@ -183,8 +183,9 @@ RULES: list[Rule] = [
          until="end", marker=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am", "by jo (1234) writes: on
-         # Tuesday July 24, @11:35AM (#40750343)": a comment thread starts.
-         r"^[^.!?]{1,50} (?:(?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?|said(?:\.\.\.|…))(?:\s+(?:on\s+)?"
+         # Tuesday July 24, @11:35AM (#40750343)", Blogger's "Jo said...": a comment thread starts.
+         r"^[^.!?]{1,50} (?:(?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?|"
+         r"said(?:\.\.\.|…))(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}|"
          r"(?:[a-z]+day,? )?(?:" + _MON + r")\.? "
          r"\d{1,2},?(?: \d{4},?)? @\d{1,2}:\d{2}\s*[ap]m).{0,30})?$",
