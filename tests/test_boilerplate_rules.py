@@ -167,6 +167,11 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_author", "Jo Lind said...",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Analyst Jo Lind said:"),
+    ("comment_form", "Your comment is awaiting moderation.", None,
+     "The council said the comments it received on the harbour plan would be published in May."),
+    ("comment_form", "Comments are moderated, and will not appear until the author has approved "
+     "them.", None,
+     "Moderators at the harbour forum approve each comment before it appears, the council said."),
     ("comment_form_field", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),
