@@ -176,3 +176,28 @@ def test_rescrapes_of_one_page_keep_their_article():
         res = clean_documents(pl.DataFrame({"doc_id": list(pages), "text": list(pages.values())}))
         for t in res.documents["text"]:
             assert all(p in t for p in article)
+
+
+def test_rescrapes_with_a_long_teaser_above_the_article_keep_it():
+    """Five re-scrapes of one page, each with another long teaser between the site's header and
+    the article, among five other pages of the site: the header and footer recur in ten
+    documents, the article in five (only the re-scrapes), and every re-scrape has a lead of its
+    own. The article is what a subset of the site's pages share, not the site's template
+    (`recurrence._site_wide`): kept, in one batch as over a run; the template still goes."""
+    r = random.Random(11)
+    header = ["Welcome to the valley news network and its many weekly readers",
+              "The network reports on the valley and the hills for every reader."]
+    footer = ["The network is owned by its readers and printed by the old river mill.",
+              "Write to the network at the mill on the river road in the valley."]
+    article = [paragraph(r) for _ in range(6)]
+    rescrapes = {f"v{i}": "\n".join([*header, long_paragraph(r) + " " + long_paragraph(r),
+                                     *article, *footer]) for i in range(5)}
+    others = {f"o{i}": "\n".join([*header, *[paragraph(r) for _ in range(5)], *footer])
+              for i in range(5)}
+    pages = rescrapes | others
+    for chunks in ([pages], [{k: v} for k, v in pages.items()]):
+        text = _clean_in_chunks(chunks)
+        for k in rescrapes:
+            assert all(p in text[k] for p in article), (len(chunks), k)
+        for k in pages:
+            assert header[1] not in text[k] and footer[0] not in text[k], (len(chunks), k)

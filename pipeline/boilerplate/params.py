@@ -68,6 +68,11 @@ class BoilerplateParams:
     where the prose left is at least this many times the prose they take: a syndicated article
     in the templates of several sites recurs too, and there it is the block the recurring
     lines form, not the one they wrap."""
+    run_pairs_subset_share: float = 0.5
+    """A document's recurring prose lines carried by at most this share of the documents that
+    carry the recurring lines wrapping them (its first and last) are kept: a template recurs on
+    every page of its site, while an article that recurs on only some of them (five re-scrapes of
+    one page, each with another teaser above the article) is that page's, not the site's."""
     line_model: bool = False
     """Run the learned line model (model.py) after the rules. Off by default: measured on the
     dev sets it raises text F1 (WCXB 0.925 -> 0.933, Dragnet 0.833 -> 0.861, held-out splits

@@ -9,9 +9,9 @@ dropped 110 different articles as duplicates of each other. So the chunked pass 
 pairs over the whole run first, in two steps, bounded in memory:
 
 1. `summary`, per chunk (in the workers): every pair of consecutive lines of a document, one of
-   them 3+ words long, as a 64-bit key, with the document's "lead" (`middle_lead`: the hash of
-   its middle long line, so that copies of one article count once); (key, lead) rows, written in
-   `PARTITIONS` files by key.
+   them 3+ words long, as a 64-bit key, with the document's "lead" (`fingerprint_lead`: the hash
+   of its long lines, so that byte-identical re-scrapes of one page count once); (key, lead)
+   rows, written in `PARTITIONS` files by key.
 2. `count`, per partition (in the main process, one partition at a time): the distinct leads
    of each key; the keys with at least `P.repeated_pair_min_docs` are the run's recurring
    pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's pairs.
@@ -56,7 +56,7 @@ def summary(lines: pl.DataFrame) -> pl.DataFrame:
     h = pl.col("h")
     frame = lines.select("d", "h", (size >= LONG_BYTES).alias("long"),
                          (size >= WIDE_BYTES).alias("wide"))
-    lead = middle_lead(frame, pl.col("long"))
+    lead = fingerprint_lead(frame, pl.col("long"))
     wide = pl.col("wide")
     pairs = frame.select(
         "d", pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
@@ -64,23 +64,21 @@ def summary(lines: pl.DataFrame) -> pl.DataFrame:
     return pairs.join(lead, on="d", how="left").select("key", "lead").cast(SUMMARY_SCHEMA)
 
 
-def middle_lead(frame: pl.DataFrame, long: pl.Expr) -> pl.DataFrame:
-    """(d, lead) of a lines frame (d, h; in document order): the hash of the document's middle
-    `long` line (the smallest hash of its lines if it has none).
+def fingerprint_lead(frame: pl.DataFrame, long: pl.Expr) -> pl.DataFrame:
+    """(d, lead) of a lines frame (d, h; in document order): the hash of the document's `long`
+    lines, in order (the smallest hash of its lines if it has none).
 
-    What tells documents apart when the run's pairs are counted (no rule has run yet). The
-    middle long line is the article's wherever the article is most of the page's long lines:
-    pages of one template around different articles get different leads, and re-scrapes of one
-    page share theirs as long as they have as many long lines. (The smallest hash over lines
-    found in no other document of the chunk, the first choice, gave five re-scrapes of one page
-    that differ only in a teaser five leads; the smallest hash of all long lines is often a
-    template's.) Re-scrapes whose comment threads grew get different leads; `wrapping` keeps
-    their article. Where a template's long lines outnumber its article's, its pages can share a
-    lead and it is not counted over the run; the batch's own counts still see it."""
+    What tells documents apart when the run's pairs are counted (no rule has run yet): two
+    documents share a lead only when their long lines are the same. Pages of one template
+    around different articles always get different leads, however long the template: the
+    middle long line, the lead before (issue 17, session 9), was the template's own line on
+    pages whose template has more long lines than their article, and their template was not
+    counted over the run (`bench/eval_templates.py --templates 1900`: 148 of 10,000 articles
+    kept mostly template; 13 with this lead). Re-scrapes of one page whose teasers, comments or
+    counters differ get different leads too: `wrapping` keeps their article."""
     got = frame.group_by("d").agg(pl.col("h").filter(long).alias("_l"),
                                   pl.col("h").min().alias("_m"))
-    n = pl.col("_l").list.len()
-    return got.select("d", pl.when(n > 0).then(pl.col("_l").list.get(n // 2, null_on_oob=True))
+    return got.select("d", pl.when(pl.col("_l").list.len() > 0).then(pl.col("_l").hash(5))
                       .otherwise(pl.col("_m")).alias("lead"))
 
 
@@ -159,6 +157,7 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series, below: pl.Series) -> pl.Serie
     flag = (docs >= P.repeated_pair_min_docs) & (lines["n_words"] >= P.repeated_min_words)
     if not flag.any():
         return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
+    flag, docs = _site_wide(lines, flag, docs)
     # (Prose below a heading after the article, teasers or comments, is not what is left: five
     # re-scrapes of one page whose comment threads grew would lose their article to it.)
     frame = lines.select(
@@ -179,3 +178,25 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series, below: pl.Series) -> pl.Serie
         | (left >= pl.col("taken") * P.run_pairs_min_kept_ratio))["d"]
     keep = frame["d"].is_in(ok.implode())
     return pl.Series("run_pair_docs", docs, pl.UInt32).set(~keep, 0)
+
+
+def _site_wide(lines: pl.DataFrame, flag: pl.Series, docs: pl.Series
+               ) -> tuple[pl.Series, pl.Series]:
+    """`flag` and `docs` without the flagged prose lines that recur in at most
+    `P.run_pairs_subset_share` of the documents that carry the document's first and last
+    flagged lines (the fewer of the two): content a subset of a site's pages share, not its
+    template. Five re-scrapes of one page, each with another long teaser above the article, on
+    a site with five other pages in the run: the header and footer recur in ten documents, the
+    article in five, and the teaser it leaves lies between header and article; without this
+    the five lost their article (in one batch already, and over a run once leads tell the
+    re-scrapes apart: `fingerprint_lead`)."""
+    count = pl.Series("c", docs, pl.UInt32).set(~flag, 0)
+    frame = lines.select("d", "idx").with_columns(count, pl.lit(flag).alias("f"))
+    ends = frame.filter("f").group_by("d").agg(
+        pl.col("c").sort_by("idx").first().alias("a"), pl.col("c").sort_by("idx").last().alias("b"))
+    wrap = frame.join(ends, on="d", how="left", maintain_order="left").select(
+        pl.min_horizontal("a", "b").fill_null(0).alias("w"))["w"]
+    subset = flag & lines["prose"] & (count <= wrap * P.run_pairs_subset_share)
+    if not subset.any():
+        return flag, docs
+    return flag & ~subset, pl.Series("run_pair_docs", docs, pl.UInt32).set(subset, 0)
