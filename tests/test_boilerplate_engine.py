@@ -118,9 +118,10 @@ def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
     res = clean_text("\n".join([*post, *clutter, "Comments (5)", *thread]))
     assert _kept(res) == post
     assert set(res.removed.filter(pl.col("text").is_in(thread))["category"]) == {"comments"}
-    # the heading as a link under the first paragraph: the story resumes and is kept
-    res = clean_text("\n".join([PROSE[0], "Comments", *PROSE[1:]]))
-    assert _kept(res) == PROSE
+    # the heading as a link under the story's first 50+ words: the story resumes and is kept
+    story = [*PROSE, OTHER_STORY_2]
+    res = clean_text("\n".join([*story[:2], "Comments", *story[2:]]))
+    assert _kept(res) == story
     # a "Most Popular" box of teasers, each a paragraph, under the same short post
     teasers = []
     for k, reply in enumerate(replies):

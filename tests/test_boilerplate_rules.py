@@ -171,7 +171,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The council said the comments it received on the harbour plan would be published in May."),
     ("comment_form", "Comments are moderated, and will not appear until the author has approved "
      "them.", None,
-     "Moderators at the harbour forum approve each comment before it appears, the council said."),
+     "Facebook said on Tuesday that all comments will be moderated by a team of reviewers in "
+     "Dublin from next month."),
     ("comment_form_field", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),

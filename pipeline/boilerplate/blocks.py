@@ -19,7 +19,8 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     """Mark lines inside a section opened by a heading rule (see rules.py, kind "section").
 
     In the first pass every section ends where prose resumes, except after a comments heading
-    with an article's worth of prose above it (`_closes_early`). In the second, an "until end"
+    or an unmistakable related one with an article's worth of prose above it (`_closes_early`),
+    which runs on until a long run of prose resumes. In the second, an "until end"
     (or "thread") heading that comes after the article block has started (and after enough of
     its prose) runs on until a long run of prose (`P.section_resume_lines`) or the end of the
     document. In both, a comment thread (`_thread_starts`) runs to the end of the document;

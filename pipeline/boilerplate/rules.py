@@ -249,8 +249,8 @@ RULES: list[Rule] = [
          r"your email address will not be published|required fields are marked|"
          r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
          r"this site uses akismet|you must be logged in to post a comment|"
-         r"your comment (?:is|has been) (?:now )?(?:awaiting moderation|in the moderation queue|"
-         r"saved)|(?:all )?comments (?:are|will be) moderated", max_words=40),
+         r"^your comment (?:is|has been) (?:now )?(?:awaiting moderation|in the moderation queue|"
+         r"saved)|^(?:note: )?(?:all )?comments (?:are|will be) moderated", max_words=40),
     # --- share / social -------------------------------------------------------------------------
     Rule("share_buttons", "share", "line",
          whole(r"share(?: (?:this|on|via|the|article|story|post|page)[\w ]{0,20})?|share:|shares?|"
