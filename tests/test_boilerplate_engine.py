@@ -20,6 +20,19 @@ OTHER_STORY_2 = (
 )
 
 
+# Readers' comments under the sample article (long prose lines, as comments are).
+REPLIES = [
+    "I rode that ferry every morning for a decade and the old quay was a disgrace; the new "
+    "terminal cannot come soon enough for those of us who commute across the bay.",
+    "The council promised the same thing ten years ago and nothing happened, so forgive me "
+    "if I wait to see the cranes on site before I believe a word of this announcement.",
+    "Does anyone know whether the night service will keep running while the works go on, "
+    "because the article does not say and half my shift depends on the last crossing.",
+    "Good news at last for the harbour, although I doubt that the traders will ever see a "
+    "cent of the compensation that they are asking the council to pay them for the delay.",
+]
+
+
 def _kept(res) -> list[str]:
     text = res.documents["text"][0]
     return text.split("\n\n") if text else []
@@ -72,14 +85,7 @@ def test_comment_thread_longer_than_its_article_is_not_the_article() -> None:
     longer, but once three comment bylines mark it, it starts where the first one follows
     the article (`until="thread"`), in the pass that chooses the article as well."""
     post = PROSE[:2]
-    replies = [
-        "I rode that ferry every morning for a decade and the old quay was a disgrace; the new "
-        "terminal cannot come soon enough for those of us who commute across the bay.",
-        "The council promised the same thing ten years ago and nothing happened, so forgive me "
-        "if I wait to see the cranes on site before I believe a word of this announcement.",
-        "Does anyone know whether the night service will keep running while the works go on, "
-        "because the article does not say and half my shift depends on the last crossing.",
-    ]
+    replies = REPLIES[:3]
     thread = []
     for k, who in enumerate(["Maria Lopez", "Tom Berg", "Ann Ray", "Li Wei", "Sam Okafor"]):
         thread += [f"{who} — June {k + 2}, 2031, 7:0{k} pm", *replies[k % 3:], *replies[:k % 3]]
@@ -100,16 +106,7 @@ def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
     the pass that chooses the article, so the post is the article and the comments go. A
     "Comments" link under a story's first paragraph, the story going on below it, does not."""
     post = PROSE[:2]
-    replies = [
-        "I rode that ferry every morning for a decade and the old quay was a disgrace; the new "
-        "terminal cannot come soon enough for those of us who commute across the bay.",
-        "The council promised the same thing ten years ago and nothing happened, so forgive me "
-        "if I wait to see the cranes on site before I believe a word of this announcement.",
-        "Does anyone know whether the night service will keep running while the works go on, "
-        "because the article does not say and half my shift depends on the last crossing.",
-        "Good news at last for the harbour, although I doubt that the traders will ever see a "
-        "cent of the compensation that they are asking the council to pay them for the delay.",
-    ]
+    replies = REPLIES
     thread = []
     for k, reply in enumerate(replies):
         thread += [f"written by reader {k}, October {k + 18}, 2012", reply, replies[-1 - k]]

@@ -33,6 +33,13 @@ TEMPLATE_END = ["Letters to the editor go to the office on Mill Street",
                 "Our reporters cover the valley, the hills and the river towns every day."]
 
 
+# Another site's header and footer, for the run-wide tests.
+NETWORK_TOP = ["Welcome to the valley news network and its many weekly readers",
+               "The network reports on the valley and the hills for every reader."]
+NETWORK_END = ["The network is owned by its readers and printed by the old river mill.",
+               "Write to the network at the mill on the river road in the valley."]
+
+
 def page(article: list[str]) -> str:
     return "\n".join([*TEMPLATE_TOP, *article, *TEMPLATE_END])
 
@@ -112,10 +119,7 @@ def test_a_template_spread_thinly_over_the_run_is_found_by_its_recurring_pairs()
     """Two pages of one template in each of three chunks: too few for a chunk's own counts
     (four documents), enough over the run; the articles between header and footer stay."""
     r = random.Random(5)
-    header = ["Welcome to the valley news network and its many weekly readers",
-              "The network reports on the valley and the hills for every reader."]
-    footer = ["The network is owned by its readers and printed by the old river mill.",
-              "Write to the network at the mill on the river road in the valley."]
+    header, footer = NETWORK_TOP, NETWORK_END
     articles = {f"c{c}d{i}": [paragraph(r) for _ in range(5)] for c in range(3) for i in range(2)}
     chunks = [{k: "\n".join([*header, *a, *footer]) for k, a in articles.items()
                if k.startswith(f"c{c}")} for c in range(3)]
@@ -156,10 +160,7 @@ def test_rescrapes_of_one_page_keep_their_article():
     after the article does; what is below a heading after the article is not what a template
     would leave, `recurrence.wrapping`.)"""
     r = random.Random(3)
-    header = ["Welcome to the valley news network and its many weekly readers",
-              "The network reports on the valley and the hills for every reader."]
-    footer = ["The network is owned by its readers and printed by the old river mill.",
-              "Write to the network at the mill on the river road in the valley."]
+    header, footer = NETWORK_TOP, NETWORK_END
     article = [paragraph(r) for _ in range(6)]
     docs = {f"v{i}": "\n".join([*header, *article, "Related",
                                 long_paragraph(r) + " " + paragraph(r), *footer])
@@ -185,10 +186,7 @@ def test_rescrapes_with_a_long_teaser_above_the_article_keep_it():
     own. The article is what a subset of the site's pages share, not the site's template
     (`recurrence._site_wide`): kept, in one batch as over a run; the template still goes."""
     r = random.Random(11)
-    header = ["Welcome to the valley news network and its many weekly readers",
-              "The network reports on the valley and the hills for every reader."]
-    footer = ["The network is owned by its readers and printed by the old river mill.",
-              "Write to the network at the mill on the river road in the valley."]
+    header, footer = NETWORK_TOP, NETWORK_END
     article = [paragraph(r) for _ in range(6)]
     rescrapes = {f"v{i}": "\n".join([*header, long_paragraph(r) + " " + long_paragraph(r),
                                      *article, *footer]) for i in range(5)}
