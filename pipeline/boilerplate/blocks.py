@@ -61,15 +61,9 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     )
 
 
-# Headings that may close the page in the first pass: the "until end" comment headings ("4
-# Comments", "Leave a reply") and the unmistakable related ones (`related_heading_core`: "Related
-# articles", "More stories", "Most popular"). Measured (bench/eval_boilerplate.py, text):
-# closing the first pass there found the article of 14 Dragnet pages whose comments or teasers
-# outweighed a short post (F1 0.865 -> 0.872; tune and held-out +0.006 each, none worse; WCXB
-# unchanged); every "until end" heading (the wider `related_heading` too) lost one blog's seven
-# posts to a box above them.
-_EARLY_CLOSERS = sorted(r.name for r in rules_of("section") if r.until == "end" and (
-    r.category == "comments" or r.name == "related_heading_core"))
+# Headings that may close the page in the first pass (`early` in the catalogue: the comments
+# headings and the unmistakable related one; rules.py says what was measured).
+_EARLY_CLOSERS = sorted(r.name for r in rules_of("section") if r.early)
 
 
 def _closes_early(lines: pl.DataFrame) -> pl.Series:
@@ -80,15 +74,9 @@ def _closes_early(lines: pl.DataFrame) -> pl.Series:
     a short post (long prose lines with no byline the thread rules know), or its "Most
     popular" teasers, won the first pass's block, and the heading, then above the block, could
     not close the page in the second."""
-    pw = _prose_words()
-    full = lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"))
-
-    def before(row: pl.Expr) -> pl.Expr:
-        """Prose words of the batch before `row` (an expression of row numbers)."""
-        return pl.lit(full["cum"]).gather(row) - pl.lit(full["pw"]).gather(row)
-
+    sums = _prose_sums(lines)
     heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_not_null())
-    above = before(pl.col("rid")) - before(pl.col("rid") - pl.col("idx"))
+    above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
     heads = heads.select("rid", (pl.col("head_rule").is_in(_EARLY_CLOSERS)
                                  & (above >= P.section_end_min_prose_words)).alias("_end"))
     return W.scatter(lines.height, heads["rid"], heads["_end"])
@@ -97,6 +85,19 @@ def _closes_early(lines: pl.DataFrame) -> pl.Series:
 def _prose_words() -> pl.Expr:
     """A line's words when it is prose, else 0 (Int64, for running sums over a batch)."""
     return pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+
+
+def _prose_sums(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per row of the batch: its prose words (`pw`) and the running sum up to it (`cum`), to
+    be read at a few rows only (`_before`: the heading lines, a few among a page's ~150;
+    segmented window scans over every line cost 3x as much)."""
+    pw = _prose_words()
+    return lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"))
+
+
+def _before(sums: pl.DataFrame, row: pl.Expr) -> pl.Expr:
+    """Prose words of the batch before `row` (an expression of row numbers)."""
+    return pl.lit(sums["cum"]).gather(row) - pl.lit(sums["pw"]).gather(row)
 
 
 def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
@@ -141,14 +142,12 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     and its block's start (a page has a few headings among its ~150 lines; segmented window
     scans over every line cost 3x as much)."""
     ends = {r.name: r.until in ("end", "thread") for r in rules_of("section")}
-    pw = _prose_words()
-    full = lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"),
-                        (W.D.shift(-1) != W.D).fill_null(True).alias("last"))
-    last_rows = full.select(pl.arg_where(pl.col("last")).cast(pl.UInt32))["last"]
+    full = _prose_sums(lines)
+    last_rows = lines.select(pl.arg_where((W.D.shift(-1) != W.D).fill_null(True))
+                             .cast(pl.UInt32).alias("last"))["last"]
 
     def before(row: pl.Expr) -> pl.Expr:
-        """Prose words of the batch before `row` (an expression of row numbers)."""
-        return pl.lit(full["cum"]).gather(row) - pl.lit(full["pw"]).gather(row)
+        return _before(full, row)
 
     heads = lines.select("rid", "idx", "_bs", "is_html", "head_rule").filter(
         pl.col("head_rule").is_not_null())

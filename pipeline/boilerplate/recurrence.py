@@ -200,8 +200,8 @@ def _site_wide(lines: pl.DataFrame, flag: pl.Series, docs: pl.Series
     template's lines recur in slightly different numbers of documents, line by line."""
     count = pl.Series("c", docs, pl.UInt32).set(~flag, 0)
     frame = lines.select("d", "idx").with_columns(count, pl.lit(flag).alias("f"))
-    ends = frame.filter("f").group_by("d").agg(
-        pl.col("c").sort_by("idx").first().alias("a"), pl.col("c").sort_by("idx").last().alias("b"))
+    ends = frame.filter("f").group_by("d").agg(  # (rows keep their document order in a group)
+        pl.col("c").first().alias("a"), pl.col("c").last().alias("b"))
     wrap = frame.join(ends, on="d", how="left", maintain_order="left").select(
         pl.min_horizontal("a", "b").fill_null(0).alias("w"))["w"]
     subset = flag & lines["prose"] & (count <= wrap * P.run_pairs_subset_share)
