@@ -120,6 +120,29 @@ def test_variant_kind_is_caught(kind):
     assert dup["method"] in expected and 0 < dup["similarity"] <= 1
 
 
+def inside_longer_pages(n: int = 8) -> dict[str, str]:
+    """n bare articles, each with a page holding it after as much other prose (a second story
+    above it): Jaccard ~0.5 and other first shingles."""
+    texts = {}
+    for i in range(n):
+        art = article(400 + i)
+        texts[f"bare{i}"] = body(art)
+        texts[f"page{i}"] = body(article(500 + i) + art)
+    return texts
+
+
+def test_article_inside_a_longer_page_is_found_whatever_the_page_puts_first():
+    """Neither the whole-body bands (Jaccard ~0.5) nor the lead bands (other first shingles)
+    join a bare article to the page that holds it after another story; the containment bands
+    (settings.anchors) do. Without them most are missed."""
+    texts = inside_longer_pages()
+    got = clusters(texts)
+    assert all(got[f"bare{i}"] == got[f"page{i}"] for i in range(8))
+    assert len(set(got.values())) == 8
+    before = clusters(texts, settings=DedupSettings(anchors=0))
+    assert sum(before[f"bare{i}"] == before[f"page{i}"] for i in range(8)) <= 2
+
+
 def test_exact_text_after_normalisation():
     orig = body(article(3))
     texts = {"a": orig, "b": "  " + orig.upper().replace("\n\n", "\n") + "\n", "c": orig + "!"}
@@ -287,6 +310,28 @@ def test_changed_thresholds_recluster_the_index_alone():
     assert from_index.assignments["cluster_id"].n_unique() > 12
 
 
+def test_index_made_before_the_containment_bands_is_completed_from_its_signatures():
+    """An index of an earlier release (no containment bands) is not refused: its stored
+    signatures give the bands, every stored document is joined again, and the result is the
+    rebuild's, with a batch of new documents as without."""
+    texts, pub = corpus()
+    texts.update(inside_longer_pages(4))
+    old = deduplicate(frame(texts, pub), settings=DedupSettings(anchors=0)).index
+    assert old["bands"].dtype.size == DedupSettings().n_band_columns - 16  # type: ignore[union-attr]
+    got = deduplicate(frame({}), index=old)
+    want = deduplicate(frame(texts, pub))
+    assert got.stats["index_upgraded"] == 1 and got.stats["reclustered_index"] == 1
+    assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
+    assert got.index.equals(want.index)
+    assert (got.assignments.filter(pl.col("doc_id").str.starts_with("bare"))["duplicate_of"]
+            .is_not_null().all())
+    more = {"late": body(article(77)), "late_copy": body(clutter(article(77)))}
+    got = deduplicate(frame(more), index=old)
+    want = deduplicate(frame({**texts, **more}, pub))
+    assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
+    assert deduplicate(frame({}), index=got.index).stats["index_upgraded"] == 0
+
+
 def test_rejects_repeated_doc_ids():
     df = pl.DataFrame({"doc_id": ["a", "a"], "text": ["x", "y"]})
     with pytest.raises(ValueError, match="repeated"):
@@ -361,9 +406,9 @@ def test_retired_documents_leave_the_index_and_their_clusters_are_joined_again()
     """A retired document (its raw file modified or deleted) leaves the index; when it was the
     only link between two others, they part: the rebuild without it, not its old cluster."""
     base = article(31, paragraphs=16)
-    # a: paragraphs 0-11, y: 0-14, b: 3-14. a and b are each near y, but share only 9 of 15
-    # paragraphs with each other: y is their only link.
-    texts = {"a": body(base[:12]), "y": body(base[:15]), "b": body(base[3:15]),
+    # a: paragraphs 0-9, y: 0-14, b: 6-14. a and b are each inside y, but share only 4 of
+    # their 9-10 paragraphs with each other: y is their only link.
+    texts = {"a": body(base[:10]), "y": body(base[:15]), "b": body(base[6:15]),
              "z": body(article(32)), "z2": body(article(32))}
     full = deduplicate(frame(texts))
     cid = dict(zip(full.assignments["doc_id"], full.assignments["cluster_id"], strict=True))

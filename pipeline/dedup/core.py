@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import polars as pl
 
 from pipeline.dedup.cluster import components, representatives
-from pipeline.dedup.index import array_matrix, check_index, empty_index, index_schema
+from pipeline.dedup.index import (
+    array_matrix,
+    check_index,
+    empty_index,
+    index_schema,
+    with_anchors,
+)
 from pipeline.dedup.lsh import Mapper, band_table, candidate_pairs_partitioned
 from pipeline.dedup.minhash import minhash_version
 from pipeline.dedup.settings import DedupSettings
@@ -119,7 +125,8 @@ def deduplicate(
     s = settings
     scheme = scheme_for(s)
     old = empty_index(s) if index is None else index
-    same_params = check_index(old, s, scheme)
+    old, upgraded = with_anchors(old, s, scheme, scheme_for(replace(s, anchors=0)))
+    same_params = check_index(old, s, scheme) and not upgraded
     old, broken, n_retired = _retired(old, retire)
     meta = _doc_meta(docs, need_text=signed is None)
     keep = ~meta["doc_id"].is_in(old["doc_id"].implode()).to_numpy() if old.height else None
@@ -150,6 +157,7 @@ def deduplicate(
         "docs_total": union.height,
         **stats,
         "reclustered_index": int(not same_params),
+        "index_upgraded": int(upgraded),
         "seconds_sign": round(t_sign - t0, 4),
         "seconds_cluster": round(t_cluster - t_sign, 4),
         "seconds_total": round(time.perf_counter() - t0, 4),

@@ -6,7 +6,9 @@ the signature (estimated Jaccard), the shingle count (containment), the word cou
 date and doc_id (representative), the exact-text key (exact duplicates), the band hashes (the LSH
 join, runnable by another engine straight from the Parquet file) and the cluster id. `scheme`
 names everything that decided the signatures (tokeniser hash, shingle size, rensa version, seed,
-banding): an index with another scheme cannot be compared with new signatures and is refused.
+banding): an index with another scheme cannot be compared with new signatures and is refused,
+except an index made before the containment bands existed, which its stored signatures complete
+(`with_anchors`).
 `cluster_params` names the thresholds: when they change, the stored pairs are re-clustered from
 the index alone.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from pipeline.dedup.lsh import band_hashes
 from pipeline.dedup.settings import DedupSettings
 
 
@@ -57,6 +60,26 @@ def check_index(index: pl.DataFrame, settings: DedupSettings, scheme: str) -> bo
     if index["doc_id"].n_unique() != index.height:
         raise ValueError("dedup index has repeated doc_id")
     return index["cluster_params"].unique().to_list() == [settings.cluster_params()]
+
+
+def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, before: str
+                 ) -> tuple[pl.DataFrame, bool]:
+    """(the index with its containment bands added from its stored signatures, True) when it
+    was made with `before`, the scheme of the same settings without them (an index of an
+    earlier release); else (the index as it is, False). The caller then re-joins every stored
+    document: the new bands make candidates among them that were never verified, and with the
+    same signatures and bands the result is a rebuild's from the texts."""
+    if (index.is_empty() or before == scheme or "scheme" not in index.columns
+            or index["scheme"].unique().to_list() != [before]):
+        return index, False
+    s = settings
+    old = array_matrix(index["bands"], s.bands + s.lead_bands, np.uint64)
+    sig = array_matrix(index["signature"], s.num_perm, np.uint32)
+    bands = np.concatenate([old, band_hashes(sig, s.anchors, s.anchor_rows)], axis=1)
+    return index.with_columns(
+        pl.Series("bands", bands, pl.Array(pl.UInt64(), s.n_band_columns)),
+        pl.lit(scheme).alias("scheme"),
+    ), True
 
 
 def array_matrix(col: pl.Series, width: int, dtype: type) -> np.ndarray:

@@ -57,7 +57,8 @@ def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     lead_hashes, lead_counts = lead(sh.hashes, sh.counts, s.lead_shingles)
     lead_sig = signatures(lead_hashes, lead_counts, s.lead_num_perm, s.seed + 1)
     bands = np.concatenate(
-        [band_hashes(sig, s.bands, s.rows), band_hashes(lead_sig, s.lead_bands, s.lead_rows)],
+        [band_hashes(sig, s.bands, s.rows), band_hashes(lead_sig, s.lead_bands, s.lead_rows),
+         band_hashes(sig, s.anchors, s.anchor_rows)],
         axis=1,
     )
     keys = sh.text_keys()
