@@ -38,7 +38,7 @@ from pipeline.dedup.minhash import minhash_version
 from pipeline.dedup.settings import DedupSettings
 from pipeline.dedup.shingles import token_fingerprint
 from pipeline.dedup.sign import Signed, sign_batches
-from pipeline.dedup.verify import CONTAINMENT, EXACT, NEAR, decide, jaccard
+from pipeline.dedup.verify import CONTAINMENT, EXACT, NEAR, decide, jaccard, same_lead
 
 ASSIGNMENTS_SCHEMA: dict[str, pl.DataType] = {
     "doc_id": pl.String(),
@@ -231,6 +231,7 @@ def _cluster(
     )
     key_row = keys["row"].to_numpy().astype(np.int64)
     key_sig = _Rows(sig, key_row)
+    key_lead = _Rows(bands[:, s.bands : s.bands + s.lead_bands], key_row)
     key_nsh = keys["n_sh"].to_numpy()
     key_new = keys["is_new"].to_numpy() if same_params else np.ones(keys.height, dtype=bool)
 
@@ -242,7 +243,7 @@ def _cluster(
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     j = jaccard(key_sig, a, b)
-    method, _ = decide(j, key_nsh[a], key_nsh[b], s)
+    method, _ = decide(j, key_nsh[a], key_nsh[b], s, same_lead(key_lead, a, b))
     ok = method != None  # noqa: E711 - elementwise on an object array
     ea, eb = [a[ok]], [b[ok]]
 
@@ -262,7 +263,7 @@ def _cluster(
         on="rep_doc_id",
         how="left",
     )
-    assignments = _similarities(union, key_sig, key_nsh, s)
+    assignments = _similarities(union, key_sig, key_lead, key_nsh, s)
     counts = assignments.group_by("method").len()
     by_method = dict(zip(counts["method"].to_list(), counts["len"].to_list(), strict=True))
     stats: dict[str, int | float] = {
@@ -283,7 +284,8 @@ def _cluster(
 
 
 class _Rows:
-    """Signature rows addressed by key number, without copying the signatures."""
+    """Rows of a per-document array (signatures, lead bands) addressed by key number, without
+    copying it."""
 
     def __init__(self, sig: np.ndarray, rows: np.ndarray) -> None:
         self.sig, self.rows = sig, rows
@@ -302,7 +304,7 @@ def _empty_stats() -> dict[str, int | float]:
 
 
 def _similarities(
-    union: pl.DataFrame, key_sig: np.ndarray, key_nsh: np.ndarray, s: DedupSettings
+    union: pl.DataFrame, key_sig: _Rows, key_lead: _Rows, key_nsh: np.ndarray, s: DedupSettings
 ) -> pl.DataFrame:
     """Each member's verified relation to its representative; a member linked only through
     others gets its best verified relation to any member of its cluster (a function of the
@@ -311,14 +313,14 @@ def _similarities(
     rk = union["rep_key"].to_numpy().astype(np.int64)
     is_rep = (union["doc_id"] == union["rep_doc_id"]).to_numpy()
     j = jaccard(key_sig, k, rk)
-    method, sim = decide(j, key_nsh[k], key_nsh[rk], s)
+    method, sim = decide(j, key_nsh[k], key_nsh[rk], s, same_lead(key_lead, k, rk))
     same = k == rk
     method[same] = EXACT
     sim = np.where(same, 1.0, sim)
 
     lost = np.flatnonzero(~is_rep & (method == None))  # noqa: E711
     if len(lost):
-        m2, s2 = _best_in_cluster(union, k[lost], key_sig, key_nsh, s)
+        m2, s2 = _best_in_cluster(union, k[lost], key_sig, key_lead, key_nsh, s)
         method[lost] = m2
         sim[lost] = s2
     method[is_rep] = None
@@ -340,8 +342,8 @@ def _similarities(
 
 
 def _best_in_cluster(
-    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: _Rows, key_nsh: np.ndarray,
-    s: DedupSettings,
+    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: _Rows, key_lead: _Rows,
+    key_nsh: np.ndarray, s: DedupSettings,
 ) -> tuple[np.ndarray, np.ndarray]:
     comp_keys = union.select("component", "key").unique()
     lk = pl.DataFrame({"key": np.unique(lost_keys)}).join(comp_keys, on="key")
@@ -350,7 +352,7 @@ def _best_in_cluster(
     )
     a = pairs["key"].to_numpy().astype(np.int64)
     b = pairs["other"].to_numpy().astype(np.int64)
-    m, sim = decide(jaccard(key_sig, a, b), key_nsh[a], key_nsh[b], s)
+    m, sim = decide(jaccard(key_sig, a, b), key_nsh[a], key_nsh[b], s, same_lead(key_lead, a, b))
     ok = m != None  # noqa: E711
     best = (
         pl.DataFrame({"key": a[ok], "other": b[ok], "sim": sim[ok],

@@ -38,18 +38,26 @@ class DedupSettings:
         original whole at a Jaccard of 0.2-0.6, was missed unless the copies began alike (lead
         bands). Two slots, not one: a shingle of a template line left in a site's documents
         wins one slot of 1 in ~500 of them, both slots of 1 in ~250,000, which keeps the
-        buckets small on a large corpus of one site. bench/eval_dedup_pages.py, seeds 1-6
-        (dedup alone on the same clean texts): recall 0.922 -> 0.961 (reformatted 0.907 ->
-        0.974, bare article 0.948 -> 0.975), precision 0.994 -> 0.986: the pairs found that the
-        labels call different are mostly a copy inside another page's template whose clean
-        text is that page's second article (its own, three lines, lost to it).
+        buckets small on a large corpus of one site.
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
-        whole-body shingle sets reaches this (0.4-0.6 gave the same result on the eval set; the
-        closest different articles there, sharing template lines or quotes, stay far below).
-    containment_threshold: accept a candidate as "containment" when the estimated share of the
-        smaller document's shingles found in the larger reaches this (0.7, not 0.8: for a copy
-        cut at 30 % the estimate from 128 slots has a standard deviation of ~0.1; at 0.8,
-        3/323 real truncated copies were missed, at 0.7 none, with no false merge either way) ...
+        whole-body shingle sets reaches this ...
+    containment_threshold: ... or as "containment" when the estimated share of the smaller
+        document's shingles found in the larger reaches this. 0.6 / 0.8 since the containment
+        bands: they bring every pair with a large overlap to verification, among them pages
+        of one template whose clean texts still hold most of the template (two thirds of
+        their lines shared: estimated Jaccard 0.5-0.6, containment 0.7-0.75). Measured with
+        the bands (bench/eval_dedup_pages.py seeds 1-6, dedup on the same clean texts;
+        bench/eval_templates.py, documents dropped at 256 / 1,000 / 1,900 templates, none a
+        copy): at 0.5 / 0.7, pair precision 0.986, recall 0.961, templates 9 / 23 / 19
+        dropped; at 0.6 / 0.8, 0.990, 0.957, 8 / 13 / 12 (without the bands at 0.5 / 0.7:
+        0.994, 0.922, 8 / 9 / 14). The cost: a copy cut at 30 % has an estimated containment
+        with a standard deviation of ~0.1 (128 slots), so bench/eval_dedup.py misses 3 / 323
+        truncated copies (none at 0.7) and 1 / 314 lightly edited ones.
+    lead_jaccard_threshold, lead_containment_threshold: the thresholds for a pair that begins
+        alike (half its lead bands equal), 0.5 / 0.7: a re-scrape, an edit or a copy cut short
+        begins like its original; pages sharing what their cleaning left of a template begin
+        with their own articles. These are the thresholds of every pair before the
+        containment bands, and keep the truncated copies the stricter ones miss.
     min_containment_shingles: ... and the smaller document has at least this many shingles
         (containment of a few shingles says nothing).
     min_containment_ratio: ... and the smaller has at least this share of the larger's shingles
@@ -68,8 +76,10 @@ class DedupSettings:
     lead_rows: int = 4
     anchors: int = 16
     anchor_rows: int = 2
-    jaccard_threshold: float = 0.5
-    containment_threshold: float = 0.7
+    jaccard_threshold: float = 0.6
+    containment_threshold: float = 0.8
+    lead_jaccard_threshold: float = 0.5
+    lead_containment_threshold: float = 0.7
     min_containment_shingles: int = 10
     min_containment_ratio: float = 0.2
     seed: int = 1_729
@@ -84,7 +94,9 @@ class DedupSettings:
             raise ValueError("lead_bands * lead_rows must be <= lead_num_perm")
         if self.anchors < 0 or self.anchor_rows < 1 or self.anchors * self.anchor_rows > self.num_perm:
             raise ValueError("anchors * anchor_rows must be <= num_perm")
-        if not (0.0 < self.jaccard_threshold <= 1.0 and 0.0 < self.containment_threshold <= 1.0):
+        if not all(0.0 < t <= 1.0 for t in (
+                self.jaccard_threshold, self.containment_threshold,
+                self.lead_jaccard_threshold, self.lead_containment_threshold)):
             raise ValueError("thresholds must be in (0, 1]")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
@@ -109,5 +121,6 @@ class DedupSettings:
         """Everything that decides which stored pairs are linked (re-clustering needs no texts)."""
         return (
             f"j={self.jaccard_threshold};c={self.containment_threshold};"
+            f"lj={self.lead_jaccard_threshold};lc={self.lead_containment_threshold};"
             f"cmin={self.min_containment_shingles};cratio={self.min_containment_ratio}"
         )

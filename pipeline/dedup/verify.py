@@ -5,6 +5,11 @@ estimated Jaccard is the share of equal signature slots. Containment of the smal
 the larger follows from Jaccard and the two shingle counts: |A n B| = J (|A| + |B|) / (1 + J),
 divided by min(|A|, |B|). A copy cut short by a paywall has a low Jaccard with its original but a
 containment near 1; two articles of one site that share a template paragraph have both low.
+
+A pair that begins alike (half its lead bands equal: the same first shingles) is judged by the
+lower `lead_*` thresholds: a re-scrape, an edit or a copy cut short begins like its original,
+while pages that share only what their cleaning left of a template begin with their own
+articles (settings.py has the measurements).
 """
 
 from __future__ import annotations
@@ -34,6 +39,16 @@ def jaccard(sig: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return out
 
 
+def same_lead(lead: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Whether rows a[i] and b[i] of the lead band hashes agree in at least half their bands."""
+    out = np.empty(len(a), dtype=bool)
+    for s in range(0, len(a), _CHUNK):
+        e = s + _CHUNK
+        eq = lead[a[s:e]] == lead[b[s:e]]
+        out[s:e] = eq.sum(axis=1) * 2 >= eq.shape[1]
+    return out
+
+
 def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
     """Estimated share of the smaller set inside the larger, from Jaccard and set sizes."""
     small = np.minimum(n_a, n_b).astype(np.float64)
@@ -44,19 +59,25 @@ def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
 
 
 def decide(
-    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings
+    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings,
+    lead: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(method, similarity) per pair: "near" with Jaccard, "containment" with containment, or
-    None with the Jaccard when the pair is not a duplicate."""
+    None with the Jaccard when the pair is not a duplicate. `lead`: per pair, whether the two
+    begin alike (`same_lead`); those pairs are judged by the lead thresholds."""
+    s = settings
     c = containment(j, n_a, n_b)
     small = np.minimum(n_a, n_b)
     large = np.maximum(np.maximum(n_a, n_b), 1)
-    near = (j >= settings.jaccard_threshold) & (small > 0)
+    alike = np.zeros(len(j), dtype=bool) if lead is None else lead
+    j_min = np.where(alike, s.lead_jaccard_threshold, s.jaccard_threshold)
+    c_min = np.where(alike, s.lead_containment_threshold, s.containment_threshold)
+    near = (j >= j_min) & (small > 0)
     cont = (
         ~near
-        & (c >= settings.containment_threshold)
-        & (small >= settings.min_containment_shingles)
-        & (small / large >= settings.min_containment_ratio)
+        & (c >= c_min)
+        & (small >= s.min_containment_shingles)
+        & (small / large >= s.min_containment_ratio)
     )
     method = np.full(len(j), None, dtype=object)
     method[near] = NEAR
