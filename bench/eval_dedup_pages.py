@@ -18,12 +18,15 @@ for them). Copies of a sample of pages, `--copies` of each kind:
 
 The run is a full `curate run` (Dagster, gate included) into a temporary folder; clusters come
 from `articles` and `duplicates`. It prints pair precision / recall / F1, recall per kind, and
-every false merge with its method and whether the two pages share a site.
+every false merge with its method and why: the cluster holds an "other_template" copy whose
+kept text is mostly its host page's (`host_text_kept`: the merge follows from what the cleaning
+kept), or the two pages share a site, or not.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import re
@@ -48,6 +51,7 @@ PROMPT = ["Subscribe to continue reading", "You have reached your limit of free 
           "Already a subscriber? Log in"]
 
 
+@functools.cache
 def _pages() -> list[dict]:
     pages = []
     for name in SETS:
@@ -170,24 +174,54 @@ def clusters(cur: Path) -> dict[str, str]:
     return out
 
 
+def host_text_kept(kind_of: dict[str, str], cur: Path) -> set[str]:
+    """The "other_template" copies whose kept text is mostly their host page's (under half its
+    words are the inserted article's: the host holds more prose outside its gold article than
+    the article inserted, or the cleaning removed the article). A merge of such a copy with
+    its host follows from what the boilerplate step kept, not from the dedup step."""
+    gold = {p["id"]: {g.strip() for g in p["gold"]} for p in _pages()}
+    art = pl.read_parquet(cur / "latest" / "articles.parquet").select("doc_id", "source")
+    dup = pl.read_parquet(cur / "latest" / "duplicates.parquet").select("doc_id", "source")
+    ids = {s: d for d, s in pl.concat([art, dup]).iter_rows()}
+    copies = {ids[s]: s for s, k in kind_of.items() if k == "other_template" and s in ids}
+    removed = (pl.scan_parquet(cur / "latest" / "removed_lines.parquet")
+               .filter(pl.col("doc_id").is_in(list(copies))).select("doc_id", "text").collect())
+    gone: dict[str, set[str]] = defaultdict(set)
+    for d, text in removed.iter_rows():
+        gone[d].add(text.strip())
+    out = set()
+    for d, src in copies.items():
+        own = gold[Path(src).name.split("-", 1)[1].removesuffix(".txt")]
+        kept = [line.strip() for line in (cur.parent / "raw" / src).read_text().splitlines()
+                if line.strip() and line.strip() not in gone[d]]
+        words = sum(len(line.split()) for line in kept)
+        if 2 * sum(len(line.split()) for line in kept if line in own) < words:
+            out.add(src)
+    return out
+
+
 def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Path) -> dict:
     got = clusters(cur)
     dup = pl.read_parquet(cur / "latest" / "duplicates.parquet")
     method = dict(zip(dup["source"], dup["method"], strict=True))
+    hosted = host_text_kept(kind_of, cur)
     by_cluster: dict[str, list[str]] = defaultdict(list)
     for src, c in got.items():
         by_cluster[c].append(src)
     tp = fp = 0
     false_merges = []
     for members in by_cluster.values():
+        via_host = bool(hosted & set(members))  # (the copy may join the two others)
         for x, y in combinations(sorted(members), 2):
             if label.get(x) == label.get(y):
                 tp += 1
             else:
                 fp += 1
-                false_merges.append((x, y, method.get(x) or method.get(y),
-                                     site.get(label.get(x)) == site.get(label.get(y))
-                                     and bool(site.get(label.get(x)))))
+                same_site = (site.get(label.get(x)) == site.get(label.get(y))
+                             and bool(site.get(label.get(x))))
+                why = ("with a copy that kept mostly its host's text" if via_host
+                       else "same site" if same_site else "other/unknown site")
+                false_merges.append((x, y, method.get(x) or method.get(y), why))
     by_label: dict[str, list[str]] = defaultdict(list)
     for src, lab in label.items():
         by_label[lab].append(src)
@@ -231,8 +265,8 @@ def run_once(copies: int, seed: int, work: Path) -> dict | None:
     for k, v in r["recall_by_kind"].items():
         print(f"  recall {k:<15} {v:.3f}")
     why: dict[tuple, int] = defaultdict(int)
-    for _, _, m, same_site in r["false_merges"]:
-        why[(m, "same site" if same_site else "other/unknown site")] += 1
+    for _, _, m, reason in r["false_merges"]:
+        why[(m, reason)] += 1
     for (m, s), n in sorted(why.items(), key=lambda kv: -kv[1]):
         print(f"  false merges by {m} ({s}): {n}")
     for x, y, m, _ in r["false_merges"][:15]:
