@@ -16,6 +16,9 @@ for them). Copies of a sample of pages, `--copies` of each kind:
 - bare_article: the article alone (gold), against its whole-page scrape;
 - light_edit: a few words of the article changed, the page's template kept.
 
+Recall is also printed for `same_story_pages`: pairs of the sets' own pages that hold one story
+(an AP or a Reuters story on two sites, pages held twice), copies no script made.
+
 The run is a full `curate run` (Dagster, gate included) into a temporary folder; clusters come
 from `articles` and `duplicates`. It prints pair precision / recall / F1, recall per kind, and
 every false merge with its method and why: the cluster holds an "other_template" copy whose
@@ -47,6 +50,7 @@ from _devdata import SETS, cache_dir, devdata_dir, read_gold  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("byte_identical", "reformatted", "other_template", "truncated", "bare_article",
          "light_edit")
+REPORTED = (*KINDS, "same_story_pages")  # recall by kind: the copies made, and the sets' own
 PROMPT = ["Subscribe to continue reading", "You have reached your limit of free articles.",
           "Already a subscriber? Log in"]
 
@@ -233,6 +237,16 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
         orig = f"pages/{Path(src).name.split('-', 1)[1]}"  # copies/<kind>/<i>-<page id>.txt
         found[kind][1] += 1
         found[kind][0] += int(src in got and orig in got and got[src] == got[orig])
+    # Pages of the dev sets that hold one story (`same_story`: one AP or Reuters story on two
+    # sites, pages held twice): real copies made by other sites, not by this script.
+    pages_of: dict[str, list[str]] = defaultdict(list)
+    for src, kind in kind_of.items():
+        if kind == "original":
+            pages_of[label[src]].append(src)
+    for group in pages_of.values():
+        for x, y in combinations(sorted(group), 2):
+            found["same_story_pages"][1] += 1
+            found["same_story_pages"][0] += int(x in got and y in got and got[x] == got[y])
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / true_pairs if true_pairs else 1.0
     return {"pairs_true": true_pairs, "tp": tp, "fp": fp, "precision": p, "recall": r,
@@ -301,7 +315,7 @@ def main() -> int:
         def mean(key: str) -> float:
             return sum(r[key] for r in runs.values()) / len(runs)
         kinds = {k: [r["recall_by_kind"][k] for r in runs.values() if k in r["recall_by_kind"]]
-                 for k in KINDS}
+                 for k in REPORTED}
         out["mean"] = {"precision": mean("precision"), "recall": mean("recall"), "f1": mean("f1"),
                        "fp": sum(r["fp"] for r in runs.values()),
                        "recall_by_kind": {k: sum(v) / len(v) for k, v in kinds.items() if v},
