@@ -132,28 +132,31 @@ def inside_longer_pages(n: int = 8) -> dict[str, str]:
     return texts
 
 
-def test_article_inside_a_longer_page_is_found_whatever_the_page_puts_first():
+ANCHORED = DedupSettings(anchors=16)  # the containment bands, off by default (settings.py)
+
+
+def test_article_inside_a_longer_page_is_found_with_the_containment_bands():
     """Neither the whole-body bands (Jaccard ~0.5) nor the lead bands (other first shingles)
     join a bare article to the page that holds it after another story; the containment bands
-    (settings.anchors) do. Without them most are missed."""
+    (settings.anchors) do. Without them (the default) most are missed."""
     texts = inside_longer_pages()
-    got = clusters(texts)
+    got = clusters(texts, settings=ANCHORED)
     assert all(got[f"bare{i}"] == got[f"page{i}"] for i in range(8))
     assert len(set(got.values())) == 8
-    before = clusters(texts, settings=DedupSettings(anchors=0))
+    before = clusters(texts)
     assert sum(before[f"bare{i}"] == before[f"page{i}"] for i in range(8)) <= 2
 
 
 def test_pages_keeping_two_thirds_of_one_template_stay_apart():
     """Eight articles, each before the same template prose that their cleaning kept (two
     thirds of every text: Jaccard 0.5, containment 0.67 between any two). The containment
-    bands make them candidates; they begin with their own articles, so the stricter
+    bands make every pair a candidate; they begin with their own articles, so the stricter
     thresholds judge them and none is merged. With the thresholds of pairs that begin alike
-    (what every pair had before the bands), several are."""
+    (what every pair had before), several are."""
     template = article(600)
     texts = {f"p{i}": body(article(610 + i, paragraphs=4) + template) for i in range(8)}
-    assert len(set(clusters(texts).values())) == 8
-    s = DedupSettings()
+    s = ANCHORED
+    assert len(set(clusters(texts, settings=s).values())) == 8
     alike = replace(s, jaccard_threshold=s.lead_jaccard_threshold,
                     containment_threshold=s.lead_containment_threshold)
     assert len(set(clusters(texts, settings=alike).values())) < 8
@@ -332,20 +335,22 @@ def test_index_made_before_the_containment_bands_is_completed_from_its_signature
     rebuild's, with a batch of new documents as without."""
     texts, pub = corpus()
     texts.update(inside_longer_pages(4))
-    old = deduplicate(frame(texts, pub), settings=DedupSettings(anchors=0)).index
-    assert old["bands"].dtype.size == DedupSettings().n_band_columns - 16  # type: ignore[union-attr]
-    got = deduplicate(frame({}), index=old)
-    want = deduplicate(frame(texts, pub))
+    old = deduplicate(frame(texts, pub)).index  # the default: no containment bands
+    assert old["bands"].dtype.size == ANCHORED.n_band_columns - 16  # type: ignore[union-attr]
+    got = deduplicate(frame({}), index=old, settings=ANCHORED)
+    want = deduplicate(frame(texts, pub), settings=ANCHORED)
     assert got.stats["index_upgraded"] == 1 and got.stats["reclustered_index"] == 1
     assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
     assert got.index.equals(want.index)
     assert (got.assignments.filter(pl.col("doc_id").str.starts_with("bare"))["duplicate_of"]
             .is_not_null().all())
     more = {"late": body(article(77)), "late_copy": body(clutter(article(77)))}
-    got = deduplicate(frame(more), index=old)
-    want = deduplicate(frame({**texts, **more}, pub))
+    got = deduplicate(frame(more), index=old, settings=ANCHORED)
+    want = deduplicate(frame({**texts, **more}, pub), settings=ANCHORED)
     assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
-    assert deduplicate(frame({}), index=got.index).stats["index_upgraded"] == 0
+    assert deduplicate(frame({}), index=got.index, settings=ANCHORED).stats["index_upgraded"] == 0
+    with pytest.raises(ValueError, match="scheme"):  # and not the other way round
+        deduplicate(frame({}), index=got.index)
 
 
 def test_rejects_repeated_doc_ids():
@@ -422,9 +427,9 @@ def test_retired_documents_leave_the_index_and_their_clusters_are_joined_again()
     """A retired document (its raw file modified or deleted) leaves the index; when it was the
     only link between two others, they part: the rebuild without it, not its old cluster."""
     base = article(31, paragraphs=16)
-    # a: paragraphs 0-9, y: 0-14, b: 6-14. a and b are each inside y, but share only 4 of
-    # their 9-10 paragraphs with each other: y is their only link.
-    texts = {"a": body(base[:10]), "y": body(base[:15]), "b": body(base[6:15]),
+    # a: paragraphs 0-11, y: 0-14, b: 3-14. a and b are each near y, but share only 9 of 15
+    # paragraphs with each other: y is their only link.
+    texts = {"a": body(base[:12]), "y": body(base[:15]), "b": body(base[3:15]),
              "z": body(article(32)), "z2": body(article(32))}
     full = deduplicate(frame(texts))
     cid = dict(zip(full.assignments["doc_id"], full.assignments["cluster_id"], strict=True))

@@ -28,36 +28,35 @@ class DedupSettings:
         `lead_shingles` shingles of the body, banded 8 x 4. A copy cut short by a paywall has a
         whole-body Jaccard of only 0.3-0.6 with its original (too low for any banding that keeps
         unrelated pairs out) but the same lead, so this is how truncated copies become candidates.
-    anchors, anchor_rows: containment bands, `anchors` bands of `anchor_rows` slots of the
-        whole-body signature (the first anchors * anchor_rows slots). A slot of a document inside
-        a larger one equals the larger's when the larger's minimum falls in the smaller, with
-        probability r = the size ratio, so a 2-slot band joins them with p ~ r^2 whatever
-        their Jaccard (r at most): 16 x 2 makes a copy at a third of its original a candidate
-        with p ~ 0.85 and one at half with p ~ 0.99. Without them a re-formatted copy, the bare
-        article against its whole page or a copy inside another site's template, holding its
-        original whole at a Jaccard of 0.2-0.6, was missed unless the copies began alike (lead
-        bands). Two slots, not one: a shingle of a template line left in a site's documents
-        wins one slot of 1 in ~500 of them, both slots of 1 in ~250,000, which keeps the
-        buckets small on a large corpus of one site.
+    anchors, anchor_rows: containment bands (off: 0), `anchors` bands of `anchor_rows` slots of
+        the whole-body signature. A slot of a document inside a larger one equals the larger's
+        when the larger's minimum falls in the smaller, with probability r = the size ratio, so
+        a 2-slot band joins them with p ~ r^2 whatever their Jaccard: 16 x 2 makes a copy at a
+        third of its original a candidate with p ~ 0.85. bench/eval_dedup_pages.py, seeds 1-6:
+        recall 0.922 -> 0.960 (re-formatted copies 0.907 -> 0.974, bare articles against their
+        page 0.948 -> 0.975), precision 0.994 -> 0.990 at 0.6 / 0.8. Off because of what the
+        cleaning leaves of a template: on bench_pipeline.py's real-page corpus (100k pages,
+        each template ~50 times) they made 6x the candidate pairs (109k -> 669k, largest
+        bucket 53 -> 133, growing with the square of a template's recurrence: 16x from 25k to
+        100k documents) and dropped 363 articles as another's duplicate against 289, for 10
+        more copies found of 7,024. An index made without them is completed from its stored
+        signatures when they are turned on (`index.with_anchors`).
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
-        document's shingles found in the larger reaches this. 0.6 / 0.8 since the containment
-        bands: they bring every pair with a large overlap to verification, among them pages
-        of one template whose clean texts still hold most of the template (two thirds of
-        their lines shared: estimated Jaccard 0.5-0.6, containment 0.7-0.75). Measured with
-        the bands (bench/eval_dedup_pages.py seeds 1-6, dedup on the same clean texts;
-        bench/eval_templates.py, documents dropped at 256 / 1,000 / 1,900 templates, none a
-        copy): at 0.5 / 0.7, pair precision 0.986, recall 0.961, templates 9 / 23 / 19
-        dropped; at 0.6 / 0.8, 0.990, 0.957, 8 / 13 / 12 (without the bands at 0.5 / 0.7:
-        0.994, 0.922, 8 / 9 / 14). The cost: a copy cut at 30 % has an estimated containment
-        with a standard deviation of ~0.1 (128 slots), so bench/eval_dedup.py misses 3 / 323
-        truncated copies (none at 0.7) and 1 / 314 lightly edited ones.
+        document's shingles found in the larger reaches this, unless the pair begins alike
+        (below). 0.7 / 0.85: the pairs that do not begin alike are where pages of one template
+        meet, their clean texts still holding most of it (Jaccard 0.5-0.65, containment
+        0.7-0.8). On bench_pipeline.py's real-page corpus (100k documents, 7,024 copies),
+        articles dropped as another article's duplicate at 0.5 / 0.7, 0.6 / 0.8, 0.7 / 0.85,
+        0.8 / 0.9: 289, 258, 209, 184; copies found 6,508, 6,508, 6,508, 6,501.
+        bench/eval_dedup_pages.py (seeds 1-6, dedup on the same clean texts): precision 0.994
+        -> 0.997, recall 0.922 -> 0.921; bench/eval_dedup.py recall 0.9974 -> 0.9964.
     lead_jaccard_threshold, lead_containment_threshold: the thresholds for a pair that begins
-        alike (half its lead bands equal), 0.5 / 0.7: a re-scrape, an edit or a copy cut short
-        begins like its original; pages sharing what their cleaning left of a template begin
-        with their own articles. These are the thresholds of every pair before the
-        containment bands, and keep the truncated copies the stricter ones miss.
+        alike (half its lead bands equal), 0.5 / 0.7, those of every pair before: a re-scrape,
+        an edit or a copy cut short begins like its original, and a copy cut at 30 % has an
+        estimated containment with a standard deviation of ~0.1 (128 slots): at 0.8, 3 of 323
+        truncated copies of bench/eval_dedup.py were missed, at 0.7 none.
     min_containment_shingles: ... and the smaller document has at least this many shingles
         (containment of a few shingles says nothing).
     min_containment_ratio: ... and the smaller has at least this share of the larger's shingles
@@ -74,10 +73,10 @@ class DedupSettings:
     lead_num_perm: int = 32
     lead_bands: int = 8
     lead_rows: int = 4
-    anchors: int = 16
+    anchors: int = 0
     anchor_rows: int = 2
-    jaccard_threshold: float = 0.6
-    containment_threshold: float = 0.8
+    jaccard_threshold: float = 0.7
+    containment_threshold: float = 0.85
     lead_jaccard_threshold: float = 0.5
     lead_containment_threshold: float = 0.7
     min_containment_shingles: int = 10
