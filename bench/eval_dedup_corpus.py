@@ -1,0 +1,111 @@
+"""Near-duplicates at scale on the benchmark's real-page corpus: how many articles are dropped
+as another article's duplicate, and how many copies are found?
+
+    uv run --no-sync python bench/eval_dedup_corpus.py [--docs 100000] [--also anchors=16 ...]
+
+The corpus is `bench_pipeline.py`'s default (`corpus_pages.py`, cached under bench/out/): real
+whole-page scrapes of both dev sets around 8-15 real article paragraphs drawn at random, each
+page template recurring (~50 times at 100k documents), ~7 % copies of an earlier document
+(half byte-identical, half with five words changed). Its labels come from its construction
+(`corpus_pages._copy_of`): two documents are one article when they are copies of one original.
+What the cleaning leaves of a template grows with the corpus, so this is where a dedup setting
+shows what it costs at scale, which the 2,683 documents of `eval_dedup_pages.py` cannot.
+
+The documents are read, extracted, cleaned and signed once (`run.process_run`, as in a run);
+then the dedup step runs with the default settings and with each `--also` variant (fields of
+`DedupSettings`, `name=value,...`). Signing settings cannot vary here (the signatures are the
+workers'), except `anchors`: the containment bands follow from the signatures. Printed per
+setting: articles dropped as a duplicate of another article (every one a lost article),
+copies in their original's cluster, candidate pairs and the largest LSH bucket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from dataclasses import fields, replace
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+import corpus_pages  # noqa: E402
+from bench_pipeline import ensure_corpus  # noqa: E402
+
+from pipeline import chunks, run  # noqa: E402
+from pipeline.dedup import DedupSettings, deduplicate  # noqa: E402
+from pipeline.dedup.lsh import band_hashes  # noqa: E402
+from pipeline.dedup.sign import Signed  # noqa: E402
+from pipeline.settings import Settings  # noqa: E402
+
+
+def original(seed: int, i: int) -> int:
+    """The document a copy (of a copy ...) was made from; itself for an original."""
+    while (c := corpus_pages._copy_of(seed, i)) is not None:
+        i = c[0]
+    return i
+
+
+def variant(text: str) -> DedupSettings:
+    """DedupSettings with `name=value` fields changed (comma-separated)."""
+    types = {f.name: f.type for f in fields(DedupSettings)}
+    kw: dict[str, int | float] = {}
+    for part in text.split(","):
+        name, value = part.split("=")
+        if name not in types:
+            raise SystemExit(f"no DedupSettings field {name!r}")
+        kw[name] = int(value) if types[name] in (int, "int") else float(value)
+    return replace(DedupSettings(), **kw)
+
+
+def score(done: chunks.Processed, s: DedupSettings, seed: int, n: int) -> dict:
+    """Dedup the processed corpus with `s`; the counts against the corpus's labels."""
+    signed = done.clean.signed
+    assert signed is not None, "the chunked pass signs the documents"
+    if s.anchors:  # the containment bands are a function of the stored signatures
+        head = signed.bands[:, : s.bands + s.lead_bands]
+        signed = Signed(signed.text_key, signed.n_words, signed.n_shingles, signed.signature,
+                        np.concatenate([head, band_hashes(signed.signature, s.anchors,
+                                                          s.anchor_rows)], axis=1))
+    res = deduplicate(done.clean.signed_ids, signed=signed, settings=s)
+    num = {d: int(Path(src).stem) for d, src in
+           done.raw.documents.select("doc_id", "source").iter_rows()}
+    cluster = {num[d]: c for d, c in res.assignments.select("doc_id", "cluster_id").iter_rows()}
+    for _, src, dup in done.raw.all_copies.select("doc_id", "source", "duplicate_of").iter_rows():
+        cluster[int(Path(src).stem)] = cluster[num[dup]]  # byte-identical copies
+    lost = sum(1 for d, i in num.items() if cluster[i] != d
+               and original(seed, num[cluster[i]]) != original(seed, i))
+    copies = [i for i in range(n) if corpus_pages._copy_of(seed, i) is not None]
+    found = sum(cluster.get(i) == cluster.get(original(seed, i)) for i in copies)
+    return {"lost": lost, "copies": len(copies), "found": found,
+            "candidates": res.stats["candidate_pairs"], "largest": res.stats["largest_bucket"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--also", nargs="*", default=[], help="DedupSettings variants: name=value,...")
+    a = ap.parse_args()
+    corpus = ensure_corpus(a.docs, "pages", a.seed, "files", regen=False)
+    work = Path(tempfile.mkdtemp(prefix="eval-dedup-corpus-"))
+    try:
+        done = run.process_run(Settings(raw_dir=corpus / "raw", curated_dir=work / "curated"))
+        print(f"{a.docs} documents of {corpus.name}")
+        for name, s in [("default", DedupSettings()), *((v, variant(v)) for v in a.also)]:
+            r = score(done, s, a.seed, a.docs)
+            print(f"  {name}: articles dropped as another article's duplicate {r['lost']}; "
+                  f"copies found {r['found']} / {r['copies']}; candidate pairs "
+                  f"{r['candidates']:,}, largest bucket {r['largest']}", flush=True)
+        chunks.discard(done.work_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
