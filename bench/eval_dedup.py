@@ -97,6 +97,7 @@ def whole_page_baseline(docs: list[Doc], extra: dict, seed: int) -> dict:
             rows.append((d.doc_id, "\n".join(head + [d.text] + tail)))
     frame = pl.DataFrame({"doc_id": [r[0] for r in rows], "text": [r[1] for r in rows]})
     s = DedupSettings(jaccard_threshold=0.8, containment_threshold=1.0,
+                      lead_jaccard_threshold=0.8, lead_containment_threshold=1.0,
                       min_containment_shingles=10**9, lead_bands=1, lead_rows=1)
     res = deduplicate(frame, settings=s)
     cl = dict(zip(res.assignments["doc_id"].to_list(), res.assignments["cluster_id"].to_list(),
@@ -160,13 +161,18 @@ def main() -> None:
     base = DedupSettings()
     report(f"default {base}", evaluate(docs, extra, base))
     print("closest must-stay-apart pairs (exact 5-shingle Jaccard / containment; thresholds "
-          f"{base.jaccard_threshold} / {base.containment_threshold}):")
+          f"{base.jaccard_threshold} / {base.containment_threshold}, "
+          f"{base.lead_jaccard_threshold} / {base.lead_containment_threshold} for pairs that "
+          "begin alike):")
     for k, (j, c) in distractor_margins(docs, extra).items():
         print(f"  {k:18s} max Jaccard {j:.3f}  max containment {c:.3f}")
     if args.sweep:
-        for kw in ({"shingle_size": 3}, {"shingle_size": 4}, {"jaccard_threshold": 0.6},
-                   {"jaccard_threshold": 0.4}, {"containment_threshold": 0.8},
-                   {"containment_threshold": 0.6},
+        for kw in ({"shingle_size": 3}, {"shingle_size": 4},
+                   {"jaccard_threshold": 0.6, "lead_jaccard_threshold": 0.6},
+                   {"jaccard_threshold": 0.4, "lead_jaccard_threshold": 0.4},
+                   {"containment_threshold": 0.8, "lead_containment_threshold": 0.8},
+                   {"containment_threshold": 0.6, "lead_containment_threshold": 0.6},
+                   {"jaccard_threshold": 0.5, "containment_threshold": 0.7}, {"anchors": 16},
                    {"bands": 13, "rows": 9}, {"bands": 9, "rows": 13}, {"bands": 32, "rows": 4},
                    {"lead_bands": 1, "lead_rows": 1}):
             report(str(kw), evaluate(docs, extra, replace(base, **kw)))

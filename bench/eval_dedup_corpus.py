@@ -7,7 +7,8 @@ The corpus is `bench_pipeline.py`'s default (`corpus_pages.py`, cached under ben
 whole-page scrapes of both dev sets around 8-15 real article paragraphs drawn at random, each
 page template recurring (~50 times at 100k documents), ~7 % copies of an earlier document
 (half byte-identical, half with five words changed). Its labels come from its construction
-(`corpus_pages._copy_of`): two documents are one article when they are copies of one original.
+(`corpus_pages._copy_of`; `label`: a copy of document j holds the text j would have as an
+original, so j's article when j is an original, an article of its own when j is a copy).
 What the cleaning leaves of a template grows with the corpus, so this is where a dedup setting
 shows what it costs at scale, which the 2,683 documents of `eval_dedup_pages.py` cannot.
 
@@ -38,17 +39,17 @@ import corpus_pages  # noqa: E402
 from bench_pipeline import ensure_corpus  # noqa: E402
 
 from pipeline import chunks, run  # noqa: E402
-from pipeline.dedup import DedupSettings, deduplicate  # noqa: E402
-from pipeline.dedup.lsh import band_hashes  # noqa: E402
-from pipeline.dedup.sign import Signed  # noqa: E402
+from pipeline.dedup import DedupSettings, deduplicate, scheme_for  # noqa: E402
+from pipeline.dedup.sign import Signed, containment_bands  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 
-def original(seed: int, i: int) -> int:
-    """The document a copy (of a copy ...) was made from; itself for an original."""
-    while (c := corpus_pages._copy_of(seed, i)) is not None:
-        i = c[0]
-    return i
+def label(seed: int, i: int) -> int:
+    """The article document i holds: a copy of document j holds the text j would have as an
+    original (`corpus_pages._text`), which is j's article only when j is one; a copy of a copy
+    holds an article of its own (shared with any other copy of that copy)."""
+    c = corpus_pages._copy_of(seed, i)
+    return i if c is None else c[0]
 
 
 def variant(text: str) -> DedupSettings:
@@ -67,22 +68,32 @@ def score(done: chunks.Processed, s: DedupSettings, seed: int, n: int) -> dict:
     """Dedup the processed corpus with `s`; the counts against the corpus's labels."""
     signed = done.clean.signed
     assert signed is not None, "the chunked pass signs the documents"
-    if s.anchors:  # the containment bands are a function of the stored signatures
+    base = DedupSettings()
+    if scheme_for(replace(s, anchors=0)) != scheme_for(replace(base, anchors=0)):
+        raise SystemExit("only thresholds and anchors can vary: the signatures are the run's")
+    if s.anchors != base.anchors:  # the containment bands follow from the signatures
         head = signed.bands[:, : s.bands + s.lead_bands]
         signed = Signed(signed.text_key, signed.n_words, signed.n_shingles, signed.signature,
-                        np.concatenate([head, band_hashes(signed.signature, s.anchors,
-                                                          s.anchor_rows)], axis=1))
+                        np.concatenate([head, containment_bands(signed.signature, s)], axis=1))
     res = deduplicate(done.clean.signed_ids, signed=signed, settings=s)
     num = {d: int(Path(src).stem) for d, src in
            done.raw.documents.select("doc_id", "source").iter_rows()}
     cluster = {num[d]: c for d, c in res.assignments.select("doc_id", "cluster_id").iter_rows()}
     for _, src, dup in done.raw.all_copies.select("doc_id", "source", "duplicate_of").iter_rows():
-        cluster[int(Path(src).stem)] = cluster[num[dup]]  # byte-identical copies
-    lost = sum(1 for d, i in num.items() if cluster[i] != d
-               and original(seed, num[cluster[i]]) != original(seed, i))
-    copies = [i for i in range(n) if corpus_pages._copy_of(seed, i) is not None]
-    found = sum(cluster.get(i) == cluster.get(original(seed, i)) for i in copies)
-    return {"lost": lost, "copies": len(copies), "found": found,
+        if num.get(dup) in cluster:  # byte-identical copies
+            cluster[int(Path(src).stem)] = cluster[num[dup]]
+    lost = sum(1 for d, i in num.items() if i in cluster and cluster[i] != d
+               and label(seed, num[cluster[i]]) != label(seed, i))
+    members: dict[int, list[int]] = {}
+    for i in cluster:
+        members.setdefault(label(seed, i), []).append(i)
+    # A copy is found when it shares a cluster with another document of its article (a copy of
+    # a copy that is the only one of its article has nothing to be found with).
+    findable = [i for i in cluster if corpus_pages._copy_of(seed, i) is not None
+                and len(members[label(seed, i)]) > 1]
+    found = sum(any(cluster[j] == cluster[i] for j in members[label(seed, i)] if j != i)
+                for i in findable)
+    return {"lost": lost, "copies": len(findable), "found": found,
             "candidates": res.stats["candidate_pairs"], "largest": res.stats["largest_bucket"]}
 
 

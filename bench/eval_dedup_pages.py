@@ -277,7 +277,7 @@ def run_once(copies: int, seed: int, work: Path) -> dict | None:
           f"(tp {r['tp']}, fp {r['fp']}, true pairs {r['pairs_true']}); "
           f"rejected (not in any cluster): {r['missing']}")
     for k, v in r["recall_by_kind"].items():
-        print(f"  recall {k:<15} {v:.3f}")
+        print(f"  recall {k:<16} {v:.3f}")
     why: dict[tuple, int] = defaultdict(int)
     for _, _, m, reason in r["false_merges"]:
         why[(m, reason)] += 1
@@ -324,7 +324,7 @@ def main() -> int:
         print(f"== mean of {len(runs)} seeds: precision {m['precision']:.4f}  recall "
               f"{m['recall']:.4f}  F1 {m['f1']:.4f}; false-merge pairs {m['fp']}")
         for k, v in m["recall_by_kind"].items():
-            print(f"  recall {k:<15} {v:.3f}  (min {m['recall_by_kind_min'][k]:.3f})")
+            print(f"  recall {k:<16} {v:.3f}  (min {m['recall_by_kind_min'][k]:.3f})")
     if a.json:  # {seed: scores, ..., "mean": means (several seeds)}
         a.json.write_text(json.dumps(out, indent=2))
     return 0

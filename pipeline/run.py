@@ -13,7 +13,17 @@ import polars as pl
 from pipeline import chunks, executors, ingest, store
 from pipeline.hashing import hash_bytes
 from pipeline.settings import Settings
-from pipeline.steps import DedupStep, Previous, RawStep, Staged, dedupe, read_raw, retire, stage
+from pipeline.steps import (
+    DedupStep,
+    Previous,
+    RawStep,
+    Staged,
+    dedupe,
+    index_current,
+    read_raw,
+    retire,
+    stage,
+)
 from pipeline.validation.settings import DEFAULT_SETTINGS as DEFAULT_VALIDATION
 from pipeline.validation.suites import fingerprint
 
@@ -173,10 +183,11 @@ def suites_changed(prev: Previous | None, settings: Settings) -> bool:
 
 
 def nothing_new(done: chunks.Processed, settings: Settings) -> bool:
-    """Nothing under the raw folder the latest version has not read, and the same suites: the
-    steps after reading have nothing to do."""
+    """Nothing under the raw folder the latest version has not read, the same suites and the
+    same dedup thresholds: the steps after reading have nothing to do."""
     prev = done.raw.previous
-    return prev is not None and done.raw.nothing_new and not suites_changed(prev, settings)
+    return (prev is not None and done.raw.nothing_new and not suites_changed(prev, settings)
+            and index_current(prev))
 
 
 def dedupe_batch(done: chunks.Processed, settings: Settings) -> DedupStep:

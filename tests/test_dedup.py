@@ -17,6 +17,7 @@ import pytest
 from pipeline.dedup import DedupSettings, deduplicate, empty_index
 from pipeline.dedup.cluster import components
 from pipeline.dedup.shingles import normalised_words
+from pipeline.dedup.verify import same_lead
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SYLLABLES = ["ka", "lo", "mi", "ner", "sto", "pa", "vi", "ren", "tu", "sha", "del", "or", "bri",
@@ -160,6 +161,34 @@ def test_pages_keeping_two_thirds_of_one_template_stay_apart():
     alike = replace(s, jaccard_threshold=s.lead_jaccard_threshold,
                     containment_threshold=s.lead_containment_threshold)
     assert len(set(clusters(texts, settings=alike).values())) < 8
+
+
+def test_pairs_that_begin_alike_are_judged_by_the_lead_thresholds():
+    """Two texts sharing 10 of their 14 paragraphs (Jaccard ~0.56): one copy of a story with
+    another ending merges when both begin with the shared part (lead thresholds, 0.5), and
+    not when each begins with its own paragraphs (0.7); the containment bands make both pairs
+    candidates. Split between a stored index and a later batch, the result is the rebuild's."""
+    shared = article(700, paragraphs=10)
+    ends = [article(710 + i, paragraphs=4) for i in range(4)]
+    texts = {"alike_a": body(shared + ends[0]), "alike_b": body(shared + ends[1]),
+             "own_a": body(ends[2] + shared), "own_b": body(ends[3] + shared)}
+    got = clusters(texts, settings=ANCHORED)
+    assert got["alike_a"] == got["alike_b"]
+    assert got["own_a"] != got["own_b"]
+    full = deduplicate(frame(texts), settings=ANCHORED)
+    first = deduplicate(frame({k: texts[k] for k in ("alike_a", "own_a")}), settings=ANCHORED)
+    later = deduplicate(frame({k: texts[k] for k in ("alike_b", "own_b")}), index=first.index,
+                        settings=ANCHORED)
+    assert later.assignments.drop("is_new").equals(full.assignments.drop("is_new"))
+
+
+def test_same_lead_is_half_the_lead_bands():
+    lead = np.zeros((4, 8), dtype=np.uint64)
+    lead[1, :4] = 1  # 4 of 8 bands differ from row 0
+    lead[2, :5] = 1  # 5 differ
+    lead[3] = 7      # all differ
+    a, b = np.zeros(3, dtype=np.int64), np.array([1, 2, 3])
+    assert same_lead(lead, a, b).tolist() == [True, False, False]
 
 
 def test_exact_text_after_normalisation():
@@ -324,6 +353,12 @@ def test_changed_thresholds_recluster_the_index_alone():
     strict = DedupSettings(jaccard_threshold=0.95, containment_threshold=0.99)
     from_index = deduplicate(frame({}), index=idx, settings=strict)
     rebuilt = deduplicate(frame(texts, pub), settings=strict)
+    assert from_index.stats["reclustered_index"] == 1
+    assert from_index.assignments.drop("is_new").equals(rebuilt.assignments.drop("is_new"))
+    assert from_index.assignments["cluster_id"].n_unique() > 12
+    lead_only = DedupSettings(lead_jaccard_threshold=0.95, lead_containment_threshold=0.99)
+    from_index = deduplicate(frame({}), index=idx, settings=lead_only)
+    rebuilt = deduplicate(frame(texts, pub), settings=lead_only)
     assert from_index.stats["reclustered_index"] == 1
     assert from_index.assignments.drop("is_new").equals(rebuilt.assignments.drop("is_new"))
     assert from_index.assignments["cluster_id"].n_unique() > 12

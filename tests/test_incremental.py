@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,6 +61,27 @@ def test_incremental_runs_equal_a_full_rebuild(tmp_path: Path, sample_raw: Path)
         assert a[name].equals(b[name]), name
     m = store.read_manifest(tmp_path / "inc")
     assert m["raw_documents"] == 11 == int(a["articles"]["n_copies"].sum()) + a["rejected"].height
+
+
+def test_changed_dedup_thresholds_recluster_a_version_with_nothing_new(
+        tmp_path: Path, sample_raw: Path):
+    """A version whose clusters were made with other thresholds (an earlier release's) is not
+    "nothing new": the next run re-clusters its stored index, so it is what a rebuild gives
+    now. (The version is real; only the thresholds its index records are an older release's.)"""
+    s = Settings(raw_dir=sample_raw, curated_dir=tmp_path / "cur", workers=1)
+    publish(s)
+    done = run.process_run(s)
+    prev = done.raw.previous
+    assert prev is not None and prev.index is not None
+    assert run.nothing_new(done, s) and steps.index_current(prev)
+    older = prev.index.with_columns(pl.lit("j=0.5;c=0.7;cmin=10;cratio=0.2").alias("cluster_params"))
+    done.raw.previous = replace(prev, index=older)
+    assert not run.nothing_new(done, s)
+    dd = run.dedupe_batch(done, s)
+    assert dd.stats["dedup.reclustered_index"] == 1 and "unchanged" not in dd.stats
+    assert dd.index["cluster_params"].unique().to_list() == [prev.index["cluster_params"][0]]
+    same = {r["doc_id"]: r["cluster_id"] for r in dd.index.iter_rows(named=True)}
+    assert same == dict(zip(prev.index["doc_id"], prev.index["cluster_id"], strict=True))
 
 
 def test_incremental_processes_only_new_documents(tmp_path: Path, sample_raw: Path):

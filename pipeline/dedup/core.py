@@ -8,7 +8,10 @@ LSH band join over keys (lsh.py) where at least one side is new; verify every ca
 Why incremental equals a rebuild: pairs between two indexed documents were verified when the
 index was made and are represented by its cluster ids; only pairs with a new document are new.
 Components of (old clusters + new pairs) are the components of all pairs, and representatives
-and similarities are recomputed from stored facts only, so the result is the rebuild's.
+and similarities are recomputed from stored facts only, so the result is the rebuild's. That
+holds while the stored pairs were verified as they would be now: when the thresholds
+(`cluster_params`) differ from the index's, or its containment bands are added
+(`index.with_anchors`), every stored document is joined again instead.
 
 Documents can also leave the index (`retire`: their raw file was modified or deleted, or a
 byte-identical twin with a smaller doc_id arrived). The clusters they were in no longer stand
@@ -287,11 +290,11 @@ class _Rows:
     """Rows of a per-document array (signatures, lead bands) addressed by key number, without
     copying it."""
 
-    def __init__(self, sig: np.ndarray, rows: np.ndarray) -> None:
-        self.sig, self.rows = sig, rows
+    def __init__(self, arr: np.ndarray, rows: np.ndarray) -> None:
+        self.arr, self.rows = arr, rows
 
     def __getitem__(self, keys: np.ndarray) -> np.ndarray:
-        return self.sig[self.rows[keys]]
+        return self.arr[self.rows[keys]]
 
 
 def _empty_stats() -> dict[str, int | float]:

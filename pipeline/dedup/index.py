@@ -7,8 +7,8 @@ date and doc_id (representative), the exact-text key (exact duplicates), the ban
 join, runnable by another engine straight from the Parquet file) and the cluster id. `scheme`
 names everything that decided the signatures (tokeniser hash, shingle size, rensa version, seed,
 banding): an index with another scheme cannot be compared with new signatures and is refused,
-except an index made before the containment bands existed, which its stored signatures complete
-(`with_anchors`).
+except an index made without the containment bands (an earlier release's, or the default's) when
+they are turned on: its stored signatures give them (`with_anchors`).
 `cluster_params` names the thresholds: when they change, the stored pairs are re-clustered from
 the index alone.
 """
@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipeline.dedup.lsh import band_hashes
 from pipeline.dedup.settings import DedupSettings
+from pipeline.dedup.sign import containment_bands
 
 
 def index_schema(settings: DedupSettings) -> dict[str, pl.DataType]:
@@ -65,17 +65,18 @@ def check_index(index: pl.DataFrame, settings: DedupSettings, scheme: str) -> bo
 def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, before: str
                  ) -> tuple[pl.DataFrame, bool]:
     """(the index with its containment bands added from its stored signatures, True) when it
-    was made with `before`, the scheme of the same settings without them (an index of an
-    earlier release); else (the index as it is, False). The caller then re-joins every stored
+    was made with `before`, the scheme of the same settings without them (an earlier release's
+    index, or one made with them off); else (the index as it is, False). The caller then re-joins every stored
     document: the new bands make candidates among them that were never verified, and with the
     same signatures and bands the result is a rebuild's from the texts."""
-    if (index.is_empty() or before == scheme or "scheme" not in index.columns
+    if (index.is_empty() or before == scheme
+            or not {"scheme", "bands", "signature"} <= set(index.columns)
             or index["scheme"].unique().to_list() != [before]):
-        return index, False
+        return index, False  # (`check_index` then says what is wrong, if anything)
     s = settings
     old = array_matrix(index["bands"], s.bands + s.lead_bands, np.uint64)
     sig = array_matrix(index["signature"], s.num_perm, np.uint32)
-    bands = np.concatenate([old, band_hashes(sig, s.anchors, s.anchor_rows)], axis=1)
+    bands = np.concatenate([old, containment_bands(sig, s)], axis=1)
     return index.with_columns(
         pl.Series("bands", bands, pl.Array(pl.UInt64(), s.n_band_columns)),
         pl.lit(scheme).alias("scheme"),

@@ -32,14 +32,15 @@ class DedupSettings:
         the whole-body signature. A slot of a document inside a larger one equals the larger's
         when the larger's minimum falls in the smaller, with probability r = the size ratio, so
         a 2-slot band joins them with p ~ r^2 whatever their Jaccard: 16 x 2 makes a copy at a
-        third of its original a candidate with p ~ 0.85. bench/eval_dedup_pages.py, seeds 1-6:
-        recall 0.922 -> 0.960 (re-formatted copies 0.907 -> 0.974, bare articles against their
-        page 0.948 -> 0.975), precision 0.994 -> 0.990 at 0.6 / 0.8. Off because of what the
+        third of its original a candidate with p ~ 0.85. bench/eval_dedup_pages.py, seeds 1-6
+        (with 0.6 / 0.8 for the pairs that do not begin alike): recall 0.922 -> 0.960
+        (re-formatted copies 0.907 -> 0.974, bare articles against their page 0.948 ->
+        0.975), precision 0.994 -> 0.990. Off because of what the
         cleaning leaves of a template: on bench_pipeline.py's real-page corpus (100k pages,
         each template ~50 times) they made 6x the candidate pairs (109k -> 669k, largest
         bucket 53 -> 133, growing with the square of a template's recurrence: 16x from 25k to
-        100k documents) and dropped 363 articles as another's duplicate against 289, for 10
-        more copies found of 7,024. An index made without them is completed from its stored
+        100k documents) and dropped 363 articles as another's duplicate against 289, to find
+        the last 10 of 6,592 copies. An index made without them is completed from its stored
         signatures when they are turned on (`index.with_anchors`).
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
@@ -47,9 +48,10 @@ class DedupSettings:
         document's shingles found in the larger reaches this, unless the pair begins alike
         (below). 0.7 / 0.85: the pairs that do not begin alike are where pages of one template
         meet, their clean texts still holding most of it (Jaccard 0.5-0.65, containment
-        0.7-0.8). On bench_pipeline.py's real-page corpus (100k documents, 7,024 copies),
+        0.7-0.8). On bench_pipeline.py's real-page corpus (100k documents, 6,592 copies;
+        bench/eval_dedup_corpus.py),
         articles dropped as another article's duplicate at 0.5 / 0.7, 0.6 / 0.8, 0.7 / 0.85,
-        0.8 / 0.9: 289, 258, 209, 184; copies found 6,508, 6,508, 6,508, 6,501.
+        0.8 / 0.9: 289, 258, 209, 184; copies found (of 6,592) 6,582, 6,582, 6,582, 6,575.
         bench/eval_dedup_pages.py (seeds 1-6, dedup on the same clean texts): precision 0.994
         -> 0.997, recall 0.922 -> 0.921; bench/eval_dedup.py recall 0.9974 -> 0.9964.
     lead_jaccard_threshold, lead_containment_threshold: the thresholds for a pair that begins
@@ -89,8 +91,9 @@ class DedupSettings:
             raise ValueError("shingle_size must be >= 1")
         if self.bands * self.rows > self.num_perm or self.bands < 1 or self.rows < 1:
             raise ValueError("bands * rows must be <= num_perm")
-        if self.lead_bands * self.lead_rows > self.lead_num_perm or self.lead_shingles < 1:
-            raise ValueError("lead_bands * lead_rows must be <= lead_num_perm")
+        if (self.lead_bands * self.lead_rows > self.lead_num_perm or self.lead_shingles < 1
+                or self.lead_bands < 1):  # (verification reads them: `verify.same_lead`)
+            raise ValueError("lead_bands * lead_rows must be in [1, lead_num_perm]")
         if self.anchors < 0 or self.anchor_rows < 1 or self.anchors * self.anchor_rows > self.num_perm:
             raise ValueError("anchors * anchor_rows must be <= num_perm")
         if not all(0.0 < t <= 1.0 for t in (
@@ -121,5 +124,6 @@ class DedupSettings:
         return (
             f"j={self.jaccard_threshold};c={self.containment_threshold};"
             f"lj={self.lead_jaccard_threshold};lc={self.lead_containment_threshold};"
+            "alike=half-lead-bands;"  # (the rule of `verify.same_lead`: change it, change this)
             f"cmin={self.min_containment_shingles};cratio={self.min_containment_ratio}"
         )

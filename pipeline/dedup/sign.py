@@ -26,7 +26,7 @@ class Signed:
     n_words: np.ndarray  # int64
     n_shingles: np.ndarray  # int64
     signature: np.ndarray  # (n, num_perm) uint32
-    bands: np.ndarray  # (n, bands + lead_bands) uint64
+    bands: np.ndarray  # (n, bands + lead_bands + anchors) uint64
 
     def take(self, rows: np.ndarray) -> Signed:
         """The facts of `rows` (a boolean mask or positions), in that order."""
@@ -48,6 +48,12 @@ class Signed:
                       np.concatenate([p.bands for p in parts]))
 
 
+def containment_bands(sig: np.ndarray, settings: DedupSettings) -> np.ndarray:
+    """(n, anchors) uint64: the containment bands, which follow from the whole-body signature
+    alone (settings.anchors; none when 0)."""
+    return band_hashes(sig, settings.anchors, settings.anchor_rows)
+
+
 def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     """Sign one batch of clean bodies."""
     s = settings
@@ -58,7 +64,7 @@ def sign_texts(texts: pl.Series, settings: DedupSettings) -> Signed:
     lead_sig = signatures(lead_hashes, lead_counts, s.lead_num_perm, s.seed + 1)
     bands = np.concatenate(
         [band_hashes(sig, s.bands, s.rows), band_hashes(lead_sig, s.lead_bands, s.lead_rows),
-         band_hashes(sig, s.anchors, s.anchor_rows)],
+         containment_bands(sig, s)],
         axis=1,
     )
     keys = sh.text_keys()

@@ -24,7 +24,8 @@ NEAR, CONTAINMENT, EXACT = "near", "containment", "exact_text"
 
 
 class SupportsRows(Protocol):
-    """A 2-D signature array, or anything that returns its rows for an index array."""
+    """A 2-D per-document array (signatures, lead band hashes), or anything that returns its
+    rows for an index array."""
 
     def __getitem__(self, rows: np.ndarray, /) -> np.ndarray: ...
 _CHUNK = 65_536
@@ -59,17 +60,15 @@ def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
 
 
 def decide(
-    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings,
-    lead: np.ndarray | None = None,
+    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings, alike: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(method, similarity) per pair: "near" with Jaccard, "containment" with containment, or
-    None with the Jaccard when the pair is not a duplicate. `lead`: per pair, whether the two
+    None with the Jaccard when the pair is not a duplicate. `alike`: per pair, whether the two
     begin alike (`same_lead`); those pairs are judged by the lead thresholds."""
     s = settings
     c = containment(j, n_a, n_b)
     small = np.minimum(n_a, n_b)
     large = np.maximum(np.maximum(n_a, n_b), 1)
-    alike = np.zeros(len(j), dtype=bool) if lead is None else lead
     j_min = np.where(alike, s.lead_jaccard_threshold, s.jaccard_threshold)
     c_min = np.where(alike, s.lead_containment_threshold, s.containment_threshold)
     near = (j >= j_min) & (small > 0)

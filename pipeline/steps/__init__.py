@@ -19,7 +19,7 @@ from pipeline.steps.clean import (
     site_batches,
 )
 from pipeline.steps.contract import base_stats, counts_by, sum_stats
-from pipeline.steps.dedupe import DedupStep, dedupe, orphan_copies
+from pipeline.steps.dedupe import DedupStep, dedupe, index_current, orphan_copies
 from pipeline.steps.extract import EXTRACTED_SCHEMA, ExtractStep, extract
 from pipeline.steps.previous import Previous
 from pipeline.steps.read import (
@@ -36,6 +36,7 @@ __all__ = [
     "CLEANED_SCHEMA", "CLEAN_BATCH_DOCS", "EXTRACTED_SCHEMA", "CleanStep", "DedupStep",
     "ExtractStep", "Previous", "RawStep", "Staged", "base_stats", "clean", "clean_in_batches",
     "content_hashes", "counts_by", "dedupe", "drop_seen", "extract", "files_fingerprint",
+    "index_current",
     "orphan_copies", "plausible_date", "raw_stats", "read_raw", "sign_texts", "site_batches",
     "split_copies", "stage", "sum_stats",
 ]

@@ -33,6 +33,18 @@ def _as_cleaned(articles: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.Lazy
         for c, t in CLEANED_SCHEMA.items()])
 
 
+def index_current(prev: Previous) -> bool:
+    """Whether the version's clusters were made with the running code's dedup thresholds
+    (`DedupSettings.cluster_params`). When they were not (a release changed them), a run with
+    nothing new to read still re-clusters the stored index: the version must be what a rebuild
+    gives now, not at the next batch."""
+    from pipeline.dedup import DedupSettings
+
+    index = prev.index
+    return (index is None or index.is_empty()
+            or index["cluster_params"].unique().to_list() == [DedupSettings().cluster_params()])
+
+
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
            mapper: Mapper | None = None) -> DedupStep:
     """Cluster the new clean bodies with every document of the previous version (its stored
@@ -42,7 +54,7 @@ def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
     from pipeline.dedup import deduplicate
 
     docs = cl.documents
-    if prev is not None and raw.nothing_new and prev.index is not None:
+    if prev is not None and raw.nothing_new and prev.index is not None and index_current(prev):
         # Nothing new to place: the previous version's clusters stand as they are.
         arts = prev.articles.lazy()
         return DedupStep(_as_cleaned(arts).join(
