@@ -40,11 +40,23 @@ def _load() -> tuple[list[tuple[list[str], int, int]], list[str]]:
     return _PAGES, _PARAS  # type: ignore[return-value]
 
 
-def document(seed: int, i: int) -> str:
+def _draw(seed: int, i: int) -> tuple[tuple[list[str], int, int], list[str]]:
+    """Document i's page (lines, article start, article end) and article paragraphs."""
     pages, paras = _load()
     rng = random.Random(seed * 1_000_003 + i)
-    lines, a, b = pages[rng.randrange(len(pages))]
-    body = [paras[rng.randrange(len(paras))] for _ in range(rng.randint(8, 15))]
+    page = pages[rng.randrange(len(pages))]
+    return page, [paras[rng.randrange(len(paras))] for _ in range(rng.randint(8, 15))]
+
+
+def article(seed: int, i: int) -> list[str]:
+    """The article paragraphs of document i as an original (drawn at random from the pool, so
+    two documents can share a paragraph: a few pool paragraphs are gold texts of 1,000+ words
+    without line breaks)."""
+    return _draw(seed, i)[1]
+
+
+def document(seed: int, i: int) -> str:
+    (lines, a, b), body = _draw(seed, i)
     return "\n".join(lines[:a] + body + lines[b + 1:]) + "\n"
 
 

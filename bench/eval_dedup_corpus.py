@@ -16,8 +16,9 @@ The documents are read, extracted, cleaned and signed once (`run.process_run`, a
 then the dedup step runs with the default settings and with each `--also` variant (fields of
 `DedupSettings`, `name=value,...`). Signing settings cannot vary here (the signatures are the
 workers'), except `anchors`: the containment bands follow from the signatures. Printed per
-setting: articles dropped as a duplicate of another article (every one a lost article),
-copies in their original's cluster, candidate pairs and the largest LSH bucket.
+setting: articles dropped as a duplicate of another article (a lost article; apart, those that
+share over half their article's words with it, drawn from the same pool paragraphs), copies
+found with another document of their article, candidate pairs and the largest LSH bucket.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ def label(seed: int, i: int) -> int:
     return i if c is None else c[0]
 
 
+def _words(seed: int, i: int) -> int:
+    return sum(len(p.split()) for p in corpus_pages.article(seed, label(seed, i)))
+
+
+def _shared_words(seed: int, i: int, j: int) -> int:
+    other = set(corpus_pages.article(seed, label(seed, j)))
+    return sum(len(p.split()) for p in set(corpus_pages.article(seed, label(seed, i))) & other)
+
+
 def variant(text: str) -> DedupSettings:
     """DedupSettings with `name=value` fields changed (comma-separated)."""
     types = {f.name: f.type for f in fields(DedupSettings)}
@@ -82,8 +92,11 @@ def score(done: chunks.Processed, s: DedupSettings, seed: int, n: int) -> dict:
     for _, src, dup in done.raw.all_copies.select("doc_id", "source", "duplicate_of").iter_rows():
         if num.get(dup) in cluster:  # byte-identical copies
             cluster[int(Path(src).stem)] = cluster[num[dup]]
-    lost = sum(1 for d, i in num.items() if i in cluster and cluster[i] != d
-               and label(seed, num[cluster[i]]) != label(seed, i))
+    lost = [(i, num[cluster[i]]) for d, i in num.items() if i in cluster and cluster[i] != d
+            and label(seed, num[cluster[i]]) != label(seed, i)]
+    # ... of which the two share most of their article's words: the corpus draws paragraphs
+    # from a pool at random, and some are whole articles of 1,000+ words.
+    shared = sum(1 for i, r in lost if _shared_words(seed, i, r) * 2 > _words(seed, i))
     members: dict[int, list[int]] = {}
     for i in cluster:
         members.setdefault(label(seed, i), []).append(i)
@@ -93,7 +106,7 @@ def score(done: chunks.Processed, s: DedupSettings, seed: int, n: int) -> dict:
                 and len(members[label(seed, i)]) > 1]
     found = sum(any(cluster[j] == cluster[i] for j in members[label(seed, i)] if j != i)
                 for i in findable)
-    return {"lost": lost, "copies": len(findable), "found": found,
+    return {"lost": len(lost), "lost_shared": shared, "copies": len(findable), "found": found,
             "candidates": res.stats["candidate_pairs"], "largest": res.stats["largest_bucket"]}
 
 
@@ -110,7 +123,8 @@ def main() -> None:
         print(f"{a.docs} documents of {corpus.name}")
         for name, s in [("default", DedupSettings()), *((v, variant(v)) for v in a.also)]:
             r = score(done, s, a.seed, a.docs)
-            print(f"  {name}: articles dropped as another article's duplicate {r['lost']}; "
+            print(f"  {name}: articles dropped as another article's duplicate {r['lost']} "
+                  f"({r['lost_shared']} sharing over half their article's words with it); "
                   f"copies found {r['found']} / {r['copies']}; candidate pairs "
                   f"{r['candidates']:,}, largest bucket {r['largest']}", flush=True)
         chunks.discard(done.work_dir)

@@ -35,13 +35,15 @@ class DedupSettings:
         third of its original a candidate with p ~ 0.85. bench/eval_dedup_pages.py, seeds 1-6
         (with 0.6 / 0.8 for the pairs that do not begin alike): recall 0.922 -> 0.960
         (re-formatted copies 0.907 -> 0.974, bare articles against their page 0.948 ->
-        0.975), precision 0.994 -> 0.990. Off because of what the
-        cleaning leaves of a template: on bench_pipeline.py's real-page corpus (100k pages,
-        each template ~50 times) they made 6x the candidate pairs (109k -> 669k, largest
-        bucket 53 -> 133, growing with the square of a template's recurrence: 16x from 25k to
-        100k documents) and dropped 363 articles as another's duplicate against 289, to find
-        the last 10 of 6,592 copies. An index made without them is completed from its stored
-        signatures when they are turned on (`index.with_anchors`).
+        0.975), precision 0.994 -> 0.990. Off because of their cost at scale, where the
+        cleaning leaves templates in the text: on bench_pipeline.py's real-page corpus (100k
+        pages, each template ~50 times; bench/eval_dedup_corpus.py) they made 6x the
+        candidate pairs (109k -> 669k, largest bucket 53 -> 133), growing with the square of
+        a template's recurrence (16x from 25k to 100k documents), and at 0.7 / 0.85 dropped
+        238 articles as another's duplicate against 209 (57 against 45 apart from pairs that
+        share most of their article's words) to find the last 10 of 6,592 copies. An index
+        made without them is completed from its stored signatures when they are turned on
+        (`index.with_anchors`).
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
@@ -49,9 +51,11 @@ class DedupSettings:
         (below). 0.7 / 0.85: the pairs that do not begin alike are where pages of one template
         meet, their clean texts still holding most of it (Jaccard 0.5-0.65, containment
         0.7-0.8). On bench_pipeline.py's real-page corpus (100k documents, 6,592 copies;
-        bench/eval_dedup_corpus.py),
-        articles dropped as another article's duplicate at 0.5 / 0.7, 0.6 / 0.8, 0.7 / 0.85,
-        0.8 / 0.9: 289, 258, 209, 184; copies found (of 6,592) 6,582, 6,582, 6,582, 6,575.
+        bench/eval_dedup_corpus.py), articles dropped as another article's duplicate at 0.5 /
+        0.7, 0.6 / 0.8, 0.7 / 0.85, 0.8 / 0.9: 289, 258, 209, 184 (at 0.5 / 0.7 and 0.7 /
+        0.85, 72 and 45 apart from pairs that share most of their article's words: the corpus
+        draws paragraphs from a pool, some of 1,000+ words); copies found 6,582, 6,582, 6,582,
+        6,575.
         bench/eval_dedup_pages.py (seeds 1-6, dedup on the same clean texts): precision 0.994
         -> 0.997, recall 0.922 -> 0.921; bench/eval_dedup.py recall 0.9974 -> 0.9964.
     lead_jaccard_threshold, lead_containment_threshold: the thresholds for a pair that begins
