@@ -82,6 +82,14 @@ def test_changed_dedup_thresholds_recluster_a_version_with_nothing_new(
     assert dd.index["cluster_params"].unique().to_list() == [prev.index["cluster_params"][0]]
     same = {r["doc_id"]: r["cluster_id"] for r in dd.index.iter_rows(named=True)}
     assert same == dict(zip(prev.index["doc_id"], prev.index["cluster_id"], strict=True))
+    staged = run.stage_batch(done, dd, s, now=NOW)
+    assert not staged.unchanged  # a new version: its index records the thresholds now
+    assert staged.index["cluster_params"].unique().to_list() == [prev.index["cluster_params"][0]]
+    # (Published, it is the version on disk again, whose index holds these thresholds: the
+    # store keeps the version instead of writing an identical one.)
+    r = store.publish(s.curated_dir, staged.version_tables(),
+                      metadata={"raw_documents": staged.n_raw_documents})
+    assert r.version == 1 and not r.created
 
 
 def test_incremental_processes_only_new_documents(tmp_path: Path, sample_raw: Path):

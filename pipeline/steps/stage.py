@@ -115,7 +115,9 @@ def stage(raw: RawStep, ex: ExtractStep, cl: CleanStep, dd: DedupStep,
              "copies_represented": _copies_represented(articles),
              "rejected": tables["rejected"].height, "duplicates": tables["duplicates"].height,
              "removed_lines": schema.n_rows(removed)}
-    unchanged = prev is not None and raw.nothing_new and not revalidate
+    # (nothing new, yet the dedup step re-clustered the stored index: its thresholds changed)
+    reclustered = bool(dd.stats.get("dedup.reclustered_index"))
+    unchanged = prev is not None and raw.nothing_new and not revalidate and not reclustered
     n_examined = schema.n_rows(articles)
     if prev is not None and not revalidate:
         n_examined = int(articles.lazy().select("doc_id").join(
