@@ -182,6 +182,18 @@ def test_pairs_that_begin_alike_are_judged_by_the_lead_thresholds():
     assert later.assignments.drop("is_new").equals(full.assignments.drop("is_new"))
 
 
+def test_a_short_copy_that_begins_like_its_original_is_found_below_a_fifth_of_it():
+    """The first 2 of 16 paragraphs (an eighth: below `min_containment_ratio`) begin like the
+    whole, so `lead_min_containment_ratio` applies and the copy is found (with the ratio of
+    other pairs, it is not); 2 paragraphs from the middle stay apart."""
+    whole = article(800, paragraphs=16)
+    texts = {"whole": body(whole), "start": body(whole[:2]), "middle": body(whole[7:9])}
+    got = clusters(texts, settings=ANCHORED)
+    assert got["start"] == got["whole"] and got["middle"] == "middle"
+    strict = replace(ANCHORED, lead_min_containment_ratio=ANCHORED.min_containment_ratio)
+    assert clusters(texts, settings=strict)["start"] == "start"
+
+
 def test_same_lead_is_half_the_lead_bands():
     lead = np.zeros((4, 8), dtype=np.uint64)
     lead[1, :4] = 1  # 4 of 8 bands differ from row 0

@@ -76,7 +76,7 @@ def decide(
         ~near
         & (c >= c_min)
         & (small >= s.min_containment_shingles)
-        & (small / large >= s.min_containment_ratio)
+        & (small / large >= np.where(alike, s.lead_min_containment_ratio, s.min_containment_ratio))
     )
     method = np.full(len(j), None, dtype=object)
     method[near] = NEAR
