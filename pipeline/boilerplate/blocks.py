@@ -146,20 +146,17 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
     last_rows = lines.select(pl.arg_where((W.D.shift(-1) != W.D).fill_null(True))
                              .cast(pl.UInt32).alias("last"))["last"]
 
-    def before(row: pl.Expr) -> pl.Expr:
-        return _before(full, row)
-
     heads = lines.select("rid", "idx", "_bs", "is_html", "head_rule").filter(
         pl.col("head_rule").is_not_null())
     first = pl.col("rid") - pl.col("idx")  # the document's first row
     doc_last = pl.lit(last_rows).gather(pl.lit(last_rows).search_sorted(pl.col("rid"), "left"))
     heads = heads.with_columns(
-        (before(pl.col("rid")) - before(first)).alias("before"),
-        (pl.lit(full["cum"]).gather(doc_last) - before(first)).alias("total"),
+        (_before(full, pl.col("rid")) - _before(full, first)).alias("before"),
+        (pl.lit(full["cum"]).gather(doc_last) - _before(full, first)).alias("total"),
         pl.lit(full["pw"]).gather(pl.col("rid")).alias("pw"),
         # prose words before the block's start (null before it, as a forward fill leaves it)
         pl.when(pl.col("idx") >= pl.col("_bs"))
-        .then(before(first + pl.col("_bs")) - before(first)).alias("at_start"),
+        .then(_before(full, first + pl.col("_bs")) - _before(full, first)).alias("at_start"),
     )
     before_h = pl.col("before")
     after = pl.col("total") - before_h - pl.col("pw")

@@ -233,9 +233,9 @@ def _cluster(
         .sort("key")
     )
     key_row = keys["row"].to_numpy().astype(np.int64)
-    key_sig = _Rows(sig, key_row)
-    key_lead = _Rows(bands[:, s.bands : s.bands + s.lead_bands], key_row)
-    key_nsh = keys["n_sh"].to_numpy()
+    lead_cols = bands[:, s.bands : s.bands + s.lead_bands]  # (a view: sign.py's column order)
+    facts = _KeyFacts(_Rows(sig, key_row), _Rows(lead_cols, key_row), keys["n_sh"].to_numpy(), s)
+    key_nsh = facts.nsh
     key_new = keys["is_new"].to_numpy() if same_params else np.ones(keys.height, dtype=bool)
 
     # LSH join over keys that have shingles; verify each candidate.
@@ -245,8 +245,7 @@ def _cluster(
         band_table(kid, bands[key_row[kid]], key_new[kid]), mapper)
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
-    j = jaccard(key_sig, a, b)
-    method, _ = decide(j, key_nsh[a], key_nsh[b], s, same_lead(key_lead, a, b))
+    method, _ = facts.judge(a, b)
     ok = method != None  # noqa: E711 - elementwise on an object array
     ea, eb = [a[ok]], [b[ok]]
 
@@ -266,7 +265,7 @@ def _cluster(
         on="rep_doc_id",
         how="left",
     )
-    assignments = _similarities(union, key_sig, key_lead, key_nsh, s)
+    assignments = _similarities(union, facts)
     counts = assignments.group_by("method").len()
     by_method = dict(zip(counts["method"].to_list(), counts["len"].to_list(), strict=True))
     stats: dict[str, int | float] = {
@@ -284,6 +283,22 @@ def _cluster(
         "largest_bucket": largest,
     }
     return assignments, stats
+
+
+@dataclass
+class _KeyFacts:
+    """What verification reads of each key (a distinct text): signature rows, lead band rows,
+    shingle counts."""
+
+    sig: _Rows
+    lead: _Rows
+    nsh: np.ndarray
+    s: DedupSettings
+
+    def judge(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`verify.decide` for the pairs of keys (a[i], b[i])."""
+        return decide(jaccard(self.sig, a, b), self.nsh[a], self.nsh[b], self.s,
+                      same_lead(self.lead, a, b))
 
 
 class _Rows:
@@ -306,24 +321,21 @@ def _empty_stats() -> dict[str, int | float]:
     }
 
 
-def _similarities(
-    union: pl.DataFrame, key_sig: _Rows, key_lead: _Rows, key_nsh: np.ndarray, s: DedupSettings
-) -> pl.DataFrame:
+def _similarities(union: pl.DataFrame, facts: _KeyFacts) -> pl.DataFrame:
     """Each member's verified relation to its representative; a member linked only through
     others gets its best verified relation to any member of its cluster (a function of the
     cluster alone, so incremental and rebuild agree)."""
     k = union["key"].to_numpy().astype(np.int64)
     rk = union["rep_key"].to_numpy().astype(np.int64)
     is_rep = (union["doc_id"] == union["rep_doc_id"]).to_numpy()
-    j = jaccard(key_sig, k, rk)
-    method, sim = decide(j, key_nsh[k], key_nsh[rk], s, same_lead(key_lead, k, rk))
+    method, sim = facts.judge(k, rk)
     same = k == rk
     method[same] = EXACT
     sim = np.where(same, 1.0, sim)
 
     lost = np.flatnonzero(~is_rep & (method == None))  # noqa: E711
     if len(lost):
-        m2, s2 = _best_in_cluster(union, k[lost], key_sig, key_lead, key_nsh, s)
+        m2, s2 = _best_in_cluster(union, k[lost], facts)
         method[lost] = m2
         sim[lost] = s2
     method[is_rep] = None
@@ -345,8 +357,7 @@ def _similarities(
 
 
 def _best_in_cluster(
-    union: pl.DataFrame, lost_keys: np.ndarray, key_sig: _Rows, key_lead: _Rows,
-    key_nsh: np.ndarray, s: DedupSettings,
+    union: pl.DataFrame, lost_keys: np.ndarray, facts: _KeyFacts
 ) -> tuple[np.ndarray, np.ndarray]:
     comp_keys = union.select("component", "key").unique()
     lk = pl.DataFrame({"key": np.unique(lost_keys)}).join(comp_keys, on="key")
@@ -355,7 +366,7 @@ def _best_in_cluster(
     )
     a = pairs["key"].to_numpy().astype(np.int64)
     b = pairs["other"].to_numpy().astype(np.int64)
-    m, sim = decide(jaccard(key_sig, a, b), key_nsh[a], key_nsh[b], s, same_lead(key_lead, a, b))
+    m, sim = facts.judge(a, b)
     ok = m != None  # noqa: E711
     best = (
         pl.DataFrame({"key": a[ok], "other": b[ok], "sim": sim[ok],

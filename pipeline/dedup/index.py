@@ -66,9 +66,9 @@ def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, befo
                  ) -> tuple[pl.DataFrame, bool]:
     """(the index with its containment bands added from its stored signatures, True) when it
     was made with `before`, the scheme of the same settings without them (an earlier release's
-    index, or one made with them off); else (the index as it is, False). The caller then re-joins every stored
-    document: the new bands make candidates among them that were never verified, and with the
-    same signatures and bands the result is a rebuild's from the texts."""
+    index, or one made with them off); else (the index as it is, False). The caller then
+    re-joins every stored document: the new bands make candidates among them that were never
+    verified, and with the same signatures and bands the result is a rebuild's from the texts."""
     if (index.is_empty() or before == scheme
             or not {"scheme", "bands", "signature"} <= set(index.columns)
             or index["scheme"].unique().to_list() != [before]):

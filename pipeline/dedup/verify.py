@@ -14,6 +14,7 @@ articles (settings.py has the measurements).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
@@ -31,23 +32,24 @@ class SupportsRows(Protocol):
 _CHUNK = 65_536
 
 
-def jaccard(sig: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard of rows a[i] and b[i] of `sig` (share of equal slots), in chunks."""
-    out = np.empty(len(a), dtype=np.float64)
+def _per_pair(rows: SupportsRows, a: np.ndarray, b: np.ndarray, dtype: type,
+              reduce: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """reduce(rows[a[i]] == rows[b[i]]) per pair, in chunks (bounded memory)."""
+    out = np.empty(len(a), dtype=dtype)
     for s in range(0, len(a), _CHUNK):
         e = s + _CHUNK
-        out[s:e] = (sig[a[s:e]] == sig[b[s:e]]).mean(axis=1)
+        out[s:e] = reduce(rows[a[s:e]] == rows[b[s:e]])
     return out
+
+
+def jaccard(sig: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Estimated Jaccard of rows a[i] and b[i] of `sig` (share of equal slots)."""
+    return _per_pair(sig, a, b, np.float64, lambda eq: eq.mean(axis=1))
 
 
 def same_lead(lead: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether rows a[i] and b[i] of the lead band hashes agree in at least half their bands."""
-    out = np.empty(len(a), dtype=bool)
-    for s in range(0, len(a), _CHUNK):
-        e = s + _CHUNK
-        eq = lead[a[s:e]] == lead[b[s:e]]
-        out[s:e] = eq.sum(axis=1) * 2 >= eq.shape[1]
-    return out
+    return _per_pair(lead, a, b, np.bool_, lambda eq: eq.sum(axis=1) * 2 >= eq.shape[1])
 
 
 def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
