@@ -128,6 +128,24 @@ def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
     assert set(res.removed.filter(pl.col("text").is_in(teasers))["category"]) == {"related"}
 
 
+def test_a_comment_count_heading_keeps_the_page_closed_over_long_comments() -> None:
+    """"{ 12 comments }" under a whole story: the thread below (commenters' names on lines of
+    their own, comments of several paragraphs) stays out, though its long runs of prose would
+    reopen the page after a bare "Comments". The same count linked under a story's first
+    paragraph (alistapart.com's "124 Comments"), the story going on below it: kept."""
+    story = list(PROSE)
+    thread = []
+    for k, name in enumerate(["Hesham Zebida", "Jason Manheim", "Johan"]):
+        thread += [name, *REPLIES[k:], *REPLIES[:k]]
+    res = clean_text("\n".join([*story, "{ 12 comments }", *thread]))
+    assert _kept(res) == story
+    gone = res.removed.filter(pl.col("text").is_in(thread))
+    assert gone.height == len(thread) and set(gone["rule"]) == {"comments_count_heading"}
+    longer = [*PROSE, OTHER_STORY, OTHER_STORY_2]
+    res = clean_text("\n".join([*longer[:2], "124 Comments", *longer[2:]]))
+    assert _kept(res) == longer
+
+
 def test_html_output_keeps_short_lines() -> None:
     lines = [PROSE[0], "Key dates:", "- March: dredging ends", "- May: first berth opens",
              PROSE[1], "Advertisement", PROSE[2]]

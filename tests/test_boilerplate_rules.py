@@ -120,6 +120,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comments_title_heading", "27 Comments on “Ferry terminal delayed again”",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "Two comments on the plan were sent to the council before the vote on Friday evening."),
+    ("comments_count_heading", "{ 167 comments }",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "The 167 comments on the plan were sent to the council before the vote on Friday."),
     ("republish_heading", "Republish this story",
      "You may republish our articles for free, online or in print, under a Creative Commons "
      "license, as long as you credit the harbour newsroom.",

@@ -14,6 +14,10 @@ from .matching import category
 from .params import PARAMS as P
 from .rules import rules_of
 
+# Closing headings after which a long run of prose does not reopen the article (`reopens` in
+# the catalogue: comment counts, "3 thoughts on ...").
+_STAY_CLOSED = sorted(r.name for r in rules_of("section") if not r.reopens)
+
 
 def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     """Mark lines inside a section opened by a heading rule (see rules.py, kind "section").
@@ -23,26 +27,33 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     which runs on until a long run of prose resumes. In the second, an "until end"
     (or "thread") heading that comes after the article block has started (and after enough of
     its prose) runs on until a long run of prose (`P.section_resume_lines`) or the end of the
-    document. In both, a comment thread (`_thread_starts`) runs to the end of the document;
-    a heading inside it (a "Related Stories" after the comments) keeps its own rule."""
+    document. A heading whose rule does not reopen (a comment count: a thread follows), with
+    `P.stay_closed_min_prose_words` of prose above it, runs to the end whatever prose follows
+    it. In both, a comment thread (`_thread_starts`) runs to the end of the document; a
+    heading inside it (a "Related Stories" after the comments) keeps its own rule."""
     is_head = pl.col("head_rule").is_not_null()
     to_end = _closes_early(lines) if first_pass else _closes_page(lines)
+    stays = _stays_closed(lines)
     resume_long = pl.col("prose")
     for k in range(1, P.section_resume_lines):
         resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
     lines = lines.with_columns(
         pl.when(is_head).then(pl.col("idx")).alias("_h"),
         to_end.alias("_end"),
+        pl.when(is_head).then(pl.lit(to_end).fill_null(False) & pl.lit(stays).fill_null(False))
+        .alias("_stay"),
         pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
         pl.when(pl.col("prose") & ~is_head).then(pl.col("idx")).alias("_r1"),
         pl.when(resume_long & ~is_head).then(pl.col("idx")).alias("_r4"),
         W.backward_fill_doc(pl.when(resume_long & ~is_head).then(pl.col("idx"))).alias("_r4n"),
     ).with_columns(
-        W.seg_forward_fill(pl.col(c)).alias(c) for c in ("_h", "_end", "_hr", "_r1", "_r4")
+        W.seg_forward_fill(pl.col(c)).alias(c)
+        for c in ("_h", "_end", "_stay", "_hr", "_r1", "_r4")
     )
     h = pl.col("_h")
+    stays = pl.col("_stay")  # a closing heading after which prose does not reopen the article
     open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
-    open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
+    open_end = pl.col("_end") & (stays | pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
     # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
     # It depends on the lines' text and rules only: found in the first pass, kept for the second.
@@ -55,9 +66,10 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     return lines.with_columns(
         pl.when(in_thr & ~own).then(pl.col("thr_rule")).when(in_sec).then(pl.col("_hr"))
         .alias("sec_rule"),
-        (in_thr | (in_sec & pl.col("_end") & pl.col("_r4n").is_null())).alias("sec_to_end"),
+        (in_thr | (in_sec & pl.col("_end") & (stays | pl.col("_r4n").is_null())))
+        .alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
-        "_h", "_end", "_hr", "_r1", "_r4", "_r4n"
+        "_h", "_end", "_stay", "_hr", "_r1", "_r4", "_r4n"
     )
 
 
@@ -80,6 +92,17 @@ def _closes_early(lines: pl.DataFrame) -> pl.Series:
     heads = heads.select("rid", (pl.col("head_rule").is_in(_EARLY_CLOSERS)
                                  & (above >= P.section_end_min_prose_words)).alias("_end"))
     return W.scatter(lines.height, heads["rid"], heads["_end"])
+
+
+def _stays_closed(lines: pl.DataFrame) -> pl.Series:
+    """Is each heading line (null elsewhere) one after which prose does not reopen the page,
+    should it close it? One of `_STAY_CLOSED` with `P.stay_closed_min_prose_words` words of
+    prose above it in the page."""
+    sums = _prose_sums(lines)
+    heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(_STAY_CLOSED))
+    above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
+    heads = heads.select("rid", (above >= P.stay_closed_min_prose_words).alias("_stay"))
+    return W.scatter(lines.height, heads["rid"], heads["_stay"])
 
 
 def _prose_words() -> pl.Expr:

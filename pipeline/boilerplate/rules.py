@@ -71,6 +71,7 @@ class Rule:
     max_words: int | None = 14
     until: str = "prose"  # sections only: "prose" | "end" | "thread"
     early: bool = False  # an "end" section that may close the page in the first pass too
+    reopens: bool = True  # an "end" section: does a long run of prose below reopen the article?
     marker: bool = False  # high-precision whole-line rule: also a leftover marker for validation
     case: bool = False  # match the line as written (default: its lowercase form, pattern lowercase)
 
@@ -83,11 +84,13 @@ class Rule:
             raise ValueError(f"rule {self.name}: unknown kind {self.kind}")
         if self.early and (self.kind != "section" or self.until != "end"):
             raise ValueError(f"rule {self.name}: only an until='end' section closes early")
+        if not self.reopens and (self.kind != "section" or self.until != "end"):
+            raise ValueError(f"rule {self.name}: only an until='end' section may not reopen")
 
 
 # Shared anchors: rules built with whole()/start() are merged by the engine into one regex each.
 ANCHORS: dict[str, tuple[str, str]] = {
-    "whole": (r"^[\W_]*(?:", r")[\s:.!>»›→\-–—|()\[\]\d]*$"),
+    "whole": (r"^[\W_]*(?:", r")[\s:.!>»›→\-–—|()\[\]{}\d]*$"),
     "start": (r"^[\W_]*(?:", r")(?:[^a-z0-9_]|$)"),
 }
 
@@ -178,19 +181,26 @@ RULES: list[Rule] = [
          r"freelancer|blogger|producer|photographer)\b", max_words=60, until="end", case=True),
     # --- comments -------------------------------------------------------------------------------
     Rule("comments_heading", "comments", "section",
-         whole(r"\d*\s*comments?|\d+\s*responses?|\d+\s*replies|leave a (?:comment|reply)|"
+         whole(r"comments?|leave a (?:comment|reply)|"
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|"
-               r"be the first)[\w ]{0,20}\}?"),
+               r"view (?:all )?comments"),
          until="end", early=True, marker=True),
+    Rule("comments_count_heading", "comments", "section",
+         # "4 Comments", "{ 167 comments }", "53 Responses": a count says a thread follows, so a
+         # long run of prose below it is a comment, not the article resuming (reopens=False).
+         # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
+         # under a story's first paragraph.
+         whole(r"\d+\s*comments?|\d+\s*responses?|\d+\s*replies|(?:\d+|no) comments?"
+               r"(?:…|\.\.\.)? ?(?:read them below|be the first)[\w ]{0,20}\}?"),
+         until="end", early=True, marker=True, reopens=False),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
     Rule("comments_title_heading", "comments", "section",
          whole(r"\d+ thoughts on .{1,120}|one (?:thought|response|reply|comment) (?:on|to) .{1,120}|"
                r"\d+ (?:comments?|responses?|replies) (?:on|to) .{1,120}"),
-         until="end", early=True, marker=False),
+         until="end", early=True, marker=False, reopens=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am", "by jo (1234) writes: on
          # Tuesday July 24, @11:35AM (#40750343)", Blogger's "Jo said...": a comment thread starts.
