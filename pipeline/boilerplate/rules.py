@@ -103,6 +103,10 @@ _MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
          r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
+# ... and as some threads write them: a weekday and no year ("On Thursday, November 1 at 2:57
+# pm"), a time zone after the time ("10:55 AM EDT").
+_DAY_DATE = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day,? (?:" + _MON + r")\.? \d{1,2}(?:st|nd|rd|th)?"
+_ZONE = r"(?:\s+(?:[ecmp][sd]?t|gmt|utc|bst|cet|cest))?"
 
 
 def whole(alternatives: str) -> str:
@@ -192,8 +196,9 @@ RULES: list[Rule] = [
          # long run of prose below it is a comment, not the article resuming (reopens=False).
          # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
          # under a story's first paragraph.
-         whole(r"\d+\s*comments?|\d+\s*responses?|\d+\s*replies|(?:\d+|no) comments?"
-               r"(?:…|\.\.\.)? ?(?:read them below|be the first)[\w ]{0,20}\}?"),
+         whole(r"(?:\d+\s*(?:comments?|responses?|replies)|(?:\d+|no) comments?"
+               r"(?:…|\.\.\.)? ?(?:read them below|be the first)[\w ]{0,20}\}?)"
+               r"(?:\s*\+|\s+(?:post|leave|add) a (?:comment|reply))?"),
          until="end", early=True, marker=True, reopens=False),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
@@ -226,8 +231,9 @@ RULES: list[Rule] = [
          # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts. (The name
          # part is not capped at a length: a counted repetition of \w made this one rule a
          # quarter of the engine's time on real pages; max_words bounds the line anyway.)
-         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r"(?:,?\s+|,)(?:(?:at|@|-|–|—)"
-         r"\s*)?" + _TIME + "$", max_words=12, until="thread"),
+         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?(?:" + _DATE + "|" + _DAY_DATE
+         + r")(?:,?\s+|,)(?:(?:at|@|-|–|—)\s*)?" + _TIME + _ZONE + "$", max_words=12,
+         until="thread"),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
          # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
