@@ -105,7 +105,8 @@ _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
 # ... and as some threads write them: a weekday and no year ("On Thursday, November 1 at 2:57
 # pm"), a time zone after the time ("10:55 AM EDT").
-_DAY_DATE = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day,? (?:" + _MON + r")\.? \d{1,2}(?:st|nd|rd|th)?"
+_DAY_DATE = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?i:" + _MON
+             + r")\.? \d{1,2}(?:st|nd|rd|th)?")
 _ZONE = r"(?:\s+(?:[ecmp][sd]?t|gmt|utc|bst|cet|cest))?"
 
 
@@ -231,9 +232,14 @@ RULES: list[Rule] = [
          # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts. (The name
          # part is not capped at a length: a counted repetition of \w made this one rule a
          # quarter of the engine's time on real pages; max_words bounds the line anyway.)
-         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?(?:" + _DATE + "|" + _DAY_DATE
-         + r")(?:,?\s+|,)(?:(?:at|@|-|–|—)\s*)?" + _TIME + _ZONE + "$", max_words=12,
-         until="thread"),
+         r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r"(?:,?\s+|,)(?:(?:at|@|-|–|—)"
+         r"\s*)?" + _TIME + _ZONE + "$", max_words=12, until="thread"),
+    Rule("comment_byline_day", "comments", "section",
+         # WordPress threads' "Lora Lee On Thursday, November 1 at 2:57 pm": a weekday, no year,
+         # and "On" capitalised mid-line, which prose does not write ("The mayor said, on
+         # Tuesday July 24 at 11:35 am" stays).
+         r"^\S.{0,40}? On " + _DAY_DATE + r",? at (?i:" + _TIME + ")$", max_words=12,
+         until="thread", case=True),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
          # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
