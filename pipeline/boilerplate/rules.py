@@ -185,6 +185,16 @@ RULES: list[Rule] = [
          r"(?:writer|editor|journalist|reporter|contributor|author|columnist|correspondent|"
          r"freelancer|blogger|producer|photographer)\b", max_words=60, until="end", case=True),
     # --- comments -------------------------------------------------------------------------------
+    Rule("comments_count_heading", "comments", "section",
+         # "4 Comments", "{ 167 comments }", "Comments (408)": a count says a thread follows, so a
+         # long run of prose below it is a comment, not the article resuming (reopens=False).
+         # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
+         # under a story's first paragraph. (Before comments_heading, whose decoration would
+         # take "Comments (408)" too: the first rule of the catalogue that hits names the line.)
+         whole(r"(?:\d+\s*(?:comments?|responses?|replies)|(?:comments?|responses|replies):?\s*"
+               r"[(\[]?\d+[)\]]?|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|be the "
+               r"first)[\w ]{0,20}\}?)(?:\s*\+|\s+(?:post|leave|add) a (?:comment|reply))?"),
+         until="end", early=True, marker=True, reopens=False),
     Rule("comments_heading", "comments", "section",
          whole(r"comments?|leave a (?:comment|reply)|"
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
@@ -192,15 +202,6 @@ RULES: list[Rule] = [
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
                r"view (?:all )?comments"),
          until="end", early=True, marker=True),
-    Rule("comments_count_heading", "comments", "section",
-         # "4 Comments", "{ 167 comments }", "53 Responses": a count says a thread follows, so a
-         # long run of prose below it is a comment, not the article resuming (reopens=False).
-         # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
-         # under a story's first paragraph.
-         whole(r"(?:\d+\s*(?:comments?|responses?|replies)|(?:\d+|no) comments?"
-               r"(?:…|\.\.\.)? ?(?:read them below|be the first)[\w ]{0,20}\}?)"
-               r"(?:\s*\+|\s+(?:post|leave|add) a (?:comment|reply))?"),
-         until="end", early=True, marker=True, reopens=False),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
     Rule("comments_title_heading", "comments", "section",
