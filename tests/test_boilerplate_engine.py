@@ -146,6 +146,23 @@ def test_a_comment_count_heading_keeps_the_page_closed_over_long_comments() -> N
     assert _kept(res) == longer
 
 
+def test_a_numbered_thread_goes_and_a_dated_list_does_not_start_one() -> None:
+    """Numbered comment bylines with their comments under them ("3. Jo - October 26, 2012"):
+    a thread, to the end of the page. The same lines one under another, as a dated list in
+    an article would be: no thread, and the article's prose below the list is kept."""
+    thread = []
+    for k, reply in enumerate(REPLIES):
+        thread += [f"{k + 1}. Reader {k} - October 26, 2012", reply]
+    res = clean_text("\n".join([*PROSE, *thread]))
+    assert _kept(res) == list(PROSE)
+    gone = res.removed.filter(pl.col("text").is_in(thread))
+    assert gone.height == len(thread) and set(gone["category"]) == {"comments"}
+    dated = [f"{k + 1}. Reader {k} - October 26, 2012" for k in range(4)]
+    after = [PROSE[3], PROSE[4], OTHER_STORY, OTHER_STORY_2]
+    res = clean_text("\n".join([*PROSE[:3], *dated, *after]))
+    assert _kept(res)[-4:] == after
+
+
 def test_html_output_keeps_short_lines() -> None:
     lines = [PROSE[0], "Key dates:", "- March: dredging ends", "- May: first berth opens",
              PROSE[1], "Advertisement", PROSE[2]]

@@ -129,8 +129,10 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     until="thread") that has `P.thread_min_prose_words` words of prose before it in the page
     (an article's own byline, above its text, does not) and `P.thread_min_bylines` bylines
     from it on, itself included (a byline-like line or two inside an article, "The mayor
-    says:", do not). Computed on the byline rows only (a few a page), from one running sum of
-    prose words over the batch."""
+    says:", do not), the next of them not on the line below (a comment has its text under
+    its byline; a dated list in an article, "1. The first iPhone - June 29, 2007", does
+    not). Computed on the byline rows only (a few a page), from one running sum of prose
+    words over the batch."""
     threads = [r.name for r in rules_of("section") if r.until == "thread"]
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
     by = lines.select("d", "rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(threads))
@@ -144,9 +146,13 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         .alias("before"),
         # bylines from this one to the end of the page, itself included
         (pl.int_range(pl.len(), dtype=pl.UInt32).reverse() + 1).over("d", order_by="idx")
-        .alias("n"))
+        .alias("n"),
+        # lines to the next byline (null: none)
+        (pl.col("idx").shift(-1).over("d", order_by="idx").cast(pl.Int64) - pl.col("idx"))
+        .alias("gap"))
     first = by.filter((pl.col("n") >= P.thread_min_bylines)
                       & (pl.col("before") >= P.thread_min_prose_words)
+                      & (pl.col("gap") > 1)
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
         return none

@@ -241,6 +241,11 @@ RULES: list[Rule] = [
          # Tuesday July 24 at 11:35 am" stays).
          r"^\S.{0,40}? On " + _DAY_DATE + r",? at (?i:" + _TIME + ")$", max_words=12,
          until="thread", case=True),
+    Rule("comment_numbered_byline", "comments", "section",
+         # A numbered comment's byline with its date ("30. Adm Bomb 1701 - October 26, 2012",
+         # trekmovie.com's threads): a comment thread starts.
+         r"^\d{1,4}\.\s+[^.!?]{1,40}?\s[-–—]\s" + _DATE + r"(?:,?\s+(?:at\s+)?" + _TIME + ")?$",
+         max_words=12, until="thread"),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
          # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
