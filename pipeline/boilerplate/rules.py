@@ -191,9 +191,11 @@ RULES: list[Rule] = [
          # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
          # under a story's first paragraph. (Before comments_heading, whose decoration would
          # take "Comments (408)" too: the first rule of the catalogue that hits names the line.)
-         whole(r"(?:\d+\s*(?:comments?|responses?|replies)|(?:comments?|responses|replies):?\s*"
-               r"[(\[]?\d+[)\]]?|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|be the "
-               r"first)[\w ]{0,20}\}?)(?:\s*\+|\s+(?:post|leave|add) a (?:comment|reply))?"),
+         whole(r"(?:(?:\d+|one)\s*(?:comments?|responses?|replies)|(?:comments?|responses|replies)"
+               r":?\s*[(\[]?\d+[)\]]?|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|be "
+               r"the first)[\w ]{0,20}\}?|(?:sound off|discuss|discussion|join the discussion)\s*"
+               r"\(\d+ (?:comments?|responses?|replies)\))"
+               r"(?:\s*\+|\s+(?:post|leave|add) (?:a|your) (?:comment|reply))?"),
          until="end", early=True, marker=True, reopens=False),
     Rule("comments_heading", "comments", "section",
          whole(r"comments?|leave a (?:comment|reply)|"
@@ -246,6 +248,10 @@ RULES: list[Rule] = [
          # trekmovie.com's threads): a comment thread starts.
          r"^\d{1,4}\.\s+[^.!?]{1,40}?\s[-–—]\s" + _DATE + r"(?:,?\s+(?:at\s+)?" + _TIME + ")?$",
          max_words=12, until="thread"),
+    Rule("comment_url_byline", "comments", "section",
+         # A commenter's website and name on a line of their own ("http://tdhurst.com/
+         # tdhurst", Disqus threads of 2012): a comment thread starts.
+         r"^https?://\S+\s+[\w .'@-]{1,40}$", max_words=6, until="thread"),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
          # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
