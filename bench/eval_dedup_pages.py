@@ -104,7 +104,7 @@ def _third(page: dict, a: int, b: int) -> int:
     the article lines kept to a third of the article's words. (A third of the span's lines,
     as before, kept only the title, a byline and share buttons on pages whose article is a few
     long paragraphs: 30 of 200 sampled "truncated copies" held no sentence of the article.)"""
-    gold = {line_key(g) for g in page["gold"]}
+    gold = {k for k in map(line_key, page["gold"]) if k}
     total = sum(len(g.split()) for g in page["gold"])
     seen = 0
     for i in range(a, b + 1):

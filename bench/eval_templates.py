@@ -113,7 +113,8 @@ def main() -> None:
     gold_of = {t["source"]: t["gold"] for t in truth}
     source_of = dict(zip(arts["doc_id"].to_list(), arts["source"].to_list(), strict=True))
     source_of |= dict(zip(dups["doc_id"].to_list(), dups["source"].to_list(), strict=True))
-    shared = sum(_shares_most(gold_of[r["source"]], gold_of[source_of[r["duplicate_of"]]])
+    shared = sum(r["duplicate_of"] in source_of
+                 and _shares_most(gold_of[r["source"]], gold_of[source_of[r["duplicate_of"]]])
                  for r in dups.iter_rows(named=True))
 
     rows: dict[str, list] = {"all": []}

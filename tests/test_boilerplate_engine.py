@@ -131,9 +131,11 @@ def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
 def test_a_comment_count_heading_keeps_the_page_closed_over_long_comments() -> None:
     """"{ 12 comments }" under a whole story: the thread below (commenters' names on lines of
     their own, comments of several paragraphs) stays out, though its long runs of prose would
-    reopen the page after a bare "Comments". The same count linked under a story's first
-    paragraph (alistapart.com's "124 Comments"), the story going on below it: kept."""
-    story = list(PROSE)
+    reopen the page after a bare "Comments"; and it stays out past a later heading that opens
+    a section of its own ("Add a comment", a byline no thread rule counts to three). The same
+    count linked under a story's first paragraph (alistapart.com's "124 Comments"), the story
+    going on below it: kept."""
+    story = [*PROSE, OTHER_STORY]
     thread = []
     for k, name in enumerate(["Hesham Zebida", "Jason Manheim", "Johan"]):
         thread += [name, *REPLIES[k:], *REPLIES[:k]]
@@ -141,23 +143,27 @@ def test_a_comment_count_heading_keeps_the_page_closed_over_long_comments() -> N
     assert _kept(res) == story
     gone = res.removed.filter(pl.col("text").is_in(thread))
     assert gone.height == len(thread) and set(gone["rule"]) == {"comments_count_heading"}
+    later = ["Jo Smith says:", *REPLIES, "Add a comment", *REPLIES[::-1]]
+    res = clean_text("\n".join([*story, "{ 2 comments }", *later]))
+    assert _kept(res) == story
+    assert set(res.removed.filter(pl.col("text").is_in(REPLIES))["category"]) == {"comments"}
     longer = [*PROSE, OTHER_STORY, OTHER_STORY_2]
     res = clean_text("\n".join([*longer[:2], "124 Comments", *longer[2:]]))
     assert _kept(res) == longer
 
 
-def test_a_numbered_thread_goes_and_a_dated_list_does_not_start_one() -> None:
-    """Numbered comment bylines with their comments under them ("3. Jo - October 26, 2012"):
-    a thread, to the end of the page. The same lines one under another, as a dated list in
-    an article would be: no thread, and the article's prose below the list is kept."""
+def test_a_thread_needs_text_under_its_bylines() -> None:
+    """Comment bylines with their comments under them: a thread, to the end of the page. The
+    same bylines one under another, as a dated list would be: no thread, and the article's
+    prose below the list is kept."""
     thread = []
     for k, reply in enumerate(REPLIES):
-        thread += [f"{k + 1}. Reader {k} - October 26, 2012", reply]
+        thread += [f"Reader {k} - October {k + 20}, 2012 at 10:15 am", reply]
     res = clean_text("\n".join([*PROSE, *thread]))
     assert _kept(res) == list(PROSE)
     gone = res.removed.filter(pl.col("text").is_in(thread))
     assert gone.height == len(thread) and set(gone["category"]) == {"comments"}
-    dated = [f"{k + 1}. Reader {k} - October 26, 2012" for k in range(4)]
+    dated = [f"Reader {k} - October {k + 20}, 2012 at 10:15 am" for k in range(4)]
     after = [PROSE[3], PROSE[4], OTHER_STORY, OTHER_STORY_2]
     res = clean_text("\n".join([*PROSE[:3], *dated, *after]))
     assert _kept(res)[-4:] == after

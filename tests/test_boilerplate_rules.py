@@ -120,21 +120,28 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comments_title_heading", "27 Comments on “Ferry terminal delayed again”",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "Two comments on the plan were sent to the council before the vote on Friday evening."),
+    ("comments_title_one_heading", "One response to “Ferry terminal delayed again”",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "One response to the delay: build a second quay, the council said on Friday."),
     ("comment_byline_day", "Lora Lee On Thursday, November 1 at 2:57 pm",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
-     "The ferry left on Thursday, November 1 at 2:57 pm, the mayor said on the quay."),
-    ("comment_numbered_byline", "30. Adm Bomb 1701 - October 26, 2012",
-     "Great piece, we have been waiting for this terminal for years and it is still not open.",
-     "On October 26, 2012 the board met again - and 30 members voted for the new terminal."),
+     "Book Sale On Saturday, June 1 at 10:00 AM"),
     ("comment_url_byline", "http://harbourwatch.example/ harbourwatcher",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
-     "The plans are at http://harbour.example/plans and the council will vote on Friday."),
+     "https://www.nhs.uk/flu NHS flu advice"),
+    ("comment_url_byline", "http://twitter.com/jolind Jo L. Lind",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "https://harbour.example/plans the quay plans"),
     ("comments_count_heading", "sound off (78 Responses)",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "Residents were asked to sound off, and 78 responses reached the council by Friday."),
     ("comments_count_heading", "{ 167 comments }",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "The 167 comments on the plan were sent to the council before the vote on Friday."),
+    # (a count in brackets: the count rule comes before comments_heading, which takes it too)
+    ("comments_count_heading", "Comments (408)",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "No comments from the city"),
     ("republish_heading", "Republish this story",
      "You may republish our articles for free, online or in print, under a Creative Commons "
      "license, as long as you credit the harbour newsroom.",
@@ -226,6 +233,15 @@ def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | No
     kept = clean_text(article_with(prose)).documents["text"][0].split("\n\n")
     assert prose in kept, f"{rule} removed prose {prose!r}"
     assert clean_text(article_with(prose), kind="html").documents["text"][0].count(prose) == 1
+
+
+def test_only_an_until_end_section_may_stay_closed() -> None:
+    from pipeline.boilerplate.rules import Rule
+
+    Rule("ok", "comments", "section", r"^\d+ comments$", until="end", reopens=False)
+    for kind, until in (("line", "prose"), ("section", "prose"), ("section", "thread")):
+        with pytest.raises(ValueError, match="may not reopen"):
+            Rule("bad", "comments", kind, r"^\d+ comments$", until=until, reopens=False)
 
 
 def test_separators_between_paragraphs_do_not_split_the_article() -> None:

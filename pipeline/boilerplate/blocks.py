@@ -27,33 +27,36 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     which runs on until a long run of prose resumes. In the second, an "until end"
     (or "thread") heading that comes after the article block has started (and after enough of
     its prose) runs on until a long run of prose (`P.section_resume_lines`) or the end of the
-    document. A heading whose rule does not reopen (a comment count: a thread follows), with
-    `P.stay_closed_min_prose_words` of prose above it, runs to the end whatever prose follows
-    it. In both, a comment thread (`_thread_starts`) runs to the end of the document; a
-    heading inside it (a "Related Stories" after the comments) keeps its own rule."""
+    document. In both, one whose rule does not reopen (a comment count: a thread follows), with
+    enough prose above it (`_closes_early`, `_closes_page`), closes the page for good: whatever
+    prose and headings follow it. In both, a comment thread (`_thread_starts`) runs to the end of the
+    document; a heading inside either (a "Related Stories" after the comments) keeps its own
+    rule."""
     is_head = pl.col("head_rule").is_not_null()
-    to_end = _closes_early(lines) if first_pass else _closes_page(lines)
-    stays = _stays_closed(lines)
+    to_end, stays = _closes_early(lines) if first_pass else _closes_page(lines)
+    # where the page closed for good, and by which heading (a heading after it keeps its own
+    # section, and its rule names the lines until that section ends)
+    stay_here = pl.lit(stays).fill_null(False)
     resume_long = pl.col("prose")
     for k in range(1, P.section_resume_lines):
         resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
     lines = lines.with_columns(
         pl.when(is_head).then(pl.col("idx")).alias("_h"),
         to_end.alias("_end"),
-        pl.when(is_head).then(pl.lit(to_end).fill_null(False) & pl.lit(stays).fill_null(False))
-        .alias("_stay"),
+        pl.when(stay_here).then(pl.col("idx")).alias("_sh"),
+        pl.when(stay_here).then(pl.col("head_rule")).alias("_shr"),
         pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
         pl.when(pl.col("prose") & ~is_head).then(pl.col("idx")).alias("_r1"),
         pl.when(resume_long & ~is_head).then(pl.col("idx")).alias("_r4"),
         W.backward_fill_doc(pl.when(resume_long & ~is_head).then(pl.col("idx"))).alias("_r4n"),
     ).with_columns(
         W.seg_forward_fill(pl.col(c)).alias(c)
-        for c in ("_h", "_end", "_stay", "_hr", "_r1", "_r4")
+        for c in ("_h", "_end", "_sh", "_shr", "_hr", "_r1", "_r4")
     )
     h = pl.col("_h")
-    stays = pl.col("_stay")  # a closing heading after which prose does not reopen the article
+    in_stay = pl.col("_sh").is_not_null()
     open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
-    open_end = pl.col("_end") & (stays | pl.col("_r4").is_null() | (pl.col("_r4") < h))
+    open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
     # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
     # It depends on the lines' text and rules only: found in the first pass, kept for the second.
@@ -65,11 +68,11 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     own = in_sec & (h > pl.col("thr_start")).fill_null(False)  # a section opened in the thread
     return lines.with_columns(
         pl.when(in_thr & ~own).then(pl.col("thr_rule")).when(in_sec).then(pl.col("_hr"))
-        .alias("sec_rule"),
-        (in_thr | (in_sec & pl.col("_end") & (stays | pl.col("_r4n").is_null())))
+        .when(in_stay).then(pl.col("_shr")).alias("sec_rule"),
+        (in_thr | in_stay | (in_sec & pl.col("_end") & pl.col("_r4n").is_null()))
         .alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat")).drop(
-        "_h", "_end", "_stay", "_hr", "_r1", "_r4", "_r4n"
+        "_h", "_end", "_sh", "_shr", "_hr", "_r1", "_r4", "_r4n"
     )
 
 
@@ -78,31 +81,24 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
 _EARLY_CLOSERS = sorted(r.name for r in rules_of("section") if r.early)
 
 
-def _closes_early(lines: pl.DataFrame) -> pl.Series:
-    """First pass: does each heading line (null elsewhere) close the page? One of
-    `_EARLY_CLOSERS` with `P.section_end_min_prose_words` words of prose above it in the page
-    does (a long run of prose after it still reopens the article, as in the second pass:
-    "Comments" is also a link under a story's first paragraph). Without it the comments under
-    a short post (long prose lines with no byline the thread rules know), or its "Most
-    popular" teasers, won the first pass's block, and the heading, then above the block, could
-    not close the page in the second."""
+def _closes_early(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """First pass: does each heading line (null elsewhere) close the page, and keep it closed?
+    One of `_EARLY_CLOSERS` with `P.section_end_min_prose_words` words of prose above it in the
+    page closes it (a long run of prose after it still reopens the article: "Comments" is also
+    a link under a story's first paragraph); one that does not reopen (`_STAY_CLOSED`: a
+    comment count) with `P.stay_closed_min_prose_words` keeps it closed. Without it the
+    comments under a short post (long prose lines with no byline the thread rules know), or its
+    "Most popular" teasers, won the first pass's block, and the heading, then above the block,
+    could not close the page in the second."""
     sums = _prose_sums(lines)
     heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_not_null())
     above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
-    heads = heads.select("rid", (pl.col("head_rule").is_in(_EARLY_CLOSERS)
-                                 & (above >= P.section_end_min_prose_words)).alias("_end"))
-    return W.scatter(lines.height, heads["rid"], heads["_end"])
-
-
-def _stays_closed(lines: pl.DataFrame) -> pl.Series:
-    """Is each heading line (null elsewhere) one after which prose does not reopen the page,
-    should it close it? One of `_STAY_CLOSED` with `P.stay_closed_min_prose_words` words of
-    prose above it in the page."""
-    sums = _prose_sums(lines)
-    heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(_STAY_CLOSED))
-    above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
-    heads = heads.select("rid", (above >= P.stay_closed_min_prose_words).alias("_stay"))
-    return W.scatter(lines.height, heads["rid"], heads["_stay"])
+    end = pl.col("head_rule").is_in(_EARLY_CLOSERS) & (above >= P.section_end_min_prose_words)
+    stays = (end & pl.col("head_rule").is_in(_STAY_CLOSED)
+             & (above >= P.stay_closed_min_prose_words))
+    heads = heads.select("rid", end.alias("_end"), stays.alias("_stay"))
+    return (W.scatter(lines.height, heads["rid"], heads["_end"]),
+            W.scatter(lines.height, heads["rid"], heads["_stay"]))
 
 
 def _prose_words() -> pl.Expr:
@@ -152,7 +148,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         .alias("gap"))
     first = by.filter((pl.col("n") >= P.thread_min_bylines)
                       & (pl.col("before") >= P.thread_min_prose_words)
-                      & (pl.col("gap") > 1)
+                      & (pl.col("gap").is_null() | (pl.col("gap") >= P.thread_min_byline_gap))
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
         return none
@@ -161,10 +157,15 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
             W.scatter(n_docs, d, first["head_rule"].cast(pl.String)))
 
 
-def _closes_page(lines: pl.DataFrame) -> pl.Series:
-    """Second pass: does each heading line (null elsewhere) close the page? Only an "until end"
-    (or "thread") heading after the article block's start, with enough of the article's prose between the
-    two.
+def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Second pass: does each heading line (null elsewhere) close the page, and does it keep it
+    closed? Only an "until end" (or "thread") heading after the article block's start, with
+    enough of the article's prose between the two, closes it; one whose rule does not reopen
+    (`_STAY_CLOSED`), with `P.stay_closed_min_prose_words` of prose above it in the page, keeps
+    it closed. (Counted from the page's start, as in the first pass: counted from the block's
+    start, a short post under a sidebar's blurbs, 47hats.com, lost the pass-one closing and its
+    comment won the block; the price is a story whose first paragraph, under other prose, is
+    followed by a comment count: `tests/test_boilerplate_engine.py` says what stays.)
 
     The running sums of prose words this needs are read at the heading lines only: gathers from
     one cumulative sum over the batch at the heading's row, its document's first and last row
@@ -198,8 +199,11 @@ def _closes_page(lines: pl.DataFrame) -> pl.Series:
         & ((before_h - pl.col("at_start").fill_null(0)) >= P.section_end_min_prose_words)
         & html_ok
     )
-    heads = heads.select("rid", to_end.alias("_end"))
-    return W.scatter(lines.height, heads["rid"], heads["_end"])
+    stays = (to_end & pl.col("head_rule").is_in(_STAY_CLOSED)
+             & (before_h >= P.stay_closed_min_prose_words))
+    heads = heads.select("rid", to_end.alias("_end"), stays.alias("_stay"))
+    return (W.scatter(lines.height, heads["rid"], heads["_end"]),
+            W.scatter(lines.height, heads["rid"], heads["_stay"]))
 
 
 def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -26,12 +26,17 @@ class BoilerplateParams:
     """Consecutive prose lines that re-open the article after such a heading."""
     stay_closed_min_prose_words: int = 150
     """... except after a heading that does not reopen (a comment count, rules with
-    reopens=False) with this much prose above it in the page: the thread that follows has long
-    comments. With less above, it is a count linked under a story's first paragraph ("124
-    Comments", alistapart.com), and prose below reopens as after any heading."""
+    reopens=False) with this much of the article's prose above it (from the article block's
+    start): the thread that follows has long comments. With less above, it is a count linked
+    under a story's first paragraph ("124 Comments", alistapart.com), and prose below reopens
+    as after any heading."""
     thread_min_bylines: int = 3
     """A comment thread (rules with until="thread": comment bylines) starts at a byline that
     this many bylines follow, itself included."""
+    thread_min_byline_gap: int = 2
+    """... and whose next byline is at least this many lines below it: a comment has its text
+    under its byline; a dated list in an article ("1. The first iPhone - June 29, 2007") has
+    its items one under another."""
     thread_min_prose_words: int = 50
     """...and that has this many words of prose before it in the page (an article's own byline,
     above its text, starts none)."""

@@ -14,9 +14,13 @@ tests/test_boilerplate_rules.py: an unseen line it must catch, prose it must lea
                once the article has started (related stories, comments and the like close a page)
                unless a long run of prose resumes the article; ``until="thread"`` (a comment's
                byline) is "end", and more: on a page with `params.thread_min_bylines` of them,
-               the first one after `params.thread_min_prose_words` words of prose closes the page
-               whatever follows, in both passes (a thread longer than its article is never
-               chosen as the article). ``early=True`` (an "end" heading): it closes the page in
+               the first one after `params.thread_min_prose_words` words of prose, with the
+               next one `params.thread_min_byline_gap` lines below or more (a comment's text
+               under its byline), closes the page whatever follows, in both passes (a thread
+               longer than its article is never chosen as the article). ``reopens=False`` (an
+               "end" heading): once it has closed the page after the article's first
+               `params.stay_closed_min_prose_words` words, no run of prose reopens it (a
+               comment count: a thread follows). ``early=True`` (an "end" heading): it closes the page in
                the pass that chooses the article too, once 50+ words of prose stand above it
                (`blocks._closes_early`): set on the comments headings and the unmistakable
                related one. Measured (bench/eval_boilerplate.py, text): 14 Dragnet pages whose
@@ -104,7 +108,7 @@ _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)
          r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
 # ... and as some threads write them: a weekday and no year ("On Thursday, November 1 at 2:57
-# pm"), a time zone after the time ("10:55 AM EDT").
+# pm": capitalised, for a case=True rule), a time zone after the time ("10:55 AM EDT").
 _DAY_DATE = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?i:" + _MON
              + r")\.? \d{1,2}(?:st|nd|rd|th)?")
 _ZONE = r"(?:\s+(?:[ecmp][sd]?t|gmt|utc|bst|cet|cest))?"
@@ -189,16 +193,19 @@ RULES: list[Rule] = [
          # "4 Comments", "{ 167 comments }", "Comments (408)": a count says a thread follows, so a
          # long run of prose below it is a comment, not the article resuming (reopens=False).
          # A bare "Comments" does not say it: techcrunch.com and washingtonpost.com put one
-         # under a story's first paragraph. (Before comments_heading, whose decoration would
-         # take "Comments (408)" too: the first rule of the catalogue that hits names the line.)
-         whole(r"(?:(?:\d+|one)\s*(?:comments?|responses?|replies)|(?:comments?|responses|replies)"
-               r":?\s*[(\[]?\d+[)\]]?|(?:\d+|no) comments?(?:…|\.\.\.)? ?(?:read them below|be "
-               r"the first)[\w ]{0,20}\}?|(?:sound off|discuss|discussion|join the discussion)\s*"
-               r"\(\d+ (?:comments?|responses?|replies)\))"
+         # under a story's first paragraph; nor does a zero count. (Before comments_heading,
+         # whose decoration would take "Comments (408)" too: the first rule of the catalogue
+         # that hits names the line.)
+         whole(r"(?:(?:[1-9]\d*|one)\s*(?:comments?|responses?|repl(?:y|ies))|(?:comments?|"
+               r"responses|replies):?\s*[(\[]?[1-9]\d*[)\]]?|[1-9]\d* comments?(?:…|\.\.\.)? ?"
+               r"read them below[\w ]{0,20}|(?:sound off|discuss|discussion|join the discussion)"
+               r"\s*\([1-9]\d* (?:comments?|responses?|replies)\))"
                r"(?:\s*\+|\s+(?:post|leave|add) (?:a|your) (?:comment|reply))?"),
          until="end", early=True, marker=True, reopens=False),
     Rule("comments_heading", "comments", "section",
-         whole(r"comments?|leave a (?:comment|reply)|"
+         # (No count, or a zero one: nothing says a thread follows.)
+         whole(r"(?:0\s*)?comments?|leave a (?:comment|reply)|(?:0|no) comments?(?:…|\.\.\.)? ?"
+               r"(?:read them below|be the first)[\w ]{0,20}|"
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
@@ -207,9 +214,16 @@ RULES: list[Rule] = [
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
     Rule("comments_title_heading", "comments", "section",
-         whole(r"\d+ thoughts on .{1,120}|one (?:thought|response|reply|comment) (?:on|to) .{1,120}|"
-               r"\d+ (?:comments?|responses?|replies) (?:on|to) .{1,120}"),
+         # (A count of two or more keeps the page closed, as comments_count_heading does; "One
+         # response to ..." reopens: prose begins so, "One response to the crisis: build".)
+         whole(r"[2-9] thoughts on .{1,120}|[1-9]\d+ thoughts on .{1,120}|"
+               r"(?:[2-9]|[1-9]\d+) (?:comments|responses|replies) (?:on|to) .{1,120}"),
          until="end", early=True, marker=False, reopens=False),
+    Rule("comments_title_one_heading", "comments", "section",
+         # (The title in quotes, as WordPress writes it: "One response to the delay: build a
+         # second quay" is prose.)
+         whole(r"(?:1|one) (?:thought|response|reply|comment) (?:on|to) [“\"'‘«].{1,120}"),
+         until="end", early=True, marker=False),
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am", "by jo (1234) writes: on
          # Tuesday July 24, @11:35AM (#40750343)", Blogger's "Jo said...": a comment thread starts.
@@ -238,20 +252,18 @@ RULES: list[Rule] = [
          r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r"(?:,?\s+|,)(?:(?:at|@|-|–|—)"
          r"\s*)?" + _TIME + _ZONE + "$", max_words=12, until="thread"),
     Rule("comment_byline_day", "comments", "section",
-         # WordPress threads' "Lora Lee On Thursday, November 1 at 2:57 pm": a weekday, no year,
-         # and "On" capitalised mid-line, which prose does not write ("The mayor said, on
-         # Tuesday July 24 at 11:35 am" stays).
-         r"^\S.{0,40}? On " + _DAY_DATE + r",? at (?i:" + _TIME + ")$", max_words=12,
+         # WordPress threads' "Lora Lee On Thursday, November 1 at 2:57 pm": a name of up to
+         # three words, a weekday, no year, "On" capitalised mid-line (prose writes "on": "The
+         # mayor said, on Tuesday July 24 at 11:35 am" stays) and WordPress's lowercase "pm".
+         r"^\S+(?: \S+){0,2} On " + _DAY_DATE + r",? at \d{1,2}:\d{2} [ap]m$", max_words=12,
          until="thread", case=True),
-    Rule("comment_numbered_byline", "comments", "section",
-         # A numbered comment's byline with its date ("30. Adm Bomb 1701 - October 26, 2012",
-         # trekmovie.com's threads): a comment thread starts.
-         r"^\d{1,4}\.\s+[^.!?]{1,40}?\s[-–—]\s" + _DATE + r"(?:,?\s+(?:at\s+)?" + _TIME + ")?$",
-         max_words=12, until="thread"),
     Rule("comment_url_byline", "comments", "section",
          # A commenter's website and name on a line of their own ("http://tdhurst.com/
-         # tdhurst", Disqus threads of 2012): a comment thread starts.
-         r"^https?://\S+\s+[\w .'@-]{1,40}$", max_words=6, until="thread"),
+         # tdhurst", "http://twitter.com/jyarmis Jonathan L. Yarmis", Disqus threads of 2012): a
+         # comment thread starts. A handle, or a name of capitalised words: a list of sources
+         # says what a page is ("https://www.nhs.uk/flu NHS flu advice" stays).
+         r"^https?://\S+\s+(?:[\w.'@-]{2,40}|\p{Lu}[\w.'-]*(?: \p{Lu}[\w.'-]*){1,2})$",
+         max_words=4, until="thread", case=True),
     Rule("comment_posted_by", "comments", "section",
          # "Posted by: Jo at November 7, 2012 1:56 PM", "Comment #29 - Posted by: jo at 10:02
          # PM" (2010s Movable Type threads; with the colon: Blogger's post footer "Posted by Jo
