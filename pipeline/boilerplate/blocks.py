@@ -27,11 +27,11 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     which runs on until a long run of prose resumes. In the second, an "until end"
     (or "thread") heading that comes after the article block has started (and after enough of
     its prose) runs on until a long run of prose (`P.section_resume_lines`) or the end of the
-    document. In both, one whose rule does not reopen (a comment count: a thread follows), with
-    enough prose above it (`_closes_early`, `_closes_page`), closes the page for good: whatever
-    prose and headings follow it. In both, a comment thread (`_thread_starts`) runs to the end of the
-    document; a heading inside either (a "Related Stories" after the comments) keeps its own
-    rule."""
+    document. In both passes, a heading whose rule does not reopen (a comment count: a thread
+    follows), with enough prose above it (`_closes_early`, `_closes_page`), closes the page for
+    good, whatever prose and headings follow it; and a comment thread (`_thread_starts`) runs to
+    the end of the document. A heading inside either (a "Related Stories" after the comments)
+    keeps its own rule for its own section."""
     is_head = pl.col("head_rule").is_not_null()
     to_end, stays = _closes_early(lines) if first_pass else _closes_page(lines)
     # where the page closed for good, and by which heading (a heading after it keeps its own
@@ -164,8 +164,8 @@ def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     (`_STAY_CLOSED`), with `P.stay_closed_min_prose_words` of prose above it in the page, keeps
     it closed. (Counted from the page's start, as in the first pass: counted from the block's
     start, a short post under a sidebar's blurbs, 47hats.com, lost the pass-one closing and its
-    comment won the block; the price is a story whose first paragraph, under other prose, is
-    followed by a comment count: `tests/test_boilerplate_engine.py` says what stays.)
+    comment won the block; the price: a story whose first paragraph, under other prose, is
+    followed by a comment count loses what follows the count.)
 
     The running sums of prose words this needs are read at the heading lines only: gathers from
     one cumulative sum over the batch at the heading's row, its document's first and last row
