@@ -94,11 +94,16 @@ def _closes_early(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_not_null())
     above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
     end = pl.col("head_rule").is_in(_EARLY_CLOSERS) & (above >= P.section_end_min_prose_words)
-    stays = (end & pl.col("head_rule").is_in(_STAY_CLOSED)
-             & (above >= P.stay_closed_min_prose_words))
-    heads = heads.select("rid", end.alias("_end"), stays.alias("_stay"))
+    heads = heads.select("rid", end.alias("_end"), _stays(end, above).alias("_stay"))
     return (W.scatter(lines.height, heads["rid"], heads["_end"]),
             W.scatter(lines.height, heads["rid"], heads["_stay"]))
+
+
+def _stays(closes: pl.Expr, prose_above: pl.Expr) -> pl.Expr:
+    """Per heading row: does it keep the page closed? It closes it, its rule does not reopen
+    (`_STAY_CLOSED`) and `P.stay_closed_min_prose_words` of the page's prose stand above it."""
+    return (closes & pl.col("head_rule").is_in(_STAY_CLOSED)
+            & (prose_above >= P.stay_closed_min_prose_words))
 
 
 def _prose_words() -> pl.Expr:
@@ -199,9 +204,7 @@ def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         & ((before_h - pl.col("at_start").fill_null(0)) >= P.section_end_min_prose_words)
         & html_ok
     )
-    stays = (to_end & pl.col("head_rule").is_in(_STAY_CLOSED)
-             & (before_h >= P.stay_closed_min_prose_words))
-    heads = heads.select("rid", to_end.alias("_end"), stays.alias("_stay"))
+    heads = heads.select("rid", to_end.alias("_end"), _stays(to_end, before_h).alias("_stay"))
     return (W.scatter(lines.height, heads["rid"], heads["_end"]),
             W.scatter(lines.height, heads["rid"], heads["_stay"]))
 

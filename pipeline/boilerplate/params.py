@@ -26,10 +26,10 @@ class BoilerplateParams:
     """Consecutive prose lines that re-open the article after such a heading."""
     stay_closed_min_prose_words: int = 150
     """... except after a heading that does not reopen (a comment count, rules with
-    reopens=False) with this much of the article's prose above it (from the article block's
-    start): the thread that follows has long comments. With less above, it is a count linked
-    under a story's first paragraph ("124 Comments", alistapart.com), and prose below reopens
-    as after any heading."""
+    reopens=False) with this much prose above it in the page (from the page's start, in both
+    passes: `blocks._closes_page` says why): the thread that follows has long comments. With
+    less above, it is a count linked under a story's first paragraph ("124 Comments",
+    alistapart.com), and prose below reopens as after any heading."""
     thread_min_bylines: int = 3
     """A comment thread (rules with until="thread": comment bylines) starts at a byline that
     this many bylines follow, itself included."""

@@ -18,16 +18,16 @@ tests/test_boilerplate_rules.py: an unseen line it must catch, prose it must lea
                next one `params.thread_min_byline_gap` lines below or more (a comment's text
                under its byline), closes the page whatever follows, in both passes (a thread
                longer than its article is never chosen as the article). ``reopens=False`` (an
-               "end" heading): once it has closed the page after the article's first
-               `params.stay_closed_min_prose_words` words, no run of prose reopens it (a
-               comment count: a thread follows). ``early=True`` (an "end" heading): it closes the page in
-               the pass that chooses the article too, once 50+ words of prose stand above it
-               (`blocks._closes_early`): set on the comments headings and the unmistakable
-               related one. Measured (bench/eval_boilerplate.py, text): 14 Dragnet pages whose
-               comments or teasers outweighed a short post found their article (F1 0.865 ->
-               0.872, tune and held-out +0.006 each, none worse, WCXB unchanged); on every
-               "end" heading (the wider `related_heading` too) one blog lost seven posts to a
-               box above them.
+               "end" heading): once it has closed the page with
+               `params.stay_closed_min_prose_words` words of prose above it, no run of prose
+               reopens it (a comment count: a thread follows). ``early=True`` (an "end"
+               heading): it closes the page in the pass that chooses the article too, once 50+
+               words of prose stand above it (`blocks._closes_early`): set on the comments
+               headings and the unmistakable related one. Measured (bench/eval_boilerplate.py,
+               text): 14 Dragnet pages whose comments or teasers outweighed a short post found
+               their article (F1 0.865 -> 0.872, tune and held-out +0.006 each, none worse,
+               WCXB unchanged); on every "end" heading (the wider `related_heading` too) one
+               blog lost seven posts to a box above them.
 
 Patterns are Rust-regex (Polars) syntax (no look-around, no back-references), written in lowercase:
 they run on the lowercased line unless ``case=True``. Rules whose every alternative starts with

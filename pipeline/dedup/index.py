@@ -59,7 +59,14 @@ def check_index(index: pl.DataFrame, settings: DedupSettings, scheme: str) -> bo
         )
     if index["doc_id"].n_unique() != index.height:
         raise ValueError("dedup index has repeated doc_id")
-    return index["cluster_params"].unique().to_list() == [settings.cluster_params()]
+    return clustered_with(index, settings)
+
+
+def clustered_with(index: pl.DataFrame, settings: DedupSettings) -> bool:
+    """Whether the index's cluster ids were made with these settings' thresholds
+    (`cluster_params`); an empty index was made with any."""
+    return index.is_empty() or (
+        index["cluster_params"].unique().to_list() == [settings.cluster_params()])
 
 
 def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, before: str

@@ -39,10 +39,9 @@ def index_current(prev: Previous) -> bool:
     nothing new to read still re-clusters the stored index: the version must be what a rebuild
     gives now, not at the next batch."""
     from pipeline.dedup import DedupSettings
+    from pipeline.dedup.index import clustered_with
 
-    index = prev.index
-    return (index is None or index.is_empty()
-            or index["cluster_params"].unique().to_list() == [DedupSettings().cluster_params()])
+    return prev.index is None or clustered_with(prev.index, DedupSettings())
 
 
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
