@@ -308,3 +308,29 @@ def test_whitespace_runs_become_one_space_and_words_are_counted() -> None:
     text = res.documents["text"][0]
     assert "  " not in text and "\t" not in text and "\u00a0" not in text
     assert res.documents["n_words"][0] == len(text.split())
+
+
+def test_a_short_post_under_its_headline_beats_a_longer_blurb_elsewhere() -> None:
+    """A one-paragraph post under its headline (the line that repeats the page's title) is the
+    article, not the longer blurb further down that outscored it (blocks.lede); without the
+    headline on the page the blurb still wins, and a story whose block starts a few lines under
+    its subtitle (a table of contents between them) keeps the block it had."""
+    menu = ["Home", "News", "Sport", "Weather", "Contact"]
+    clutter = ["Share", "Tweet", "Email", "Posted in News", "Tags: ferry", "Previous post",
+               "Next post", "Archives", "March 2012", "April 2012"]
+    blurb = [OTHER_STORY, OTHER_STORY_2]
+    page = ["Ferry terminal delayed again | Harbour Daily", *menu, "Ferry terminal delayed again",
+            PROSE[0], *clutter, *blurb]
+    res = clean_text("\n".join(page))
+    assert _kept(res) == [PROSE[0]]
+    assert res.documents["title"][0] == "Ferry terminal delayed again"
+    assert set(res.removed.filter(pl.col("text").is_in(blurb))["rule"]) == {"article_block"}
+    no_headline = [line for line in page if line != "Ferry terminal delayed again"]
+    assert _kept(clean_text("\n".join(no_headline))) == blurb
+    # subtitle, a table of contents, then the story: the story alone, as before
+    toc = ["Contents", "1. The delay", "2. The cost", "3. What next"]
+    story = [*PROSE, OTHER_STORY_2]
+    subtitle = "Why the harbour will wait two more years for its new ferry terminal, and who pays."
+    res = clean_text("\n".join(["Ferry terminal delayed again | Harbour Daily", *menu,
+                                "Ferry terminal delayed again", subtitle, *toc, *story]))
+    assert _kept(res) == story

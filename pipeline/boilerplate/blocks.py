@@ -298,10 +298,61 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame,
     )
 
 
+def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
+    """`_lede`: True on the story's first prose line, the first within `P.lede_max_lines`
+    under its headline; the headline is the page's first line after its first that repeats
+    the page's title (`titles`: the given title, else the first line, a scrape's <title>),
+    exactly or as the part before or after a separator ("Title - Site").
+
+    A story follows its headline whatever the page puts around it: `article_block` uses the
+    lede when its first pass chose a block away from it (see there)."""
+    from .metadata import norm
+
+    t = lines.filter(pl.col("idx") == 0).select("d", "line").join(
+        pl.DataFrame({"d": pl.int_range(titles.len(), dtype=pl.UInt32, eager=True),
+                      "g": titles}), on="d", how="left").select(
+        "d", pl.coalesce("g", "line").alias("t"))
+    t = t.select("d", norm(pl.col("t")).alias("t"),
+                 pl.col("t").str.len_chars().alias("t_chars"))
+    # (A headline is no longer than the title it repeats: a cheap filter before the regex of
+    # `norm` runs on the few lines left.)
+    cand = lines.select("d", "rid", "idx", "line", "n_words").filter(
+        (pl.col("idx") > 0) & pl.col("n_words").is_between(P.title_min_words, P.title_max_words)
+    ).join(t, on="d").filter(pl.col("line").str.len_chars() <= pl.col("t_chars"))
+    cand = cand.with_columns(norm(pl.col("line")).alias("nl")).filter(
+        (pl.col("nl").str.len_chars() > 0)
+        & ((pl.col("nl") == pl.col("t"))
+           | pl.col("t").str.starts_with(pl.col("nl") + " ")
+           | pl.col("t").str.ends_with(" " + pl.col("nl"))))
+    heads = cand.group_by("d").agg(pl.col("rid").min())
+    head = W.scatter(lines.height, heads["rid"],
+                     pl.Series([True] * heads.height, dtype=pl.Boolean), fill=False)
+    # the first prose line under the headline, within P.lede_max_lines of it
+    below = W.seg_cum_sum(pl.col("_h").cast(pl.Int32)) == 1  # at or below the headline
+    first_prose = pl.col("prose") & below & ~pl.col("_h")
+    at = W.seg_forward_fill(pl.when(pl.col("_h")).then(pl.col("idx")))
+    return lines.select("d", "idx", "prose", head.alias("_h")).select(
+        (first_prose & (W.seg_cum_sum(first_prose.cast(pl.Int32)) == 1)
+         & (pl.col("idx") - at <= P.lede_max_lines)).fill_null(False).alias("_lede"))["_lede"]
+
+
 def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
     """Max-sum run of line scores per document (Kadane via cumulative sums).
 
-    Adds _bs/_be (block start/end idx) and _best (its score; <= 0 when the page has no prose)."""
+    Adds _bs/_be (block start/end idx) and _best (its score; <= 0 when the page has no prose).
+
+    Second pass (the first pass's block in `_bs`/`_be`): when that block lies away from the
+    story's lede (`lede`: outside the block, and the block does not start within
+    `P.lede_near_lines` below it), the lede scores `P.lede_bonus` more. A short post under its
+    headline is then not outscored by a longer author box, sidebar blurb or comment elsewhere on
+    the page, while a page whose block starts just under its headline's subtitle (a table of
+    contents between them) keeps its block."""
+    if "_bs" in lines.columns:
+        away = ~pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")) & ~(
+            pl.col("_bs") - pl.col("idx")).is_between(1, P.lede_near_lines)
+        lines = lines.with_columns((pl.col("_lede") & away.fill_null(True)).alias("_pull"))
+    else:
+        lines = lines.with_columns(pl.lit(False).alias("_pull"))
     lines = lines.drop("_bs", "_be", "_best", strict=False)
     words = pl.col("n_words").cast(pl.Int64)
     removed = pl.col("hard_rule").is_not_null()
@@ -321,6 +372,7 @@ def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
         .then(pl.lit(P.heading_score))
         .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-P.weak_line_penalty))
         .otherwise(pl.lit(-P.short_line_penalty))
+        + pl.when(pl.col("_pull")).then(P.lede_bonus).otherwise(0)
     ).cast(pl.Int64)  # integer scores: the segmented running minimum stays exact
     tmp = lines.select("d", "idx", score.alias("_s")).with_columns(
         W.seg_cum_sum(pl.col("_s")).alias("_cum")

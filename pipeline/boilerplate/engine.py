@@ -12,7 +12,9 @@ order of precedence for the audit:
 4. context rules: captions' alt text, teaser headlines, site templates;
 5. article block (text scrapes): the maximum-scoring run of lines, scored jusText-style (prose
    words count for, short / menu-like lines against), is the article; lines outside it go, and
-   short lines inside it (sub-headings, quote fragments like "he said.") stay;
+   short lines inside it (sub-headings, quote fragments like "he said.") stay; a second pass
+   pulls it towards the story's lede (the first prose under the line repeating the page's
+   title) when the first pass chose a block away from it;
 6. the line model (model.py, whole-page text scrapes only; off unless `PARAMS.line_model`): a
    small classifier over the lines' features and the steps' verdicts removes non-prose lines the
    rules kept, or brings back lines only the article-block step dropped, where it is confident;
@@ -156,6 +158,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     # the template rules: a line inside a section, a teaser under "Related", is no lead.)
     lines = blocks.sections(lines, first_pass=True)
     lines = blocks.templates(lines, docs, run_pairs)
+    lines = lines.with_columns(blocks.lede(lines, docs["title"]))
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
     lines = blocks.article_block(lines, n_docs)
     # Pass 2: headings after the article's start may close the page; then context rules.

@@ -40,6 +40,14 @@ class BoilerplateParams:
     thread_min_prose_words: int = 50
     """...and that has this many words of prose before it in the page (an article's own byline,
     above its text, starts none)."""
+    lede_max_lines: int = 10
+    """The lede (`blocks.lede`) is the first prose line at most this many lines under the
+    headline."""
+    lede_bonus: int = 50
+    lede_near_lines: int = 10
+    """Second pass of the article block: a block that neither holds the lede nor starts within
+    lede_near_lines below it lies away from the story; the lede then scores lede_bonus more
+    (`blocks.article_block`)."""
     prose_score_cap: int = 100
     """One huge paragraph may not outweigh everything else."""
     prose_offset: int = 5
