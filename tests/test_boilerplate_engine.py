@@ -334,3 +334,22 @@ def test_a_short_post_under_its_headline_beats_a_longer_blurb_elsewhere() -> Non
     res = clean_text("\n".join(["Ferry terminal delayed again | Harbour Daily", *menu,
                                 "Ferry terminal delayed again", subtitle, *toc, *story]))
     assert _kept(res) == story
+
+
+def test_a_notice_under_every_headline_of_a_site_is_no_lede() -> None:
+    """A notice under each headline of a site is prose, but other documents of the batch carry
+    it too (`P.repeated_min_docs` of them): it is not the lede, and the story further down
+    stays the article alone."""
+    notice = ("Every story on this site is checked by two of our editors before it goes out, "
+              "and we list any corrections we make in a box at the foot of the page.")
+    menu = ["News", "Sport", "Weather", "Markets", "Business", "Tech", "Opinion", "Life",
+            "Arts", "Travel", "Food", "Music"]
+    stories = [PROSE, [OTHER_STORY, OTHER_STORY_2, *REPLIES[:2]], REPLIES,
+               [OTHER_STORY_2, *PROSE[1:3], OTHER_STORY]]
+    pages = []
+    for k, story in enumerate(stories):
+        head = f"Harbour story number {k} of the week"
+        pages.append("\n".join([f"{head} - Harbour Daily", head, notice, *menu, *story]))
+    res = clean_documents(pl.DataFrame({"doc_id": list("abcd"), "text": pages}))
+    for k, story in enumerate(stories):
+        assert res.documents["text"][k].split("\n\n") == story

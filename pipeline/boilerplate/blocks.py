@@ -329,9 +329,12 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
                      pl.Series([True] * heads.height, dtype=pl.Boolean), fill=False)
     # the first prose line under the headline, within P.lede_max_lines of it
     below = W.seg_cum_sum(pl.col("_h").cast(pl.Int32)) == 1  # at or below the headline
-    first_prose = pl.col("prose") & below & ~pl.col("_h")
+    # (prose of this page only: a reprint notice or a template's blurb under every headline of
+    # a site, carried by other documents of the batch, is no lede)
+    own = (pl.col("batch_docs").fill_null(0) <= 1) & pl.col("hard_rule").is_null()
+    first_prose = pl.col("prose") & own & below & ~pl.col("_h")
     at = W.seg_forward_fill(pl.when(pl.col("_h")).then(pl.col("idx")))
-    return lines.select("d", "idx", "prose", head.alias("_h")).select(
+    return lines.select("d", "idx", "prose", "batch_docs", "hard_rule", head.alias("_h")).select(
         (first_prose & (W.seg_cum_sum(first_prose.cast(pl.Int32)) == 1)
          & (pl.col("idx") - at <= P.lede_max_lines)).fill_null(False).alias("_lede"))["_lede"]
 

@@ -158,8 +158,8 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     # the template rules: a line inside a section, a teaser under "Related", is no lead.)
     lines = blocks.sections(lines, first_pass=True)
     lines = blocks.templates(lines, docs, run_pairs)
-    lines = lines.with_columns(blocks.lede(lines, docs["title"]))
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
+    lines = lines.with_columns(blocks.lede(lines, docs["title"]))
     lines = blocks.article_block(lines, n_docs)
     # Pass 2: headings after the article's start may close the page; then context rules.
     lines = blocks.sections(lines, first_pass=False)
