@@ -353,3 +353,22 @@ def test_a_notice_under_every_headline_of_a_site_is_no_lede() -> None:
     res = clean_documents(pl.DataFrame({"doc_id": list("abcd"), "text": pages}))
     for k, story in enumerate(stories):
         assert res.documents["text"][k].split("\n\n") == story
+
+
+def test_the_lede_is_the_first_prose_under_the_line_repeating_the_title() -> None:
+    """blocks.lede: the headline repeats the page's title (here its first line, "Title |
+    Site"); the lede is the first prose line under it. A first line a rule takes (a cookie
+    notice that the page repeats) names no headline."""
+    from pipeline.boilerplate import engine
+
+    def ledes(page: list[str]) -> list[str]:
+        _, lines, _, _ = engine.annotate(pl.DataFrame(
+            {"doc_id": ["a"], "text": ["\n".join(page)], "kind": ["text"]}))
+        return lines.filter(pl.col("_lede"))["line"].to_list()
+
+    menu = ["News", "Sport", "Weather"]
+    head = "Ferry terminal delayed again"
+    assert ledes([f"{head} | Harbour Daily", *menu, head, "By Jo Smith", *PROSE]) == [PROSE[0]]
+    assert ledes([f"{head} | Harbour Daily", *menu, *PROSE]) == []  # no headline on the page
+    cookie = "We use cookies to give you the best experience on our website"
+    assert ledes([cookie, *menu, cookie, *PROSE]) == []

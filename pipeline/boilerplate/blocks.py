@@ -308,17 +308,22 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
     lede when its first pass chose a block away from it (see there)."""
     from .metadata import norm
 
-    t = lines.filter(pl.col("idx") == 0).select("d", "line").join(
+    # (a first line a line rule took, "Skip to content", is no title; nor is a line a line rule
+    # took below it a headline; a section's rule says nothing: a headline often sits under a
+    # "Latest News" menu heading, whose section runs until the story's prose)
+    first = pl.when(pl.col("line_rule").is_null()).then(pl.col("line"))
+    t = lines.filter(pl.col("idx") == 0).select("d", first.alias("line")).join(
         pl.DataFrame({"d": pl.int_range(titles.len(), dtype=pl.UInt32, eager=True),
                       "g": titles}), on="d", how="left").select(
-        "d", pl.coalesce("g", "line").alias("t"))
+        "d", pl.coalesce("g", "line").alias("t")).drop_nulls("t")
     t = t.select("d", norm(pl.col("t")).alias("t"),
                  pl.col("t").str.len_chars().alias("t_chars"))
     # (A headline is no longer than the title it repeats: a cheap filter before the regex of
     # `norm` runs on the few lines left.)
-    cand = lines.select("d", "rid", "idx", "line", "n_words").filter(
+    cand = lines.select("d", "rid", "idx", "line", "n_words", "line_rule").filter(
         (pl.col("idx") > 0) & pl.col("n_words").is_between(P.title_min_words, P.title_max_words)
-    ).join(t, on="d").filter(pl.col("line").str.len_chars() <= pl.col("t_chars"))
+        & pl.col("line_rule").is_null()
+    ).drop("line_rule").join(t, on="d").filter(pl.col("line").str.len_chars() <= pl.col("t_chars"))
     cand = cand.with_columns(norm(pl.col("line")).alias("nl")).filter(
         (pl.col("nl").str.len_chars() > 0)
         & ((pl.col("nl") == pl.col("t"))
