@@ -300,9 +300,10 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame,
 
 def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
     """`_lede`: True on the story's first prose line, the first within `P.lede_max_lines`
-    under its headline; the headline is the page's first line after its first that repeats
-    the page's title (`titles`: the given title, else the first line, a scrape's <title>),
-    exactly or as the part before or after a separator ("Title - Site").
+    under its headline. The headline is the first line below the page's first line that
+    repeats the page's title (`titles`: the given title, else that first line, a scrape's
+    <title>), exactly or as the part before or after a separator ("Title - Site"). Text
+    scrapes only: trafilatura's output has no article block to pull.
 
     A story follows its headline whatever the page puts around it: `article_block` uses the
     lede when its first pass chose a block away from it (see there)."""
@@ -336,10 +337,12 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
     below = W.seg_cum_sum(pl.col("_h").cast(pl.Int32)) == 1  # at or below the headline
     # (prose of this page only: a reprint notice or a template's blurb under every headline of
     # a site, carried by other documents of the batch, is no lede)
-    own = (pl.col("batch_docs").fill_null(0) <= 1) & pl.col("hard_rule").is_null()
+    own = ((pl.col("batch_docs").fill_null(0) <= 1) & pl.col("hard_rule").is_null()
+           & ~pl.col("is_html"))
     first_prose = pl.col("prose") & own & below & ~pl.col("_h")
     at = W.seg_forward_fill(pl.when(pl.col("_h")).then(pl.col("idx")))
-    return lines.select("d", "idx", "prose", "batch_docs", "hard_rule", head.alias("_h")).select(
+    return lines.select("d", "idx", "prose", "batch_docs", "hard_rule", "is_html",
+                        head.alias("_h")).select(
         (first_prose & (W.seg_cum_sum(first_prose.cast(pl.Int32)) == 1)
          & (pl.col("idx") - at <= P.lede_max_lines)).fill_null(False).alias("_lede"))["_lede"]
 
