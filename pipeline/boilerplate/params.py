@@ -92,11 +92,11 @@ class BoilerplateParams:
     every page of its site, while an article that recurs on only some of them (five re-scrapes of
     one page, each with another teaser above the article) is that page's, not the site's."""
     line_model: bool = False
-    """Run the learned line model (model.py) after the rules. Off by default: measured on the
-    dev sets it raises text F1 (WCXB 0.925 -> 0.933, Dragnet 0.833 -> 0.861, held-out splits
-    included) but costs about a fifth of the end-to-end throughput on real pages (1,852 -> 1,543
-    docs/s at 100k) and some near-duplicate recall on truncated copies (eval_dedup_pages F1
-    0.918 -> 0.904); see bench/README.md, session 6."""
+    """Run the learned line model (model.py) after the rules. Off by default: over today's
+    rules (retrained on them, session 13) it raises the tune splits' text F1 (WCXB 0.925 ->
+    0.933, Dragnet 0.887 -> 0.896) but not the held-out domains' (0.935 -> 0.934, 0.882 ->
+    0.881), and it costs about a fifth of the end-to-end throughput on real pages (1,852 ->
+    1,543 docs/s at 100k, session 6); see bench/README.md."""
     html_header_lines: int = 3
     """trafilatura output: only its first lines may repeat the title."""
     html_section_end_max_after: float = 0.5
