@@ -11,6 +11,7 @@ import polars as pl
 from . import recurrence
 from . import windows as W
 from .matching import category
+from .metadata import norm
 from .params import PARAMS as P
 from .rules import rules_of
 
@@ -307,8 +308,6 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
 
     A story follows its headline whatever the page puts around it: `article_block` uses the
     lede when its first pass chose a block away from it (see there)."""
-    from .metadata import norm
-
     # (a first line a line rule took, "Skip to content", is no title; nor is a line a line rule
     # took below it a headline; a section's rule says nothing: a headline often sits under a
     # "Latest News" menu heading, whose section runs until the story's prose)
