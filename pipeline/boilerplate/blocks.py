@@ -346,18 +346,18 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
          & (pl.col("idx") - at <= P.lede_max_lines)).fill_null(False).alias("_lede"))["_lede"]
 
 
-def article_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
+def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.DataFrame:
     """Max-sum run of line scores per document (Kadane via cumulative sums).
 
     Adds _bs/_be (block start/end idx) and _best (its score; <= 0 when the page has no prose).
 
-    Second pass (the first pass's block in `_bs`/`_be`): when that block lies away from the
-    story's lede (`lede`: outside the block, and the block does not start within
-    `P.lede_near_lines` below it), the lede scores `P.lede_bonus` more. A short post under its
-    headline is then not outscored by a longer author box, sidebar blurb or comment elsewhere on
-    the page, while a page whose block starts just under its headline's subtitle (a table of
-    contents between them) keeps its block."""
-    if "_bs" in lines.columns:
+    Second pass (the first pass's block in `_bs`/`_be`, as `sections`' second pass reads it):
+    when that block lies away from the story's lede (`lede`: outside the block, and the block
+    does not start within `P.lede_near_lines` below it), the lede scores `P.lede_bonus` more.
+    A short post under its headline is then not outscored by a longer author box, sidebar blurb
+    or comment elsewhere on the page, while a page whose block starts just under its headline's
+    subtitle (a table of contents between them) keeps its block."""
+    if not first_pass:
         away = ~pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")) & ~(
             pl.col("_bs") - pl.col("idx")).is_between(1, P.lede_near_lines)
         lines = lines.with_columns((pl.col("_lede") & away.fill_null(True)).alias("_pull"))

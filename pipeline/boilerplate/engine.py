@@ -160,7 +160,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     lines = blocks.templates(lines, docs, run_pairs)
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
     lines = lines.with_columns(blocks.lede(lines, docs["title"]))
-    lines = blocks.article_block(lines, n_docs)
+    lines = blocks.article_block(lines, n_docs, first_pass=True)
     # Pass 2: headings after the article's start may close the page; then context rules.
     lines = blocks.sections(lines, first_pass=False)
     # (Columns used twice are materialised first: an expression is re-evaluated at each use.)
@@ -174,7 +174,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     lines = lines.with_columns(
         pl.coalesce(heading, "line_rule", "sec_rule", "ctx_rule").alias("hard_rule")
     )
-    lines = blocks.block_flags(blocks.article_block(lines, n_docs))
+    lines = blocks.block_flags(blocks.article_block(lines, n_docs, first_pass=False))
 
     head = lines.filter(pl.col("header")).select(
         "d", "rid", "idx", "line", "n_words", "ends_sentence",
