@@ -9,10 +9,14 @@ link: `_devdata.case_domain`). Each is reported whole and split by domain (held-
 - text scrapes: keep-everything vs the engine (ours);
 - HTML: trafilatura alone (our options, favor_recall off), trafilatura favor_recall, extract_html
   before the engine, and ours (extract_html + engine, as pipeline/steps runs them); `--ablate`
-  adds the engine over trafilatura's own outputs.
+  adds the engine over trafilatura's own outputs;
+- jusText (3.x, default parameters) on the same HTML, the classic paragraph classifier and the
+  text path's baseline: with its English stoplist (the ScrapingHub benchmark's setting) and with
+  every stoplist it ships (language-agnostic, as trafilatura's own jusText fallback uses it).
 
-trafilatura's outputs are cached outside the repo (`_devdata.cache_dir()`): the baselines per
-trafilatura version and options, ours per the code of pipeline/html and pipeline/boilerplate.
+trafilatura's and jusText's outputs are cached outside the repo (`_devdata.cache_dir()`): the
+baselines per library version and options, ours per the code of pipeline/html and
+pipeline/boilerplate.
 
     uv run --no-sync python bench/eval_boilerplate.py [--set wcxb|dragnet|all] [--no-html]
         [--no-cache] [--ablate] [--limit N] [--dump DIR] [--time N]
@@ -80,10 +84,33 @@ def held_out(domain: str) -> bool:
     return int(hashlib.md5(domain.encode()).hexdigest(), 16) % HELD_OUT_MOD == 0
 
 
+def _justext(data: bytes) -> list[str]:
+    """jusText's kept paragraphs, one a line: English stoplist, then every stoplist."""
+    import justext
+
+    global _JT_ALL
+    if _JT_ALL is None:
+        _JT_ALL = frozenset(w for lang in justext.get_stoplists()
+                            for w in justext.get_stoplist(lang))
+    texts = []
+    for stoplist in (justext.get_stoplist("English"), _JT_ALL):
+        try:
+            paras = justext.justext(data, stoplist)
+        except Exception:  # a page jusText chokes on counts as empty output
+            paras = []
+        texts.append("\n".join(p.text for p in paras if not p.is_boilerplate))
+    return texts
+
+
+_JT_ALL: frozenset[str] | None = None
+
+
 def _extract_one(args: tuple[str, str, str, str]) -> tuple[str, list]:
-    """One page: `which` = "ours" (extract_html: text, title, extractor) or "base" (trafilatura
-    alone with our options, favor_recall off and on: two texts)."""
+    """One page: `which` = "ours" (extract_html: text, title, extractor), "base" (trafilatura
+    alone with our options, favor_recall off and on: two texts) or "justext" (two texts)."""
     case_id, path, url, which = args
+    if which == "justext":
+        return case_id, _justext(Path(path).read_bytes())
     html = Path(path).read_bytes().decode("utf-8", errors="replace")
     if which == "base":
         import trafilatura
@@ -116,6 +143,10 @@ def _code_key(which: str) -> str:
     from pipeline.html import extract
     from pipeline.html.extract import TRAFILATURA_OPTIONS
 
+    if which == "justext":
+        from importlib.metadata import version
+
+        return hashlib.md5(f"justext-{version('justext')}-v1".encode()).hexdigest()[:10]
     blob = json.dumps(TRAFILATURA_OPTIONS, sort_keys=True).encode() + trafilatura.__version__.encode()
     if which == "ours":
         html_dir = Path(extract.__file__).parent
@@ -269,11 +300,16 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     t0 = time.perf_counter()
     base = extract_all(name, root, cases, "base", use_cache=not args.no_cache)
     ours = extract_all(name, root, cases, "ours", use_cache=not args.no_cache)
+    jt = extract_all(name, root, cases, "justext", use_cache=not args.no_cache)
     print(f" HTML ({time.perf_counter() - t0:.1f}s extracting; trafilatura {TRAF_VERSION}):")
     plain = {cid: base[cid][0] for cid in golds}
     recall = {cid: base[cid][1] for cid in golds}
     out["html: trafilatura"] = ref = report("html: trafilatura alone", plain, golds, cases)
     out["html: favor_recall"] = report("html: trafilatura favor_recall", recall, golds, cases, ref)
+    out["justext: English"] = report("jusText, English stoplist", {cid: jt[cid][0] for cid in golds},
+                                     golds, cases, ref)
+    out["justext: all"] = report("jusText, every stoplist", {cid: jt[cid][1] for cid in golds},
+                                 golds, cases, ref)
     raw = {cid: ours[cid][0] for cid in golds}
     titles = {cid: ours[cid][1] for cid in golds}
     out["html: extract_html"] = report("html: extract_html (before engine)", raw, golds, cases, ref)
@@ -310,13 +346,17 @@ def main() -> None:
         return
     print("\nsummary, F1 (all / tune / held-out):")
     for name, res in results.items():
-        for row in ("html: trafilatura", "html: favor_recall", "html: ours", "text: keep everything",
-                    "text: engine"):
+        for row in ("html: trafilatura", "html: favor_recall", "html: ours", "justext: English",
+                    "justext: all", "text: keep everything", "text: engine"):
             f1 = " / ".join(f"{res[row][part][2]:.3f}" for part in ("all", "tune", "held-out"))
             print(f"  {name:<8} {row:<24} {f1}")
         worst = min(res["html: ours"][p][2] - res["html: trafilatura"][p][2]
                     for p in ("all", "tune", "held-out"))
         print(f"  {name:<8} html ours - trafilatura alone, worst split: {worst:+.3f}")
+        worst = min(res["text: engine"][p][2] - max(res["justext: English"][p][2],
+                                                    res["justext: all"][p][2])
+                    for p in ("all", "tune", "held-out"))
+        print(f"  {name:<8} text ours - best jusText, worst split: {worst:+.3f}")
 
 
 def _dump(out: Path, preds: dict[str, str], golds: dict[str, str], cases: list[dict],
