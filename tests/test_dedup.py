@@ -133,18 +133,19 @@ def inside_longer_pages(n: int = 8) -> dict[str, str]:
     return texts
 
 
-ANCHORED = DedupSettings(anchors=16)  # the containment bands, off by default (settings.py)
+ANCHORED = DedupSettings(anchors=16)  # the containment bands (the default, settings.py)
+UNANCHORED = replace(ANCHORED, anchors=0)
 
 
 def test_article_inside_a_longer_page_is_found_with_the_containment_bands():
     """Neither the whole-body bands (Jaccard ~0.5) nor the lead bands (other first shingles)
     join a bare article to the page that holds it after another story; the containment bands
-    (settings.anchors) do. Without them (the default) most are missed."""
+    (settings.anchors) do. Without them most are missed."""
     texts = inside_longer_pages()
     got = clusters(texts, settings=ANCHORED)
     assert all(got[f"bare{i}"] == got[f"page{i}"] for i in range(8))
     assert len(set(got.values())) == 8
-    before = clusters(texts)
+    before = clusters(texts, settings=UNANCHORED)
     assert sum(before[f"bare{i}"] == before[f"page{i}"] for i in range(8)) <= 2
 
 
@@ -378,7 +379,7 @@ def test_index_made_before_the_containment_bands_is_completed_from_its_signature
     rebuild's, with a batch of new documents as without."""
     texts, pub = corpus()
     texts.update(inside_longer_pages(4))
-    old = deduplicate(frame(texts, pub)).index  # the default: no containment bands
+    old = deduplicate(frame(texts, pub), settings=UNANCHORED).index  # no containment bands
     assert old["bands"].dtype.size == ANCHORED.n_band_columns - 16  # type: ignore[union-attr]
     got = deduplicate(frame({}), index=old, settings=ANCHORED)
     want = deduplicate(frame(texts, pub), settings=ANCHORED)
@@ -393,7 +394,7 @@ def test_index_made_before_the_containment_bands_is_completed_from_its_signature
     assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
     assert deduplicate(frame({}), index=got.index, settings=ANCHORED).stats["index_upgraded"] == 0
     with pytest.raises(ValueError, match="scheme"):  # and not the other way round
-        deduplicate(frame({}), index=got.index)
+        deduplicate(frame({}), index=got.index, settings=UNANCHORED)
 
 
 def test_rejects_repeated_doc_ids():

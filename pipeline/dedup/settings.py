@@ -28,22 +28,29 @@ class DedupSettings:
         `lead_shingles` shingles of the body, banded 8 x 4. A copy cut short by a paywall has a
         whole-body Jaccard of only 0.3-0.6 with its original (too low for any banding that keeps
         unrelated pairs out) but the same lead, so this is how truncated copies become candidates.
-    anchors, anchor_rows: containment bands (off: 0), `anchors` bands of `anchor_rows` slots of
+    anchors, anchor_rows: containment bands (0: none), `anchors` bands of `anchor_rows` slots of
         the whole-body signature. A slot of a document inside a larger one equals the larger's
         when the larger's minimum falls in the smaller, with probability r = the size ratio, so
         a 2-slot band joins them with p ~ r^2 whatever their Jaccard: 16 x 2 makes a copy at a
-        third of its original a candidate with p ~ 0.85. bench/eval_dedup_pages.py, seeds 1-6
-        (with 0.6 / 0.8 for the pairs that do not begin alike): recall 0.922 -> 0.960
-        (re-formatted copies 0.907 -> 0.974, bare articles against their page 0.948 ->
-        0.975), precision 0.994 -> 0.990. Off because of their cost at scale, where the
-        cleaning leaves templates in the text: on bench_pipeline.py's real-page corpus (100k
-        pages, each template ~50 times; bench/eval_dedup_corpus.py) they made 6x the
-        candidate pairs (109k -> 669k, largest bucket 53 -> 133), growing with the square of
-        a template's recurrence (16x from 25k to 100k documents), and at 0.7 / 0.85 dropped
-        238 articles as another's duplicate against 209 (57 against 45 apart from pairs that
-        share most of their article's words) to find the last 10 of 6,592 copies. An index
-        made without them is completed from its stored signatures when they are turned on
-        (`index.with_anchors`).
+        third of its original a candidate with p ~ 0.85. On since session 14, measured with
+        every other setting as it is:
+        - bench/eval_dedup_pages.py, seeds 1-3 (hosts of "other_template" copies whose
+          template holds no second article): recall 0.952 -> 0.969 (re-formatted copies 0.961
+          -> 0.981, other_template 0.931 -> 0.958, bare articles 0.961 -> 0.978), precision
+          0.9992 -> 0.9976 (2 -> 6 false pairs: three join nfl.com video pages whose clean
+          text is mostly the site's comment guidelines), F1 0.975 -> 0.983;
+        - bench/eval_dedup.py: recall 0.9964 -> 0.9982, precision 1.0;
+        - bench/eval_templates.py: no false merge at 256, 1,000 or 1,900 templates, as without;
+        - the cost, at scale, where the cleaning leaves templates in the text:
+          bench/eval_dedup_corpus.py (100k real-page scrapes, each template ~50 times) makes
+          6x the candidate pairs (110k -> 670k, largest bucket 54 -> 133) and drops 195
+          articles as another's duplicate against 167 (14 against 3 apart from pairs that
+          share over half their article's words: documents whose kept text is mostly one
+          template's 700 words, contained in a larger one), while finding the last 10 of its
+          6,592 copies; bench_dedup.py 13,389 docs/s (13,691 without).
+        Tried with them: a ceiling on the size ratio of a containment pair that does not begin
+        alike (0.8: 185 dropped, 12 apart; the nfl.com pairs stay; recall -0.001). An index
+        made without them is completed from its stored signatures (`index.with_anchors`).
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
@@ -87,7 +94,7 @@ class DedupSettings:
     lead_num_perm: int = 32
     lead_bands: int = 8
     lead_rows: int = 4
-    anchors: int = 0
+    anchors: int = 16
     anchor_rows: int = 2
     jaccard_threshold: float = 0.7
     containment_threshold: float = 0.85
