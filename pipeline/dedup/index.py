@@ -7,8 +7,8 @@ date and doc_id (representative), the exact-text key (exact duplicates), the ban
 join, runnable by another engine straight from the Parquet file) and the cluster id. `scheme`
 names everything that decided the signatures (tokeniser hash, shingle size, rensa version, seed,
 banding): an index with another scheme cannot be compared with new signatures and is refused,
-except an index made without the containment bands (an earlier release's, or the default's) when
-they are turned on: its stored signatures give them (`with_anchors`).
+except an index made without the containment bands (an earlier release's: they are on since
+session 14) when they are turned on: its stored signatures give them (`with_anchors`).
 `cluster_params` names the thresholds: when they change, the stored pairs are re-clustered from
 the index alone.
 """
