@@ -195,6 +195,16 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "them.", None,
      "Facebook said on Tuesday that all comments will be moderated by a team of reviewers in "
      "Dublin from next month."),
+    ("comment_policy", "Guidelines: Reader feedback should be within the guidelines of the "
+     "harbour community. Please keep your comments relevant to the topic and do not share "
+     "personal details.", None,
+     "The harbour office said comments that break its rules will be removed from the "
+     "consultation site within a day."),
+    ("comment_policy", "Comments may be no longer than 2000 characters and will post to the "
+     "site shortly after submitting.", None,
+     "Comments on the harbour plan may be sent to the council until the end of May."),
+    ("comment_policy", "Please read our Community Guidelines.", None,
+     "The council will read the community's guidelines for the harbour before the vote."),
     ("comment_form_field", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),

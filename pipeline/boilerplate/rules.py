@@ -307,6 +307,19 @@ RULES: list[Rule] = [
          r"this site uses akismet|you must be logged in to post a comment|"
          r"^your comment (?:is|has been) (?:now )?(?:awaiting moderation|in the moderation queue|"
          r"saved)|^(?:note: )?(?:all )?comments (?:are|will be) moderated", max_words=40),
+    Rule("comment_policy", "comments", "line",
+         # A comment policy, told to the reader: "Please keep your comments relevant to the
+         # topic", "Comments may be no longer than 2000 characters", "Your comment will not
+         # appear until it has been cleared", "Please read our Community Guidelines". (A news
+         # sentence about moderation names who does it: "Meta said comments that violate its
+         # rules will be removed" is not taken.)
+         r"\bplease keep (?:your )?comments\b|\bkeep (?:your )?comments (?:civil|relevant|"
+         r"on.topic|respectful|clean|short)|\bcomments? may be no longer than\b|"
+         r"\byour comments? (?:may|will|might|should|must) (?:not )?(?:take|appear|be|need)\b|"
+         r"\b(?:please )?(?:read|see|respect|review|follow|abide by) (?:our|the) (?:comments? policy|"
+         r"comment(?:ing)? guidelines|community guidelines|posting guide)|^comment policy\b|"
+         r"\bwe reserve the right to (?:edit|delete|remove) (?:any )?comments\b|"
+         r"\b(?:we welcome|encourages) comments that\b", max_words=80),
     # --- share / social -------------------------------------------------------------------------
     Rule("share_buttons", "share", "line",
          whole(r"share(?: (?:this|on|via|the|article|story|post|page)[\w ]{0,20})?|share:|shares?|"
