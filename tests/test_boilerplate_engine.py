@@ -372,3 +372,13 @@ def test_the_lede_is_the_first_prose_under_the_line_repeating_the_title() -> Non
     assert ledes([f"{head} | Harbour Daily", *menu, *PROSE]) == []  # no headline on the page
     cookie = "We use cookies to give you the best experience on our website"
     assert ledes([cookie, *menu, cookie, *PROSE]) == []
+
+
+def test_buttons_between_paragraphs_do_not_split_the_article() -> None:
+    """A review or shopping page puts a button under each item ("Check price at ..."): the
+    buttons go (rule inline_button) and every paragraph stays. Scored as removed lines, the
+    buttons used to cut the article block after its first paragraph or two."""
+    paras = [p for para in PROSE for p in (para, "Check Price at Harbour Outfitters")]
+    res = clean_text("\n\n".join(["Best ferry gear of the year", *paras]))
+    assert res.documents["text"][0].split("\n\n")[-len(PROSE):] == PROSE
+    assert res.removed.filter(pl.col("rule") == "inline_button").height == len(PROSE)

@@ -167,6 +167,12 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "You can try the ferry app free for a month, no credit card required, the operator said."),
     ("call_to_action", "Schedule your personalized demo!", None,
      "The operator will schedule a demo of the new ticket machines for councillors next week."),
+    ("inline_button", "Check Price at Harbour Outfitters", None,
+     "Check the price at the harbour kiosk before you board, the operator advised."),
+    ("inline_button", "Read full review", None,
+     "Read the full review of the harbour plan before the council votes on it in May."),
+    ("inline_button", "Book now", None,
+     "Book now, the operator urged, because the winter crossings sell out within days."),
     ("call_to_action", "Start a free 14-day trial", None,
      "Passengers can start a free trial of the season ticket in May, the operator said."),
     ("newsletter_signup", "Harbour news sent straight to your inbox every Friday", None,
@@ -243,6 +249,14 @@ def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | No
     kept = clean_text(article_with(prose)).documents["text"][0].split("\n\n")
     assert prose in kept, f"{rule} removed prose {prose!r}"
     assert clean_text(article_with(prose), kind="html").documents["text"][0].count(prose) == 1
+
+
+def test_only_a_line_rule_is_inline() -> None:
+    from pipeline.boilerplate.rules import Rule
+
+    Rule("ok", "advertising", "line", r"^book now$", inline=True)
+    with pytest.raises(ValueError, match="inline"):
+        Rule("bad", "advertising", "weak", r"^book now$", inline=True)
 
 
 def test_only_an_until_end_section_may_stay_closed() -> None:

@@ -13,7 +13,7 @@ from . import windows as W
 from .matching import category
 from .metadata import norm
 from .params import PARAMS as P
-from .rules import rules_of
+from .rules import inline_rules, rules_of
 
 # Closing headings after which a long run of prose does not reopen the article (`reopens` in
 # the catalogue: comment counts, "3 thoughts on ...").
@@ -370,8 +370,9 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
         pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
-        # a rule or ornament between paragraphs ("————", "* * *") says nothing either way
-        .when(pl.col("no_alnum")).then(pl.lit(0))
+        # a rule or ornament between paragraphs ("————", "* * *") or a button between them
+        # (an inline rule: "Check price at Amazon") says nothing either way
+        .when(pl.col("no_alnum") | pl.col("hard_rule").is_in(inline_rules())).then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))

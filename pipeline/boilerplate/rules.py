@@ -78,6 +78,10 @@ class Rule:
     reopens: bool = True  # an "end" section: does a long run of prose below reopen the article?
     marker: bool = False  # high-precision whole-line rule: also a leftover marker for validation
     case: bool = False  # match the line as written (default: its lowercase form, pattern lowercase)
+    # A button between an article's own paragraphs ("Check price at Amazon" under each product
+    # of a review, "Book now" under each hotel): removed, but it says nothing about where the
+    # article ends (the article block scores it 0, as a separator, not as a removed line).
+    inline: bool = False
 
     def __post_init__(self) -> None:
         if (self.pattern is None) == (self.predicate is None):
@@ -90,6 +94,8 @@ class Rule:
             raise ValueError(f"rule {self.name}: only an until='end' section closes early")
         if not self.reopens and (self.kind != "section" or self.until != "end"):
             raise ValueError(f"rule {self.name}: only an until='end' section may not reopen")
+        if self.inline and self.kind != "line":
+            raise ValueError(f"rule {self.name}: only a line rule is inline")
 
 
 # Shared anchors: rules built with whole()/start() are merged by the engine into one regex each.
@@ -425,6 +431,12 @@ RULES: list[Rule] = [
                r"talk to (?:sales|an expert|us)|see (?:pricing|plans)|view (?:deal|offer|on amazon)|"
                r"check (?:price|availability)(?: on \w+)?|\$[\d,.]+ at [\w .&']{2,30}|"
                r"be the first to know!?"), marker=False),
+    Rule("inline_button", "advertising", "line",
+         # Buttons of review, shopping and booking pages, one under each item of the article.
+         whole(r"check (?:the )?(?:latest )?(?:price|prices|availability)(?: (?:on|at) "
+               r"[\w .&']{1,30})?(?: on sale)?|book (?:now|online|today)|"
+               r"(?:read|see) (?:the )?(?:full )?review|jump to (?:the )?review|see the rating|"
+               r"more (?:info|details)|website call"), inline=True),
     Rule("no_card_cta", "advertising", "line",
          # "Free 14-day trial. No credit card required.": a sign-up button's small print.
          r"no credit card (?:required|needed)", max_words=10),
@@ -601,6 +613,11 @@ DATE_PATTERNS: dict[str, str] = {
 }
 MONTHS: dict[str, int] = {m: i + 1 for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+
+
+def inline_rules() -> list[str]:
+    """Names of the rules whose lines are buttons between an article's paragraphs."""
+    return [r.name for r in RULES if r.inline]
 
 
 def rules_of(kind: str) -> list[Rule]:
