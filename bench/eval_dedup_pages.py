@@ -185,14 +185,21 @@ def same_story(pages: list[dict]) -> dict[str, str]:
 
 
 def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, str], dict]:
-    """Writes the raw folder; returns source -> article label, source -> kind, label -> site."""
+    """Writes the raw folder; returns source -> article label, source -> kind, label -> site.
+
+    Every page with a gold is in it, short posts too; copies are made of the pages whose gold
+    holds 3+ lines and 80+ words. (Until session 14 the short posts were left out: they are
+    the blog pages whose template outweighs their post, and their clean texts, one sidebar or
+    bio blurb the same on every page of the blog, were merged with each other: seeds 1-3,
+    precision 0.9976 without them, 0.954 with them.)"""
     rng = random.Random(seed)
-    pages = [p for p in _pages() if len(p["gold"]) >= 3 and sum(len(g.split()) for g in
-                                                               p["gold"]) >= 80]
-    story = same_story(pages)
+    every = [p for p in _pages() if p["gold"]]
+    pages = [p for p in every if len(p["gold"]) >= 3 and sum(len(g.split()) for g in
+                                                            p["gold"]) >= 80]
+    story = same_story(every)
     hosts = [p for p in pages if template_only_outside(p)]
     label, kind_of, site = {}, {}, {}
-    for p in pages:
+    for p in every:
         src = f"pages/{p['id']}.txt"
         (raw / src).parent.mkdir(parents=True, exist_ok=True)
         (raw / src).write_text("\n".join(p["lines"]) + "\n")
