@@ -382,3 +382,50 @@ def test_buttons_between_paragraphs_do_not_split_the_article() -> None:
     res = clean_text("\n\n".join(["Best ferry gear of the year", *paras]))
     assert res.documents["text"][0].split("\n\n")[-len(PROSE):] == PROSE
     assert res.removed.filter(pl.col("rule") == "inline_button").height == len(PROSE)
+
+
+# A blog's short posts: each page its own title and one short caption, under the blog's
+# sidebar blurb (the page's only prose, the same on every page) and archive list.
+_BLURB = ("Hello stranger, I write about the harbour, the ferries and the people who keep them "
+          "running, and you can follow me on every network here.")
+_ARCHIVE = ["July 2031 (12)", "June 2031 (8)", "May 2031 (15)", "Photos of the week (40)"]
+_POSTS = [("Sunset over the north quay", "Photographed by Jo from the old ferry ramp at dusk"),
+          ("Morning fog at the dredger", "Taken before the first crossing of the day, at six"),
+          ("The new berth at low tide", "A view from the harbour office roof on Sunday"),
+          ("Gulls on the breakwater", "Shot with the long lens from the end of the pier"),
+          ("Crates waiting for the ferry", "Seen on the way to work this week, by the gate")]
+
+
+def _blog_posts() -> pl.DataFrame:
+    texts = ["\n".join([title, caption, _BLURB, *_ARCHIVE]) for title, caption in _POSTS]
+    return pl.DataFrame({"doc_id": [f"p{i}" for i in range(len(texts))], "text": texts,
+                         "kind": ["text"] * len(texts)})
+
+
+def test_a_blurb_that_is_every_short_posts_only_prose_is_template() -> None:
+    """Over a run (its recurring line pairs, as the chunked pass counts them), the blurb goes
+    from every post although it is the only prose left: a sidebar's 25 words are no syndicated
+    article (`run_pairs_brief_words`). Kept, it was every post's clean text, the same on each
+    page, and the dedup step merged the posts."""
+    from pipeline.boilerplate import recurrence
+    from pipeline.boilerplate.engine import recurring_summary
+
+    docs = _blog_posts()
+    run_pairs = recurrence.count_batch(recurring_summary(docs))
+    res = clean_documents(docs, run_pairs=run_pairs)
+    texts = res.documents["text"].to_list()
+    assert all(_BLURB not in t for t in texts)
+    assert len(set(texts)) == len(texts)
+
+
+def test_a_page_without_prose_keeps_only_its_own_lines() -> None:
+    """A page with no prose has no article block to choose: it keeps its lines except those
+    other documents of the batch carry too (the blog's archive), which were every post's
+    shared text (and made the posts near-duplicates of each other)."""
+    # (three posts: too few for the archive to count as the batch's template)
+    docs = _blog_posts().head(3).with_columns(
+        pl.col("text").str.replace(_BLURB, "", literal=True))
+    res = clean_documents(docs)
+    for (title, caption), text in zip(_POSTS[:3], res.documents["text"], strict=True):
+        assert caption in text and title in text
+        assert not any(line in text for line in _ARCHIVE)

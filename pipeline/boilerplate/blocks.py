@@ -240,6 +240,7 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
         return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
+                                  keyed["_n"].cast(pl.UInt32).alias("line_docs"),
                                   recurrence.wrapping(lines, run, below).alias("pair_docs"))
     fresh = pl.col("own") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
@@ -265,6 +266,7 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
         pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)), pl.lit(run))).to_series()
     return lines.with_columns(
         W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
+        keyed["_n"].cast(pl.UInt32).alias("line_docs"),
         recurrence.wrapping(lines, pairs, below).alias("pair_docs"))
 
 
@@ -413,8 +415,11 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
 def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
     """in_block (kept unless a rule says otherwise) and header (where metadata lines live)."""
     has_block = pl.col("_best") > 0
+    # (a page without prose keeps its own lines only: those other documents of the batch carry
+    # too are its template, a blog's archive and sidebar around a photo post)
     in_block = (
-        pl.col("is_html") | ~has_block | pl.col("idx").is_between(pl.col("_bs"), pl.col("_be"))
+        pl.col("is_html") | (~has_block & (pl.col("line_docs") <= 1))
+        | (has_block & pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")))
     )
     header = pl.when(pl.col("is_html")).then(pl.col("idx") < P.html_header_lines).when(
         has_block

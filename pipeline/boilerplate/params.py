@@ -86,6 +86,10 @@ class BoilerplateParams:
     where the prose left is at least this many times the prose they take: a syndicated article
     in the templates of several sites recurs too, and there it is the block the recurring
     lines form, not the one they wrap."""
+    run_pairs_brief_words: int = 60
+    """... or where the prose they take is under this many words: a sidebar blurb or an author
+    bio (25-50 words), the only prose of a blog's short posts, is no syndicated article, and
+    kept it was every post's clean text, the same on every page of the blog."""
     run_pairs_subset_share: float = 0.5
     """A document's recurring prose lines carried by at most this share of the documents that
     carry the recurring lines wrapping them (its first and last) are kept: a template recurs on

@@ -175,7 +175,8 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series, below: pl.Series) -> pl.Serie
     enclosed, left = pl.col("enclosed"), pl.col("left")
     ok = per_doc.filter(
         ((enclosed >= P.run_pairs_min_inside_words) & (2 * enclosed >= left))
-        | (left >= pl.col("taken") * P.run_pairs_min_kept_ratio))["d"]
+        | (left >= pl.col("taken") * P.run_pairs_min_kept_ratio)
+        | (pl.col("taken") < P.run_pairs_brief_words))["d"]
     keep = frame["d"].is_in(ok.implode())
     return pl.Series("run_pair_docs", docs, pl.UInt32).set(~keep, 0)
 
