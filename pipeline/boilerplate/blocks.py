@@ -226,7 +226,10 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     too: five re-scrapes of one page that differ only in a teaser under "Related" had the
     teaser as their five leads, and their article was taken for template. A document without
     such a line falls back to the smallest hash of its own prose, of its prose, then of its
-    lines."""
+    lines.
+
+    Also `line_docs`: the documents of the batch carrying the line, copies not told apart
+    (`block_flags`: what a page without prose keeps)."""
     run = (recurrence.run_pair_docs(lines, run_pairs) if run_pairs is not None
            else pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32))
     # Article prose: a prose line that no rule or section (first pass) took, above the first

@@ -89,7 +89,9 @@ class BoilerplateParams:
     run_pairs_brief_words: int = 60
     """... or where the prose they take is under this many words: a sidebar blurb or an author
     bio (25-50 words), the only prose of a blog's short posts, is no syndicated article, and
-    kept it was every post's clean text, the same on every page of the blog."""
+    kept it was every post's clean text, the same on every page of the blog (eval_dedup_pages:
+    P 0.954 -> 0.969 alone). The price, not measured (no evaluation holds such copies): a
+    brief under 60 words syndicated in four or more sites' templates of one run goes too."""
     run_pairs_subset_share: float = 0.5
     """A document's recurring prose lines carried by at most this share of the documents that
     carry the recurring lines wrapping them (its first and last) are kept: a template recurs on

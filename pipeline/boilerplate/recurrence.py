@@ -153,7 +153,8 @@ def wrapping(lines: pl.DataFrame, docs: pl.Series, below: pl.Series) -> pl.Serie
     # article is one block with its host's template around it. So a document loses its lines
     # that recur over the run only if the prose they leave lies mostly between them (at least
     # `P.run_pairs_min_inside_words` words, and half of the prose left), or if what they leave
-    # is at least `P.run_pairs_min_kept_ratio` times the prose they take.
+    # is at least `P.run_pairs_min_kept_ratio` times the prose they take, or if the prose they
+    # take is too short to be an article (`P.run_pairs_brief_words`: a blog's sidebar blurb).
     flag = (docs >= P.repeated_pair_min_docs) & (lines["n_words"] >= P.repeated_min_words)
     if not flag.any():
         return pl.Series("run_pair_docs", [0] * lines.height, pl.UInt32)
