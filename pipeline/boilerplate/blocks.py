@@ -241,9 +241,9 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
            & ~pl.lit(below)).alias("own")
     keyed = lines.select("rid", "d", "prose", "h", own)
     keyed = keyed.with_columns(pl.col("d").n_unique().over("h").alias("_n"))
+    line_docs = keyed["_n"].cast(pl.UInt32).alias("line_docs")  # (rows are the lines' rows)
     if keyed.is_empty() or keyed["_n"].max() < P.repeated_min_docs:
-        return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"),
-                                  keyed["_n"].cast(pl.UInt32).alias("line_docs"),
+        return lines.with_columns(pl.lit(1, pl.UInt32).alias("batch_docs"), line_docs,
                                   recurrence.wrapping(lines, run, below).alias("pair_docs"))
     fresh = pl.col("own") & (pl.col("_n") < P.repeated_min_docs)
     lead = keyed.group_by("d").agg(pl.coalesce(
@@ -268,8 +268,7 @@ def repeated(lines: pl.DataFrame, run_pairs: pl.DataFrame | None = None) -> pl.D
     pairs = pl.select(pl.max_horizontal(
         pl.lit(W.scatter(n, counted["rid"], counted["pair_docs"], 0)), pl.lit(run))).to_series()
     return lines.with_columns(
-        W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"),
-        keyed["_n"].cast(pl.UInt32).alias("line_docs"),
+        W.scatter(n, counted["rid"], counted["batch_docs"], 1).alias("batch_docs"), line_docs,
         recurrence.wrapping(lines, pairs, below).alias("pair_docs"))
 
 
