@@ -429,3 +429,53 @@ def test_a_page_without_prose_keeps_only_its_own_lines() -> None:
     for (title, caption), text in zip(_POSTS[:3], res.documents["text"], strict=True):
         assert caption in text and title in text
         assert not any(line in text for line in _ARCHIVE)
+
+
+# Two posts of one blog (`siblings.py`): too few pages for any count, each post shorter than the
+# blog's bio, which was each post's clean text, the same on both pages.
+_NAV = ["Home", "About me", "Photo archive", "Contact", "Shop", "Subscribe by email"]
+_BIO = ("Hello, I am Jo, and this blog has followed the harbour, its ferries, its dredgers and "
+        "the people who keep them running since 2009; every photograph here is mine, and you "
+        "may share them if you link back to this page.")
+_FOOTER = ["Older posts", "Powered by a blog engine"]
+
+
+def _sibling_posts() -> pl.DataFrame:
+    texts = ["\n".join([f"{title} | Jo's harbour blog", *_NAV, title, caption, _BIO, *_FOOTER])
+             for title, caption in _POSTS[:2]]
+    return pl.DataFrame({"doc_id": ["p0", "p1"], "text": texts, "kind": ["text", "text"]})
+
+
+def test_two_posts_of_one_blog_lose_what_they_share() -> None:
+    """The bio and the menu the two posts share are their template ("sibling_template"), and
+    each keeps its own headline and caption: their clean texts differ."""
+    res = clean_documents(_sibling_posts())
+    texts = res.documents["text"].to_list()
+    assert all(_BIO not in t for t in texts)
+    for (title, caption), text in zip(_POSTS[:2], texts, strict=True):
+        assert caption in text
+    assert texts[0] != texts[1]
+    bio = res.removed.filter(pl.col("text") == _BIO)
+    assert bio["rule"].to_list() == ["sibling_template"] * 2
+
+
+def test_pages_that_share_an_article_are_not_siblings() -> None:
+    """An article syndicated in another site's template (a list under its headline: short
+    lines, as a template's are), its re-scrape with another teaser, and its bare text: each
+    keeps the article. (The other site's page ends with another footer; the re-scrape begins
+    with the same title; the bare text begins with a line of the page.)"""
+    items = [f"Step {i}: check the {part} before the crossing" for i, part in
+             enumerate(["hull", "ramp", "engine", "radio", "lights", "pumps", "doors", "rails"])]
+    body = ["Ferry checks, the list", PROSE[0], *items, PROSE[1]]
+    page_a = ["Ferry checks, the list - Harbour News", "News", "Sport", *body,
+              "Copyright Harbour News"]
+    page_b = ["Ferry checks, the list | Coast Daily", "Weather", "Jobs", *body,
+              "Coast Daily, all rights reserved"]
+    rescrape = [*page_a[:3], "Most read: the tide tables", *page_a[3:]]
+    texts = ["\n".join(lines) for lines in (page_a, page_b, rescrape, body)]
+    docs = pl.DataFrame({"doc_id": ["a", "b", "r", "bare"], "text": texts,
+                         "kind": ["text"] * 4})
+    res = clean_documents(docs)
+    for text in res.documents["text"]:
+        assert PROSE[0] in text and items[3] in text
+    assert "sibling_template" not in res.removed["rule"].to_list()

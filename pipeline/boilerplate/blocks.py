@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import recurrence
+from . import recurrence, siblings
 from . import windows as W
 from .matching import category
 from .metadata import norm
@@ -277,8 +277,9 @@ def templates(lines: pl.DataFrame, docs: pl.DataFrame,
     """tmpl_docs: distinct documents of the site carrying the line; site_docs: documents of the
     site. Documents are told apart by the smallest hash of their prose lines (a one-permutation
     MinHash), so re-scrapes of one article do not make its sentences look like template. Also
-    `repeated`'s batch_docs, over the whole batch."""
+    `repeated`'s batch_docs, over the whole batch, and `siblings`' sib_docs."""
     lines = repeated(lines, run_pairs)
+    lines = lines.with_columns(siblings.sibling_docs(lines, lines["line_docs"]))
     zero = [pl.lit(0, pl.UInt32).alias("tmpl_docs"), pl.lit(0, pl.UInt32).alias("site_docs")]
     site = docs["site_key"]
     counts = site.drop_nulls().value_counts()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import blocks, metadata, model, recurrence
+from . import blocks, metadata, model, recurrence, siblings
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
@@ -161,6 +161,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     lines = lines.with_columns(pl.coalesce("line_rule", "sec_rule").alias("hard_rule"))
     lines = lines.with_columns(blocks.lede(lines, docs["title"]))
     lines = blocks.article_block(lines, n_docs, first_pass=True)
+    lines = lines.with_columns(siblings.where_dominant(lines))
     # Pass 2: headings after the article's start may close the page; then context rules.
     lines = blocks.sections(lines, first_pass=False)
     # (Columns used twice are materialised first: an expression is re-evaluated at each use.)

@@ -97,6 +97,17 @@ class BoilerplateParams:
     carry the recurring lines wrapping them (its first and last) are kept: a template recurs on
     every page of its site, while an article that recurs on only some of them (five re-scrapes of
     one page, each with another teaser above the article) is that page's, not the site's."""
+    sibling_min_lines: int = 5
+    sibling_min_share: float = 0.5
+    sibling_max_docs: int = 6
+    sibling_max_long_prose: int = 3
+    sibling_min_block_share: float = 0.5
+    """Two pages of one template, too few for the counts above (`siblings.py`): they share at
+    least sibling_min_lines lines carried by at most sibling_max_docs documents of the batch,
+    at least sibling_min_share of the smaller page's lines, at most sibling_max_long_prose of
+    them prose of `prose_long_words`+ words, and their first lines differ. What one shares with
+    the other is its template, taken away where it holds at least sibling_min_block_share of
+    the prose words of the page's first-pass article block."""
     line_model: bool = False
     """Run the learned line model (model.py) after the rules. Off by default: over today's
     rules (retrained on them, session 13) it raises the tune splits' text F1 (WCXB 0.925 ->

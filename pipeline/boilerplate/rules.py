@@ -595,6 +595,10 @@ RULES: list[Rule] = [
                 | (pl.col("batch_docs") >= PARAMS.repeated_long_min_docs)))
             | (pl.col("pair_docs") >= PARAMS.repeated_pair_min_docs)),
          max_words=None),
+    Rule("sibling_template", "template", "context",
+         # Shared with another page of the same template whose title differs (a blog's two or
+         # three posts: too few for the counts above): siblings.py.
+         predicate=lambda: pl.col("sib_docs") >= 1, max_words=None),
 ]
 
 
