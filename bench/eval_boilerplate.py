@@ -211,7 +211,7 @@ def run_engine(frame: pl.DataFrame, run_pairs: bool = False
     """The engine over a set's pages; `run_pairs`: as a run's chunked pass cleans them, with
     the run's recurring line pairs (`recurrence`), which the pass always counts. The text path
     uses them (until session 14 it did not, and scored Dragnet's text 0.887 / 0.888 / 0.882
-    where the pipeline gets 0.894 / 0.893 / 0.896); the HTML rows are not yet measured so."""
+    where the pipeline gets 0.894 / 0.893 / 0.896); the HTML rows since session 15."""
     from pipeline.boilerplate import recurrence
     from pipeline.boilerplate.engine import recurring_summary
 
@@ -345,14 +345,14 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     raw = {cid: ours[cid][0] for cid in golds}
     titles = {cid: ours[cid][1] for cid in golds}
     out["html: extract_html"] = report("html: extract_html (before engine)", raw, golds, cases, ref)
-    html_preds, hremoved, dt = run_engine(engine_frame(cases, raw, "html", titles))
+    html_preds, hremoved, dt = run_engine(engine_frame(cases, raw, "html", titles), run_pairs=True)
     out["html: ours"] = report("html: ours (extract_html+engine)", html_preds, golds, cases, ref)
     print(f"    removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
     sources = Counter(ours[cid][2] for cid in golds)
     print(f"    text source: {', '.join(f'{k}={v}' for k, v in sources.most_common())}")
     if args.ablate:
         for label, preds in (("trafilatura+engine", plain), ("favor_recall+engine", recall)):
-            got, _, _ = run_engine(engine_frame(cases, preds, "html", titles))
+            got, _, _ = run_engine(engine_frame(cases, preds, "html", titles), run_pairs=True)
             report(f"html: {label}", got, golds, cases, ref)
     if args.dump:
         _dump(args.dump / name / "html", html_preds, golds, cases, hremoved)
