@@ -478,3 +478,18 @@ def test_pages_that_share_an_article_are_not_siblings() -> None:
     for text in res.documents["text"]:
         assert PROSE[0] in text and items[3] in text
     assert "sibling_template" not in res.removed["rule"].to_list()
+
+
+def test_numbered_comment_bylines_start_a_thread() -> None:
+    """WordPress's numbered comments ("1. Jo Berg - 29 August, 2031", a date and no time)
+    under a short post: a thread, closed to the end of the page; without the rule, the
+    comments of several lines each reopened the page and outweighed the post."""
+    post = [PROSE[0], PROSE[1]]
+    thread = ["Comments »"]
+    for k, who in enumerate(["Jo Berg", "Sam", "Ana Lund", "Piet", "Lise M"]):
+        thread += [f"{k + 1}. {who} - {k + 2} August, 2031", *REPLIES[k % 4:], *REPLIES[:k % 4],
+                   "Reply"]
+    res = clean_text("\n".join(["The long trip home", *post, *thread]))
+    assert _kept(res) == post
+    bylines = res.removed.filter(pl.col("text").str.contains(r"^\d\. "))
+    assert set(bylines["rule"]) == {"comment_numbered_byline"}

@@ -257,6 +257,12 @@ RULES: list[Rule] = [
          # quarter of the engine's time on real pages; max_words bounds the line anyway.)
          r"^[\w .'@-]{2,}?\s*(?:—|–|-|,|\|)?\s*(?:on )?" + _DATE + r"(?:,?\s+|,)(?:(?:at|@|-|–|—)"
          r"\s*)?" + _TIME + _ZONE + "$", max_words=12, until="thread"),
+    Rule("comment_numbered_byline", "comments", "section",
+         # A numbered comment's byline with its date and no time ("1. Joel Leigh - 29 August,
+         # 2011", "30. Adm Bomb 1701 - October 26, 2012": WordPress themes of the 2010s): a
+         # comment thread starts (a numbered list of dated items, one under another, starts
+         # none: `P.thread_min_byline_gap`).
+         r"^\d{1,4}\.\s+\S[^\n]{0,40}?\s[-–—]\s" + _DATE + r"$", max_words=12, until="thread"),
     Rule("comment_byline_day", "comments", "section",
          # WordPress threads' "Lora Lee On Thursday, November 1 at 2:57 pm": a name of up to
          # three words, a weekday, no year, "On" capitalised mid-line (prose writes "on": "The
