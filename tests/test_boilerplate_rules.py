@@ -22,7 +22,8 @@ def article_with(line: str, where: int = 2) -> str:
 UNSEEN: dict[str, list[str]] = {
     "donation": ["Your contribution helps keep our newsroom independent.", "Donate now"],
     "related": ["Read more: Ferry fares to rise again next winter", "View all posts by Anna Berg"],
-    "comments": ["Be the first to comment", "Your email address will not be published."],
+    "comments": ["Be the first to comment", "Your email address will not be published.",
+                 "When your reply is ready, click Submit Comment."],
     "share": ["Share this story", "Facebook Twitter LinkedIn Email"],
     "app": ["Download our free news app for iPhone and Android", "Get the app"],
     "newsletter": ["Sign up for our weekly harbour newsletter", "Delivered straight to your inbox."],

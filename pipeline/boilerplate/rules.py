@@ -331,7 +331,10 @@ RULES: list[Rule] = [
          r"\b(?:please )?(?:read|see|respect|review|follow|abide by) (?:our|the) (?:comments? policy|"
          r"comment(?:ing)? guidelines|community guidelines|posting guide)|^comment policy\b|"
          r"\bwe reserve the right to (?:edit|delete|remove) (?:any )?comments\b|"
-         r"\b(?:we welcome|encourages) comments that\b", max_words=80),
+         r"\b(?:we welcome|encourages) comments that\b|"
+         # ... and a comment form's instructions: "If you would like to proceed with posting
+         # your comment, click Submit Comment."
+         r"\bclick (?:the )?[\"“']?(?:submit|post) (?:your )?comment\b", max_words=80),
     # --- share / social -------------------------------------------------------------------------
     Rule("share_buttons", "share", "line",
          whole(r"share(?: (?:this|on|via|the|article|story|post|page)[\w ]{0,20})?|share:|shares?|"
