@@ -104,10 +104,11 @@ class BoilerplateParams:
     sibling_min_block_share: float = 0.5
     """Two pages of one template, too few for the counts above (`siblings.py`): they share at
     least sibling_min_lines lines carried by at most sibling_max_docs documents of the batch,
-    at least sibling_min_share of the smaller page's lines, at most sibling_max_long_prose of
-    them prose of `prose_long_words`+ words (a blog's bio and licence notice are one or two;
-    at 3, two articles of a four-page site that share two paragraphs and a notice lost them),
-    and neither carries the other's first line. What one shares with the other is its
+    at least sibling_min_share of the smaller page's distinct lines, at most
+    sibling_max_long_prose of them prose of `prose_long_words`+ words (a blog's bio and licence
+    notice are one or two; at 3, two articles of a four-page site that share two paragraphs and
+    a notice lost them); each carries the other's last such line (a footer) and neither the
+    other's first line (a title). What one shares with the other is its
     template, taken away where it holds at least sibling_min_block_share of the prose words of
     the page's first-pass article block. Measured (session 15): eval_dedup_pages seeds 1-3
     P 0.9903 -> 0.9964, recall unchanged; Dragnet text +0.003, 7 pages better, none worse;

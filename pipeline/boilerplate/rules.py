@@ -605,8 +605,8 @@ RULES: list[Rule] = [
             | (pl.col("pair_docs") >= PARAMS.repeated_pair_min_docs)),
          max_words=None),
     Rule("sibling_template", "template", "context",
-         # Shared with another page of the same template whose title differs (a blog's two or
-         # three posts: too few for the counts above): siblings.py.
+         # Shared with another page of the same template, with its own title and the same
+         # footer (a blog's two or three posts: too few for the counts above): siblings.py.
          predicate=lambda: pl.col("sib_docs") >= 1, max_words=None),
 ]
 
