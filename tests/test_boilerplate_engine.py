@@ -458,6 +458,20 @@ def test_two_posts_of_one_blog_lose_what_they_share() -> None:
     assert bio["rule"].to_list() == ["sibling_template"] * 2
 
 
+def test_siblings_do_not_depend_on_the_batch_order() -> None:
+    """The two posts among other documents, in any order: the same texts and removed lines."""
+    docs = pl.concat([_sibling_posts(), _blog_posts().head(2).with_columns(
+        pl.format("b{}", pl.col("doc_id")).alias("doc_id"))])
+    base = clean_documents(docs)
+    assert base.removed.filter(pl.col("rule") == "sibling_template").height > 0
+    for seed in range(3):
+        order = list(range(docs.height))
+        random.Random(seed).shuffle(order)
+        res = clean_documents(docs[order])
+        assert base.documents.sort("doc_id").equals(res.documents.sort("doc_id"))
+        assert base.removed.sort("doc_id", "line_no").equals(res.removed.sort("doc_id", "line_no"))
+
+
 def test_pages_that_share_an_article_are_not_siblings() -> None:
     """An article syndicated in another site's template (a list under its headline: short
     lines, as a template's are), its re-scrape with another teaser, and its bare text: each
