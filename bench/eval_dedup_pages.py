@@ -38,7 +38,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
 
@@ -178,8 +178,16 @@ def same_story(pages: list[dict]) -> dict[str, str]:
     shingle containment >= 0.8 or Jaccard >= 0.5), the one `eval_dedup.py` labels with. The
     Dragnet set holds one AP and one Reuters story on two sites each (gold Jaccard 0.87 and
     0.96), pages it holds twice, and stories inside longer pages' golds: the pipeline is right
-    to merge them. (A group's site, for the false-merge report, is its last page's.)"""
-    arts = [Article(p["id"], p["site"], p["gold"], p["lines"]) for p in pages]
+    to merge them. (A group's site, for the false-merge report, is its last page's.)
+
+    Gold lines that three or more pages' golds hold are left out of the test: a site's text
+    that its golds count as the article (nfl.com's video pages: a sentence about the video,
+    then the site's 80-word comment guidelines) made different videos one story, and their
+    pairs, which the pipeline rightly keeps apart (the guidelines are boilerplate to it), were
+    counted as missed (session 15: 3 of the 10 pairs; the 7 others were all found)."""
+    seen: Counter[str] = Counter(line for p in pages for line in set(p["gold"]))
+    arts = [Article(p["id"], p["site"], [g for g in p["gold"] if seen[g] < 3], p["lines"])
+            for p in pages]
     root = same_article_in_devset(arts)
     return {p["id"]: root.get(p["id"], p["id"]) for p in pages}
 
