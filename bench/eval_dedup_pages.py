@@ -1,7 +1,8 @@
 """Near-duplicates on real pages, through the whole pipeline: does a shared template ever merge two
 articles, and is every copy found?
 
-    uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3 [1 2 ...]] [--keep DIR]
+    uv run --no-sync python bench/eval_dedup_pages.py [--copies 120] [--seed 3 [1 2 ...]] \
+        [--keep DIR] [--scatter]
 
 The raw folder is built from both dev sets' real whole-page text scrapes (`text/<id>.txt`: real
 navigation, sidebars, comment forms; many pages of one site), so the distractors are real: the
@@ -20,6 +21,10 @@ for them). Copies of a sample of pages, `--copies` of each kind:
 Recall is also printed for `same_story_pages`: pairs of the sets' own pages that hold one story
 (an AP or a Reuters story on two sites, pages held twice), copies no script made.
 
+`--scatter` puts every file under a folder named by its hash, so that the pages of one site
+(and a page and its copies) fall into different chunks of the run, as a scraper's random file
+names put them: what the rules that see one chunk at a time miss shows there.
+
 The run is a full `curate run` (Dagster, gate included) into a temporary folder; clusters come
 from `articles` and `duplicates`. It prints pair precision / recall / F1, recall per kind, and
 every false merge with its method and why: the cluster holds an "other_template" copy whose
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import random
 import re
@@ -192,8 +198,17 @@ def same_story(pages: list[dict]) -> dict[str, str]:
     return {p["id"]: root.get(p["id"], p["id"]) for p in pages}
 
 
-def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, str], dict]:
-    """Writes the raw folder; returns source -> article label, source -> kind, label -> site.
+def _src(base: str, scatter: bool) -> str:
+    """A raw file's path: `base`, or with `scatter` under a folder named by its hash, so that
+    the files of one site (and a page and its copies) lie apart in the sorted order the run cuts
+    into chunks, as a scraper's random file names put them."""
+    return f"{hashlib.md5(base.encode()).hexdigest()[:2]}/{base}" if scatter else base
+
+
+def build(raw: Path, copies: int, seed: int, scatter: bool = False
+          ) -> tuple[dict[str, str], dict[str, str], dict, dict[str, str]]:
+    """Writes the raw folder; returns source -> article label, source -> kind, label -> site,
+    copy's source -> its page's source.
 
     Every page with a gold is in it, short posts too; copies are made of the pages whose gold
     holds 3+ lines and 80+ words. (Until session 14 the short posts were left out: they are
@@ -206,9 +221,9 @@ def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, 
                                                             p["gold"]) >= 80]
     story = same_story(every)
     hosts = [p for p in pages if template_only_outside(p)]
-    label, kind_of, site = {}, {}, {}
+    label, kind_of, site, origin = {}, {}, {}, {}
     for p in every:
-        src = f"pages/{p['id']}.txt"
+        src = _src(f"pages/{p['id']}.txt", scatter)
         (raw / src).parent.mkdir(parents=True, exist_ok=True)
         (raw / src).write_text("\n".join(p["lines"]) + "\n")
         label[src], kind_of[src] = story[p["id"]], "original"
@@ -216,11 +231,12 @@ def build(raw: Path, copies: int, seed: int) -> tuple[dict[str, str], dict[str, 
     for kind in KINDS:
         for i, p in enumerate(rng.sample(pages, copies)):
             other = rng.choice([q for q in hosts if q["id"] != p["id"]])
-            src = f"copies/{kind}/{i:04d}-{p['id']}.txt"
+            src = _src(f"copies/{kind}/{i:04d}-{p['id']}.txt", scatter)
+            origin[src] = _src(f"pages/{p['id']}.txt", scatter)
             (raw / src).parent.mkdir(parents=True, exist_ok=True)
             (raw / src).write_text(make_copy(kind, p, other, rng))
             label[src], kind_of[src] = story[p["id"]], kind
-    return label, kind_of, site
+    return label, kind_of, site, origin
 
 
 def clusters(cur: Path) -> dict[str, str]:
@@ -259,7 +275,8 @@ def host_text_kept(kind_of: dict[str, str], cur: Path) -> set[str]:
     return out
 
 
-def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Path) -> dict:
+def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Path,
+             origin: dict[str, str]) -> dict:
     got = clusters(cur)
     dup = pl.read_parquet(cur / "latest" / "duplicates.parquet")
     method = dict(zip(dup["source"], dup["method"], strict=True))
@@ -289,7 +306,7 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
     for src, kind in kind_of.items():
         if kind == "original":
             continue
-        orig = f"pages/{Path(src).name.split('-', 1)[1]}"  # copies/<kind>/<i>-<page id>.txt
+        orig = origin[src]
         found[kind][1] += 1
         found[kind][0] += int(src in got and orig in got and got[src] == got[orig])
     # Pages of the dev sets that hold one story (`same_story`: one AP or Reuters story on two
@@ -311,20 +328,20 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
             "false_merges": false_merges}
 
 
-def run_once(copies: int, seed: int, work: Path) -> dict | None:
+def run_once(copies: int, seed: int, work: Path, scatter: bool = False) -> dict | None:
     """Build the raw folder for `seed` under `work`, run the pipeline, print and return the
     scores (None if the run failed)."""
     raw, cur = work / "raw", work / "curated"
     shutil.rmtree(raw, ignore_errors=True)
     shutil.rmtree(cur, ignore_errors=True)
     raw.mkdir(parents=True)
-    label, kind_of, site = build(raw, copies, seed)
+    label, kind_of, site, origin = build(raw, copies, seed, scatter)
     proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw-dir", str(raw),
                            "--curated-dir", str(cur)], cwd=REPO, capture_output=True, text=True)
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         return None
-    r = evaluate(label, kind_of, site, cur)
+    r = evaluate(label, kind_of, site, cur, origin)
     print(f"== seed {seed}: {len(label)} raw documents "
           f"({sum(k == 'original' for k in kind_of.values())} real pages, {copies} copies of "
           f"each of {len(KINDS)} kinds; {len(set(label.values()))} distinct articles)")
@@ -350,13 +367,15 @@ def main() -> int:
                     help="one run per seed (which pages are copied, and how); with several, "
                          "the means are printed too")
     ap.add_argument("--keep", type=Path, help="keep the raw and curated folders here")
+    ap.add_argument("--scatter", action="store_true",
+                    help="files under hashed folders: a site's pages spread over the chunks")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     work = a.keep or Path(tempfile.mkdtemp(prefix="eval-dedup-pages-", dir=cache_dir()))
     runs: dict[int, dict] = {}
     try:
         for seed in a.seed:  # each seed's raw and curated folders under work/seed-<n>
-            r = run_once(a.copies, seed, work / f"seed-{seed}")
+            r = run_once(a.copies, seed, work / f"seed-{seed}", a.scatter)
             if r is None:
                 return 1
             runs[seed] = r

@@ -151,6 +151,22 @@ class Prepared:
     stats: dict[str, dict[str, int]]
     spill: str
     pairs: list[str]
+    ends: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENDS_SCHEMA))
+
+
+# Per text document of a chunk: the hashes of its first and last non-blank lines (a title, a
+# footer): what finds the pages a document's siblings have in other chunks (`sibling_context`).
+ENDS_SCHEMA = {"doc_id": pl.String(), "first": pl.UInt64(), "last": pl.UInt64()}
+
+
+def line_ends(docs: pl.DataFrame) -> pl.DataFrame:
+    """`ENDS_SCHEMA` rows of the text documents of `docs` (doc_id, text, kind)."""
+    lines = pl.col("text").fill_null("").str.split("\n").list.eval(
+        pl.element().str.strip_chars().filter(pl.element().str.len_bytes() > 0))
+    got = docs.filter(pl.col("kind") != "html").select("doc_id", lines.alias("l")).filter(
+        pl.col("l").list.len() > 0)
+    return got.select("doc_id", pl.col("l").list.first().hash().alias("first"),
+                      pl.col("l").list.last().hash().alias("last")).cast(ENDS_SCHEMA)
 
 
 def prepare_chunk(task: ChunkTask) -> Prepared:
@@ -182,7 +198,7 @@ def prepare_chunk(task: ChunkTask) -> Prepared:
     pairs = recurrence.write_summary(recurring_summary(ex.documents), Path(f"{stem}.pairs"))
     return Prepared(task.index, meta, seen_ids, skip,
                     {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected},
-                    {"extract": ex.stats}, spill, pairs)
+                    {"extract": ex.stats}, spill, pairs, line_ends(ex.documents))
 
 
 @dataclass
@@ -191,6 +207,7 @@ class CleanTask:
     spill: str      # the chunk's extracted documents (`Prepared.spill`)
     out_dir: str
     run_pairs: str  # Arrow file of the run's recurring line pairs (recurrence.count)
+    context: list[tuple[str, list[str]]] = field(default_factory=list)  # (spill, doc_ids)
 
 
 @dataclass
@@ -209,7 +226,10 @@ def clean_chunk(task: CleanTask) -> Cleaned:
     run's recurring line pairs; parts to `out_dir`."""
     docs = pl.read_ipc(task.spill)
     ex = steps.ExtractStep(docs, schema.empty("rejected"), {})
-    cl = steps.clean(ex, workers=1, run_pairs=pl.read_ipc(task.run_pairs))
+    context = [pl.scan_ipc(spill).filter(pl.col("doc_id").is_in(ids)).collect()
+               for spill, ids in task.context]
+    cl = steps.clean(ex, workers=1, run_pairs=pl.read_ipc(task.run_pairs),
+                     context=pl.concat(context) if context else None)
     del docs, ex
     out = Path(task.out_dir)
     parts = {"cleaned": str(out / f"c{task.index:06d}.cleaned.parquet"),
@@ -223,6 +243,38 @@ def _result(pre: Prepared, cl: Cleaned) -> ChunkResult:
     return ChunkResult(pre.index, pre.meta, pre.seen, pre.skipped,
                        {**pre.rejected, "clean": cl.rejected}, cl.cleaned_ids, cl.signed,
                        {**pre.stats, "clean": cl.stats}, cl.parts)
+
+
+def sibling_context(prepared: list[Prepared]) -> dict[int, list[tuple[str, list[str]]]]:
+    """Per chunk: the documents of other chunks it should see, as (spill, doc_ids). The
+    `sibling_template` rule compares the pages of one template that a batch holds too few of
+    for any count (a blog's two or three posts: `boilerplate/siblings.py`); a run cuts its files
+    into chunks by path, and where a scraper names its files at random the posts of one blog
+    fall into different chunks (`bench/eval_dedup_pages.py --scatter`). So a text document
+    whose last line (a footer) 2 to `sibling_max_docs` documents of the run end with, and
+    whose first line (a title) differs from one of theirs in another chunk, has that one
+    lent to its chunk's engine, which decides as it does within a chunk. Few: a footer that
+    many pages share is a big site's, which the count rules see. Deterministic: from the
+    files' contents and the chunk plan alone."""
+    from pipeline.boilerplate.params import PARAMS
+
+    ends = [p.ends.with_columns(pl.lit(p.index, pl.UInt32).alias("chunk")) for p in prepared
+            if p.ends.height]
+    if len(ends) < 2:
+        return {}
+    ends = pl.concat(ends)
+    size = pl.len().over("last")
+    small = ends.filter(size.is_between(2, PARAMS.sibling_max_docs))
+    pairs = small.join(small, on="last", suffix="_o").filter(
+        (pl.col("chunk") != pl.col("chunk_o")) & (pl.col("first") != pl.col("first_o")))
+    if pairs.is_empty():
+        return {}
+    spill = {p.index: p.spill for p in prepared}
+    lent = pairs.group_by("chunk", "chunk_o").agg(pl.col("doc_id_o").unique().sort())
+    out: dict[int, list[tuple[str, list[str]]]] = {}
+    for chunk, other, ids in lent.sort("chunk", "chunk_o").iter_rows():
+        out.setdefault(chunk, []).append((spill[other], ids))
+    return out
 
 
 def count_pairs(prepared: list[Prepared], work_dir: Path) -> str:
@@ -285,8 +337,10 @@ def process(settings: Settings, seen: pl.Series | None = None,
             finally:
                 skip_copies.forget(work_dir)
             run_pairs = count_pairs(prepared, work_dir)
+            context = sibling_context(prepared)
             cleaned: list[Cleaned] = executors.map_chunks(
-                clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs)
+                clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs,
+                                        context.get(p.index, []))
                               for p in prepared], settings, env=WORKER_ENV, pool=pool)
     except BaseException:
         if own_dir:  # spills, summaries and parts of a failed pass: nobody will read them

@@ -155,3 +155,37 @@ def test_plan_never_exceeds_a_chunk_with_mixed_sizes():
             if len(c) > 1:  # a file larger than a chunk is alone; the others fit the caps
                 assert sum(size[f] for f in c) <= 100 and len(c) <= 10, (sizes, c)
                 assert all(size[f] < 100 for f in c)
+
+
+def test_a_blogs_posts_in_different_chunks_still_see_each_other(tmp_path: Path, monkeypatch):
+    """Two posts of one blog whose file names put them in different chunks (a scraper's random
+    names): each chunk's engine is lent the other post (`chunks.sibling_context`), and both
+    lose the blog's bio, as they do in one chunk (`boilerplate/siblings.py`)."""
+    from samples import PROSE
+
+    nav = ["Home", "About me", "Photo archive", "Contact", "Shop", "Subscribe by email"]
+    bio = ("Hello, I am Jo, and this blog has followed the harbour, its ferries, its dredgers "
+           "and the people who keep them running since 2009; every photograph here is mine, "
+           "and you may share them if you link back to this page.")
+    posts = {"a/post.txt": ("Sunset over the north quay", "Photographed by Jo from the ramp"),
+             "z/post.txt": ("Morning fog at the dredger", "Taken before the first crossing")}
+    raw = tmp_path / "raw"
+    for name, (title, caption) in posts.items():
+        (raw / name).parent.mkdir(parents=True, exist_ok=True)
+        (raw / name).write_text("\n".join([f"{title} | Jo's harbour blog", *nav, title, caption,
+                                           bio, "Older posts", "Powered by a blog engine"]))
+    for i in range(4):  # other articles between them in the sorted order
+        (raw / "m").mkdir(exist_ok=True)
+        (raw / "m" / f"story{i}.txt").write_text(
+            "\n\n".join([f"Harbour story {i}", *PROSE[i:], *PROSE[:i]]))
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 1_000)
+    s = Settings(raw_dir=raw, curated_dir=tmp_path / "cur", workers=1, full_rebuild=True)
+    done = run.process_run(s)
+    assert done.raw.stats["chunks"] >= 3
+    texts = dict(done.clean.documents.select("source", "text").collect().iter_rows())
+    rejected = set(done.clean.rejected["source"])
+    for name in posts:  # a caption is too short to publish: rejected, with its reason
+        assert name in rejected or bio not in texts[name]
+    removed = done.clean.removed_lines.collect()
+    assert removed.filter(pl.col("text") == bio)["rule"].to_list() == ["sibling_template"] * 2
+    chunks.discard(done.work_dir)

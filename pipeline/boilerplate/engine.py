@@ -122,15 +122,25 @@ def recurring_summary(docs: pl.DataFrame) -> pl.DataFrame:
 
 
 def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
-                    run_pairs: pl.DataFrame | None = None) -> CleanResult:
+                    run_pairs: pl.DataFrame | None = None,
+                    context: pl.DataFrame | None = None) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps).
     `line_model`: run step 6 (None: `PARAMS.line_model`). `run_pairs`: the run's recurring
     line pairs (`recurrence.count`), when the batch is one chunk of a run; None: the batch is
-    the whole run, and its own pair counts (`blocks.repeated`) are all there is to count."""
+    the whole run, and its own pair counts (`blocks.repeated`) are all there is to count.
+    `context`: documents of other chunks the batch's rules see (as `docs`; the chunked pass
+    lends a chunk the siblings its pages have elsewhere in the run: `siblings.py`), neither
+    cleaned nor returned."""
+    n_own = docs.height
+    if context is not None and context.height:
+        docs = pl.concat([_prepare(docs), _prepare(context)]).drop("d")
     docs, lines, meta_docs, texts = annotate(docs, run_pairs)
     if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
     lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
+    if docs.height > n_own:  # (own documents first: d < n_own)
+        docs, lines = docs.head(n_own), lines.filter(pl.col("d") < n_own)
+        meta_docs = meta_docs.filter(pl.col("d") < n_own)
     return _results(docs, lines, meta_docs)
 
 

@@ -91,16 +91,17 @@ def site_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS) -> list
 
 
 def clean_in_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS,
-                     run_pairs: pl.DataFrame | None = None):
+                     run_pairs: pl.DataFrame | None = None, context: pl.DataFrame | None = None):
     """`clean_documents` over site-whole batches: the same result as one call when every site
     fits in a batch, with cost linear in the number of documents. `run_pairs`: the run's
-    recurring line pairs (`boilerplate.recurrence`); None: counted over `docs`."""
+    recurring line pairs (`boilerplate.recurrence`); None: counted over `docs`. `context`:
+    other chunks' documents every batch's rules see (`clean_documents`)."""
     from pipeline.boilerplate import CleanResult, clean_documents, recurrence, recurring_summary
 
     batches = site_batches(docs, batch_docs)
     if run_pairs is None and len(batches) > 1:
         run_pairs = recurrence.count_batch(recurring_summary(docs))
-    parts = [clean_documents(b, run_pairs=run_pairs) for b in batches]
+    parts = [clean_documents(b, run_pairs=run_pairs, context=context) for b in batches]
     if len(parts) == 1:
         return parts[0]
     stats = sum_stats([p.stats for p in parts])
@@ -110,13 +111,17 @@ def clean_in_batches(docs: pl.DataFrame, batch_docs: int = CLEAN_BATCH_DOCS,
 
 def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
           min_chars: int = DEFAULT_BOUNDS.min_text_chars, workers: int = 1,
-          run_pairs: pl.DataFrame | None = None) -> CleanStep:
+          run_pairs: pl.DataFrame | None = None, context: pl.DataFrame | None = None
+          ) -> CleanStep:
     """`run_pairs`: the run's recurring line pairs when `ex` is one chunk of a run (None: `ex`
-    is the whole run)."""
+    is the whole run). `context`: extracted documents of other chunks (as `ex.documents`)
+    whose lines the boilerplate rules see beside this chunk's (`chunks.sibling_context`)."""
     docs = ex.documents.with_columns(
         pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
-    result = clean_in_batches(docs.select("doc_id", "text", "kind", "site_key", "title"),
-                              run_pairs=run_pairs)
+    engine_cols = ("doc_id", "text", "kind", "site_key", "title")
+    ctx = None if context is None else context.with_columns(
+        pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key")).select(engine_cols)
+    result = clean_in_batches(docs.select(engine_cols), run_pairs=run_pairs, context=ctx)
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
                                      "published": "t_published", "site": "t_site",
                                      "n_words": "t_words"})
