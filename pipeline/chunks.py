@@ -159,28 +159,13 @@ class Prepared:
 ENDS_SCHEMA = {"doc_id": pl.String(), "first": pl.UInt64(), "last": pl.UInt64()}
 
 
-def line_ends(docs: pl.DataFrame) -> pl.DataFrame:
-    """`ENDS_SCHEMA` rows of the text documents of `docs` (doc_id, text, kind). The lines are
-    looked for in a text's first and last 2,000 characters (3x cheaper than splitting it all;
-    a longer line is hashed by the part inside, the same for the same line)."""
-    def lines(text: pl.Expr) -> pl.Expr:
-        return text.str.split("\n").list.eval(
-            pl.element().str.strip_chars().filter(pl.element().str.len_bytes() > 0))
-
-    text = pl.col("text").fill_null("")
-    got = docs.filter(pl.col("kind") != "html").select(
-        "doc_id", lines(text.str.slice(0, 2000)).list.first().alias("f"),
-        lines(text.str.slice(-2000)).list.last().alias("l")).drop_nulls("f")
-    return got.select("doc_id", pl.col("f").hash().alias("first"),
-                      pl.col("l").hash().alias("last")).cast(ENDS_SCHEMA)
-
-
 def prepare_chunk(task: ChunkTask) -> Prepared:
     """Worker entry point, first pass: read -> extract one chunk; its documents to a file, and
     the summary of its line pairs that the run's count of recurring pairs needs."""
     from dataclasses import replace
 
-    from pipeline.boilerplate import recurrence, recurring_summary
+    from pipeline.boilerplate import recurrence
+    from pipeline.boilerplate.engine import run_facts
 
     one = replace(task.settings, workers=1)  # already in a worker: no nested pools
     try:
@@ -201,10 +186,11 @@ def prepare_chunk(task: ChunkTask) -> Prepared:
     stem = out / f"c{task.index:06d}"
     spill = f"{stem}.extracted.arrow"
     ex.documents.write_ipc(spill, compression="uncompressed")  # read back once, soon
-    pairs = recurrence.write_summary(recurring_summary(ex.documents), Path(f"{stem}.pairs"))
+    summary, ends = run_facts(ex.documents)
+    pairs = recurrence.write_summary(summary, Path(f"{stem}.pairs"))
     return Prepared(task.index, meta, seen_ids, skip,
                     {"read": schema.conform(rejects, "rejected"), "extract": ex.rejected},
-                    {"extract": ex.stats}, spill, pairs, line_ends(ex.documents))
+                    {"extract": ex.stats}, spill, pairs, ends.cast(ENDS_SCHEMA))
 
 
 @dataclass

@@ -114,11 +114,25 @@ def _distinct_texts(lines: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return texts, lines.with_columns(u, h.alias("h"))
 
 
+def _hashed_lines(docs: pl.DataFrame) -> pl.DataFrame:
+    lines = _explode(_prepare(docs))
+    return lines.with_columns(lines["line"].hash().alias("h"))
+
+
 def recurring_summary(docs: pl.DataFrame) -> pl.DataFrame:
     """The batch's line pairs with their documents' leads, for counting them over a whole run
-    (`recurrence.summary`; the chunked pass calls it before any chunk is cleaned)."""
-    lines = _explode(_prepare(docs))
-    return recurrence.summary(lines.with_columns(lines["line"].hash().alias("h")))
+    (`recurrence.summary`)."""
+    return recurrence.summary(_hashed_lines(docs))
+
+
+def run_facts(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the chunked pass needs of a chunk before any chunk is cleaned, from one split of
+    its lines: `recurring_summary`, and (doc_id, first, last) of its text documents
+    (`siblings.line_ends`)."""
+    lines = _hashed_lines(docs)
+    ends = siblings.line_ends(lines)
+    ids = docs["doc_id"].cast(pl.String).gather(ends["d"])
+    return recurrence.summary(lines), ends.select(ids.alias("doc_id"), "first", "last")
 
 
 def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,

@@ -56,7 +56,7 @@ def sibling_docs(lines: pl.DataFrame, line_docs: pl.Series) -> pl.Series:
     firsts = base.filter(W.is_first() & text).select("d", pl.col("h").alias("first"))
     rare = text & pl.col("ld").is_between(2, P.sibling_max_docs)
     shared_rows = base.filter(rare)
-    lasts = shared_rows.filter(_is_last()).select("d", "h")
+    lasts = shared_rows.filter(W.is_last()).select("d", "h")
     if lasts.is_empty():
         return zero
     # (d, d2): d2 carries d's last line; kept when d carries d2's too
@@ -98,8 +98,13 @@ def sibling_docs(lines: pl.DataFrame, line_docs: pl.Series) -> pl.Series:
     return W.scatter(n, hit["rid"], hit["k"], 0).alias("sib_docs")
 
 
-def _is_last() -> pl.Expr:
-    return (pl.col("d").shift(-1) != pl.col("d")).fill_null(True)
+def line_ends(lines: pl.DataFrame) -> pl.DataFrame:
+    """(d, first, last) of a lines frame (d, h, is_html; in document order): the hashes of each
+    text document's first and last lines, by which the chunked pass finds the siblings a
+    document has in other chunks (`chunks.sibling_context`)."""
+    text = lines.filter(~pl.col("is_html")).select("d", "h")
+    return text.filter(W.is_first()).select("d", pl.col("h").alias("first")).join(
+        text.filter(W.is_last()).select("d", pl.col("h").alias("last")), on="d")
 
 
 def where_dominant(lines: pl.DataFrame) -> pl.Series:

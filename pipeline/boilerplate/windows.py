@@ -17,6 +17,11 @@ def is_first() -> pl.Expr:
     return FIRST.fill_null(True)
 
 
+def is_last() -> pl.Expr:
+    """The last line of each document (of the frame it is evaluated on)."""
+    return (D.shift(-1) != D).fill_null(True)
+
+
 def nxt(expr: pl.Expr, k: int = 1) -> pl.Expr:
     """Value k lines later in the same document (null past its end)."""
     return pl.when(D.shift(-k) == D).then(expr.shift(-k))

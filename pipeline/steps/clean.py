@@ -116,11 +116,12 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
     """`run_pairs`: the run's recurring line pairs when `ex` is one chunk of a run (None: `ex`
     is the whole run). `context`: extracted documents of other chunks (as `ex.documents`)
     whose lines the boilerplate rules see beside this chunk's (`chunks.sibling_context`)."""
-    docs = ex.documents.with_columns(
-        pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
+    def with_site(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.with_columns(pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
+
     engine_cols = ("doc_id", "text", "kind", "site_key", "title")
-    ctx = None if context is None else context.with_columns(
-        pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key")).select(engine_cols)
+    docs = with_site(ex.documents)
+    ctx = None if context is None else with_site(context).select(engine_cols)
     result = clean_in_batches(docs.select(engine_cols), run_pairs=run_pairs, context=ctx)
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
                                      "published": "t_published", "site": "t_site",
