@@ -43,13 +43,19 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _devdata import cache_dir, case_domain, devdata_dir, read_gold  # noqa: E402
+from _devdata import (  # noqa: E402
+    HELD_OUT_MOD,
+    cache_dir,
+    case_domain,
+    devdata_dir,
+    held_out,
+    read_gold,
+)
 
 from pipeline.boilerplate import clean_documents  # noqa: E402
 
 TOKEN = re.compile(r"\w+")
 TRAF_VERSION = __import__("trafilatura").__version__
-HELD_OUT_MOD = 4  # domains with md5(domain) % 4 == 0 are held out (about a quarter)
 
 
 def shingles(text: str, n: int = 4) -> Counter:
@@ -78,10 +84,6 @@ def prf(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     r = sum(rs) / len(rs) if rs else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f
-
-
-def held_out(domain: str) -> bool:
-    return int(hashlib.md5(domain.encode()).hexdigest(), 16) % HELD_OUT_MOD == 0
 
 
 def _justext(data: bytes) -> list[str]:

@@ -26,7 +26,9 @@ Recall is also printed for `same_story_pages`: pairs of the sets' own pages that
 names put them: what the rules that see one chunk at a time miss shows there.
 
 The run is a full `curate run` (Dagster, gate included) into a temporary folder; clusters come
-from `articles` and `duplicates`. It prints pair precision / recall / F1, recall per kind, and
+from `articles` and `duplicates`. It prints pair precision / recall / F1 (also per dev set, whole
+and split into tune and held-out domains, the split `eval_boilerplate.py` reports), recall per
+kind, and
 every false merge with its method and why: the cluster holds an "other_template" copy whose
 kept text is mostly its host page's (`host_text_kept`: the merge follows from what the cleaning
 kept), or the two pages share a site, or not.
@@ -52,7 +54,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dedup_corpus import Article, same_article_in_devset  # noqa: E402
-from _devdata import SETS, cache_dir, devdata_dir, read_gold  # noqa: E402
+from _devdata import SETS, cache_dir, case_domain, devdata_dir, held_out, read_gold  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("byte_identical", "reformatted", "other_template", "truncated", "bare_article",
@@ -71,9 +73,11 @@ def _pages() -> list[dict]:
             case = json.loads(line)
             text = (root / "text" / f"{case['id']}.txt").read_text(errors="replace")
             gold = read_gold(root / "gold" / f"{case['id']}.txt")
-            site = case.get("domain") or ""
+            html = None if case.get("domain") else (root / "html" / f"{case['id']}.html"
+                                                    ).read_bytes().decode("utf-8", "replace")
             pages.append({"id": f"{name[:2]}-{case['id']}", "lines": text.splitlines(),
-                          "gold": [g for g in gold.splitlines() if g.strip()], "site": site})
+                          "gold": [g for g in gold.splitlines() if g.strip()],
+                          "site": case_domain(case, html), "set": name})
     return pages
 
 
@@ -275,6 +279,20 @@ def host_text_kept(kind_of: dict[str, str], cur: Path) -> set[str]:
     return out
 
 
+def part_of(label: str, site: dict) -> tuple[str, str]:
+    """(dev set, split) of an article label: the set its page comes from, and whether its
+    site is a held-out domain (`_devdata.held_out`, the split `eval_boilerplate.py` reports)."""
+    name = next(n for n in SETS if n[:2] == label[:2])
+    return name, "held-out" if held_out(site.get(label) or label) else "tune"
+
+
+def _prf(tp: int, fp: int, true_pairs: int) -> dict:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / true_pairs if true_pairs else 1.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+            "fp": fp}
+
+
 def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Path,
              origin: dict[str, str]) -> dict:
     got = clusters(cur)
@@ -286,13 +304,18 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
         by_cluster[c].append(src)
     tp = fp = 0
     false_merges = []
+    part_tp: Counter[tuple[str, str]] = Counter()
+    part_fp: Counter[tuple[str, str]] = Counter()
     for members in by_cluster.values():
         via_host = bool(hosted & set(members))  # (the copy may join the two others)
         for x, y in combinations(sorted(members), 2):
             if label.get(x) == label.get(y):
                 tp += 1
+                part_tp[part_of(label[x], site)] += 1
             else:
                 fp += 1
+                for part in {part_of(label[x], site), part_of(label[y], site)}:
+                    part_fp[part] += 1
                 same_site = (site.get(label.get(x)) == site.get(label.get(y))
                              and bool(site.get(label.get(x))))
                 why = ("with a copy that kept mostly its host's text" if via_host
@@ -302,13 +325,18 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
     for src, lab in label.items():
         by_label[lab].append(src)
     true_pairs = sum(len(m) * (len(m) - 1) // 2 for m in by_label.values())
+    part_true: Counter[tuple[str, str]] = Counter()
+    for lab, m in by_label.items():
+        part_true[part_of(lab, site)] += len(m) * (len(m) - 1) // 2
     found: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for src, kind in kind_of.items():
         if kind == "original":
             continue
         orig = origin[src]
-        found[kind][1] += 1
-        found[kind][0] += int(src in got and orig in got and got[src] == got[orig])
+        hit = int(src in got and orig in got and got[src] == got[orig])
+        for key in (kind, f"{part_of(label[src], site)[0]} {kind}"):
+            found[key][1] += 1
+            found[key][0] += hit
     # Pages of the dev sets that hold one story (`same_story`: one AP or Reuters story on two
     # sites, pages held twice): real copies made by other sites, not by this script.
     pages_of: dict[str, list[str]] = defaultdict(list)
@@ -317,13 +345,21 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
             pages_of[label[src]].append(src)
     for group in pages_of.values():
         for x, y in combinations(sorted(group), 2):
-            found["same_story_pages"][1] += 1
-            found["same_story_pages"][0] += int(x in got and y in got and got[x] == got[y])
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / true_pairs if true_pairs else 1.0
-    return {"pairs_true": true_pairs, "tp": tp, "fp": fp, "precision": p, "recall": r,
-            "f1": 2 * p * r / (p + r) if p + r else 0.0,
-            "recall_by_kind": {k: v[0] / v[1] for k, v in found.items()},
+            hit = int(x in got and y in got and got[x] == got[y])
+            for key in ("same_story_pages", f"{part_of(label[x], site)[0]} same_story_pages"):
+                found[key][1] += 1
+                found[key][0] += hit
+    by_part = {}
+    for name in SETS:
+        for split in ("all", "tune", "held-out"):
+            keys = [k for k in part_true if k[0] == name and split in ("all", k[1])]
+            by_part[f"{name} {split}"] = _prf(sum(part_tp[k] for k in keys),
+                                              sum(part_fp[k] for k in keys),
+                                              sum(part_true[k] for k in keys))
+    return {"pairs_true": true_pairs, "tp": tp, "fp": fp, **_prf(tp, fp, true_pairs),
+            "by_part": by_part,
+            "recall_by_kind": {k: v[0] / v[1] for k, v in found.items() if " " not in k},
+            "recall_by_set_kind": {k: v[0] / v[1] for k, v in found.items() if " " in k},
             "missing": sum(1 for s in label if s not in got),
             "false_merges": false_merges}
 
@@ -350,6 +386,7 @@ def run_once(copies: int, seed: int, work: Path, scatter: bool = False) -> dict 
           f"rejected (not in any cluster): {r['missing']}")
     for k, v in r["recall_by_kind"].items():
         print(f"  recall {k:<16} {v:.3f}")
+    _print_parts(r["by_part"], r["recall_by_set_kind"])
     why: dict[tuple, int] = defaultdict(int)
     for _, _, m, reason in r["false_merges"]:
         why[(m, reason)] += 1
@@ -358,6 +395,21 @@ def run_once(copies: int, seed: int, work: Path, scatter: bool = False) -> dict 
     for x, y, m, _ in r["false_merges"][:15]:
         print(f"    {m}: {x}  ~  {y}")
     return r
+
+
+def _print_parts(by_part: dict[str, dict], by_kind: dict[str, float] | None = None) -> None:
+    """Precision / recall / F1 (false pairs) per dev set, whole and by split (a false pair of
+    two sets' pages counts in both), and the recall of each kind of copy per set."""
+    for name in SETS:
+        cells = [f"{split} {by_part[f'{name} {split}']['precision']:.4f} / "
+                 f"{by_part[f'{name} {split}']['recall']:.4f} / "
+                 f"{by_part[f'{name} {split}']['f1']:.4f} ({int(by_part[f'{name} {split}']['fp'])})"
+                 for split in ("all", "tune", "held-out")]
+        print(f"  {name:<17} " + "   ".join(cells))
+    if by_kind:
+        for name in SETS:
+            print(f"  {name:<17} recall " + ", ".join(
+                f"{k} {by_kind[f'{name} {k}']:.3f}" for k in REPORTED if f"{name} {k}" in by_kind))
 
 
 def main() -> int:
@@ -399,6 +451,15 @@ def main() -> int:
               f"{m['recall']:.4f}  F1 {m['f1']:.4f}; false-merge pairs {m['fp']}")
         for k, v in m["recall_by_kind"].items():
             print(f"  recall {k:<16} {v:.3f}  (min {m['recall_by_kind_min'][k]:.3f})")
+        m["by_part"] = {part: {key: (sum(r["by_part"][part][key] for r in runs.values())
+                                     / (1 if key == "fp" else len(runs)))
+                               for key in ("precision", "recall", "f1", "fp")}
+                        for part in next(iter(runs.values()))["by_part"]}
+        set_kinds = {k: sum(r["recall_by_set_kind"].get(k, 0) for r in runs.values()) / len(runs)
+                     for k in next(iter(runs.values()))["recall_by_set_kind"]}
+        m["recall_by_set_kind"] = set_kinds
+        print("  per set, P / R / F1 (false pairs), all / tune / held-out:")
+        _print_parts(m["by_part"], set_kinds)
     if a.json:  # {seed: scores, ..., "mean": means (several seeds)}
         a.json.write_text(json.dumps(out, indent=2))
     return 0
