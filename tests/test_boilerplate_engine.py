@@ -384,6 +384,35 @@ def test_buttons_between_paragraphs_do_not_split_the_article() -> None:
     assert res.removed.filter(pl.col("rule") == "inline_button").height == len(PROSE)
 
 
+
+def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
+    """A copy cut short by a paywall: headline, dek, byline, a photo's caption, two short
+    paragraphs, the prompt, then a product review's long blurb. The caption goes (a caption
+    rule) but scores like a separator: the dek and the paragraphs stay one article. Scored as
+    any removed line, the caption cut the dek off and the dek alone was kept (a truncated copy
+    of eval_dedup_pages then missed its original)."""
+    head = "Ferry terminal could open a year early"
+    dek = ("The new ferry terminal, officials say, could open its doors a full year before "
+           "the date the council set last spring.")
+    story = ["The harbour board met on Tuesday evening to hear the builders' report on the "
+             "piling, the new quay wall and the waiting hall.",
+             "Citing the mild winter, the builders said the piling is already two months ahead "
+             "of the plan they agreed with the council last year, and the hall's steel frame "
+             "goes up next month."]
+    review = ("The bottom line: the Harbour Explorer is not the fastest boat on the bay, but "
+              "its quiet engine, roomy deck, low running costs and the best cabin in its class "
+              "make it a top choice for families who want a weekend on the water without the "
+              "fuss, the mooring fees or the insurance bills of a much bigger cruiser.")
+    page = [f"{head} | Harbour Daily", "News", "Sport", head, dek, "By Jo Smith",
+            "(Credit: Harbour Board)", *story, "Subscribe to continue reading",
+            "Already a subscriber? Log in", "Topics:", "Ferries,", "Harbour", "Tags:",
+            "Council,", "Quay wall", "Read the full review", "Harbour Explorer 24 (2031)", review]
+    res = clean_text("\n".join(page))
+    text = res.documents["text"][0]
+    assert dek in text and all(line in text for line in story)
+    assert review not in text
+    assert res.removed.filter(pl.col("category") == "caption").height == 1
+
 # A blog's short posts: each page its own title and one short caption, under the blog's
 # sidebar blurb (the page's only prose, the same on every page) and archive list.
 _BLURB = ("Hello stranger, I write about the harbour, the ferries and the people who keep them "
