@@ -342,21 +342,22 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
         & ((pl.col("nl") == pl.col("t"))
            | pl.col("t").str.starts_with(pl.col("nl") + " ")
            | pl.col("t").str.ends_with(" " + pl.col("nl"))))
-    heads = cand.group_by("d").agg(pl.col("rid").min())
-    head = W.scatter(lines.height, heads["rid"],
-                     pl.Series([True] * heads.height, dtype=pl.Boolean), fill=False)
-    # the first prose line under the headline, within P.lede_max_lines of it
-    below = W.seg_cum_sum(pl.col("_h").cast(pl.Int32)) == 1  # at or below the headline
+    heads = cand.group_by("d").agg(pl.col("rid").min().alias("h_rid"))
+    # The first prose line under the headline, within P.lede_max_lines of it; read on the
+    # lines of the documents that have a headline only (windows over every line of the batch
+    # cost more than the rest of this function).
     # (prose of this page only: a reprint notice or a template's blurb under every headline of
     # a site, carried by other documents of the batch, is no lede)
     own = ((pl.col("batch_docs").fill_null(0) <= 1) & pl.col("hard_rule").is_null()
            & ~pl.col("is_html"))
-    first_prose = pl.col("prose") & own & below & ~pl.col("_h")
-    at = W.seg_forward_fill(pl.when(pl.col("_h")).then(pl.col("idx")))
-    return lines.select("d", "idx", "prose", "batch_docs", "hard_rule", "is_html",
-                        head.alias("_h")).select(
-        (first_prose & (W.seg_cum_sum(first_prose.cast(pl.Int32)) == 1)
-         & (pl.col("idx") - at <= P.lede_max_lines)).fill_null(False).alias("_lede"))["_lede"]
+    below = lines.select("d", "rid", "prose", "batch_docs", "hard_rule", "is_html").join(
+        heads, on="d").filter(
+        (pl.col("rid") > pl.col("h_rid")) & (pl.col("rid") - pl.col("h_rid") <= P.lede_max_lines)
+        & pl.col("prose") & own)
+    first = below.group_by("d").agg(pl.col("rid").min())
+    return W.scatter(lines.height, first["rid"],
+                     pl.Series([True] * first.height, dtype=pl.Boolean), fill=False
+                     ).alias("_lede")
 
 
 def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.DataFrame:
