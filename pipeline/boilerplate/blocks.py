@@ -35,15 +35,28 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     keeps its own rule for its own section."""
     is_head = pl.col("head_rule").is_not_null()
     to_end, stays = _closes_early(lines) if first_pass else _closes_page(lines)
+    # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
+    # It depends on the lines' text and rules only: found in the first pass, kept for the second.
+    if "thr_start" not in lines.columns:
+        start, rule = _thread_starts(lines)
+        lines = lines.with_columns(W.per_doc(start).alias("thr_start"),
+                                   W.per_doc(rule).alias("thr_rule"))
+    # Only the lines from a document's first heading on can be in a section (a thread starts
+    # at a heading too): the window scans below run on those (half the lines of real pages),
+    # and the rest are outside every section.
+    first_head = pl.when(is_head).then(pl.col("idx")).min().over("d")
+    part = lines.with_columns(pl.lit(to_end).alias("_end"), pl.lit(stays).alias("_stay")
+                              ).filter((pl.col("idx") >= first_head).fill_null(False))
     # where the page closed for good, and by which heading (a heading after it keeps its own
     # section, and its rule names the lines until that section ends)
-    stay_here = pl.lit(stays).fill_null(False)
+    stay_here = pl.col("_stay").fill_null(False)
     resume_long = pl.col("prose")
     for k in range(1, P.section_resume_lines):
         resume_long = resume_long & W.nxt(pl.col("prose"), k).fill_null(False)
-    lines = lines.with_columns(
+    part = part.select(
+        "rid", "d", "idx", "thr_start", "thr_rule",
         pl.when(is_head).then(pl.col("idx")).alias("_h"),
-        to_end.alias("_end"),
+        "_end",
         pl.when(stay_here).then(pl.col("idx")).alias("_sh"),
         pl.when(stay_here).then(pl.col("head_rule")).alias("_shr"),
         pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
@@ -59,22 +72,20 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     open_short = ~pl.col("_end") & (pl.col("_r1").is_null() | (pl.col("_r1") < h))
     open_end = pl.col("_end") & (pl.col("_r4").is_null() | (pl.col("_r4") < h))
     in_sec = h.is_not_null() & (open_short | open_end)
-    # A comment thread: from where it starts (`_thread_starts`) to the end of the document.
-    # It depends on the lines' text and rules only: found in the first pass, kept for the second.
-    if "thr_start" not in lines.columns:
-        start, rule = _thread_starts(lines)
-        lines = lines.with_columns(W.per_doc(start).alias("thr_start"),
-                                   W.per_doc(rule).alias("thr_rule"))
     in_thr = (pl.col("idx") >= pl.col("thr_start")).fill_null(False)
     own = in_sec & (h > pl.col("thr_start")).fill_null(False)  # a section opened in the thread
-    return lines.with_columns(
+    part = part.select(
+        "rid",
         pl.when(in_thr & ~own).then(pl.col("thr_rule")).when(in_sec).then(pl.col("_hr"))
         .when(in_stay).then(pl.col("_shr")).alias("sec_rule"),
         (in_thr | in_stay | (in_sec & pl.col("_end") & pl.col("_r4n").is_null()))
         .alias("sec_to_end"),
-    ).with_columns(category("sec_rule").alias("sec_cat")).drop(
-        "_h", "_end", "_sh", "_shr", "_hr", "_r1", "_r4", "_r4n"
     )
+    n = lines.height
+    return lines.with_columns(
+        W.scatter(n, part["rid"], part["sec_rule"]).alias("sec_rule"),
+        W.scatter(n, part["rid"], part["sec_to_end"], False).alias("sec_to_end"),
+    ).with_columns(category("sec_rule").alias("sec_cat"))
 
 
 # Headings that may close the page in the first pass (`early` in the catalogue: the comments
