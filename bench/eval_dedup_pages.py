@@ -77,7 +77,7 @@ def _pages() -> list[dict]:
                                                     ).read_bytes().decode("utf-8", "replace")
             pages.append({"id": f"{name[:2]}-{case['id']}", "lines": text.splitlines(),
                           "gold": [g for g in gold.splitlines() if g.strip()],
-                          "site": case_domain(case, html), "set": name})
+                          "site": case_domain(case, html)})
     return pages
 
 
@@ -111,9 +111,11 @@ def _article_span(page: dict) -> tuple[int, int]:
 
 
 def _truncated(page: dict, a: int, b: int) -> list[str]:
-    """The page's lines up to the first third of its article's words (gold words, counted on
-    the article's lines), the line that reaches the third cut after the sentence that reaches
-    it: a paywall stops the text, wherever a scraper's line breaks fall.
+    """The page's lines up to the first third of its article's words (the words of the gold
+    lines found in the article span), the line that reaches the third cut after the sentence
+    that reaches it, never after the article's last word: a paywall stops the text, wherever a
+    scraper's line breaks fall. (A span without a gold line, where the gold does not match the
+    page line for line, is cut after a third of its lines.)
 
     Session 16: until then the cut fell after a whole line and never after the article's last
     line ("never the whole article"). On a page whose article is one or two long lines (a
@@ -123,20 +125,19 @@ def _truncated(page: dict, a: int, b: int) -> list[str]:
     of the span's lines, which left 30 of 200 sampled copies without an article sentence."""
     lines = page["lines"]
     gold = {k for k in map(line_key, page["gold"]) if k}
-    third = -(-sum(len(g.split()) for g in page["gold"]) // 3)
+    mine = [i for i in range(a, b + 1) if line_key(lines[i]) in gold]
+    third = -(-sum(len(lines[i].split()) for i in mine) // 3)
     seen = 0
-    for i in range(a, b + 1):
+    for i in mine:
         words = lines[i].split()
-        if line_key(lines[i]) not in gold:
-            continue
         if seen + len(words) < third:
             seen += len(words)
             continue
         end = max(third - seen, 1)  # words of this line to keep: to the end of that sentence
         while end < len(words) and not words[end - 1].rstrip("\"'”’)").endswith((".", "!", "?")):
             end += 1
-        if end >= len(words) and i == b:  # never the whole article
-            end = max(third - seen, 1)
+        if i == mine[-1] and end >= len(words):  # never the whole article
+            end = max(1, min(third - seen, len(words) - 1))
         return lines[:i] + [" ".join(words[:end])]
     return lines[:a + max(1, (b - a + 1) // 3)]
 
@@ -294,10 +295,11 @@ def host_text_kept(kind_of: dict[str, str], cur: Path) -> set[str]:
 
 
 def part_of(label: str, site: dict) -> tuple[str, str]:
-    """(dev set, split) of an article label: the set its page comes from, and whether its
+    """(dev set, split) of an article label (the id of its page, or of the first page of a
+    same-story group): the set that page comes from (the id's prefix), and whether the group's
     site is a held-out domain (`_devdata.held_out`, the split `eval_boilerplate.py` reports)."""
     name = next(n for n in SETS if n[:2] == label[:2])
-    return name, "held-out" if held_out(site.get(label) or label) else "tune"
+    return name, "held-out" if held_out(site[label]) else "tune"
 
 
 def _prf(tp: int, fp: int, true_pairs: int) -> dict:
@@ -328,8 +330,11 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
                 part_tp[part_of(label[x], site)] += 1
             else:
                 fp += 1
-                for part in {part_of(label[x], site), part_of(label[y], site)}:
+                parts = {part_of(label[x], site), part_of(label[y], site)}
+                for part in parts:
                     part_fp[part] += 1
+                for name in {part[0] for part in parts}:  # once per set for its "all"
+                    part_fp[(name, "all")] += 1
                 same_site = (site.get(label.get(x)) == site.get(label.get(y))
                              and bool(site.get(label.get(x))))
                 why = ("with a copy that kept mostly its host's text" if via_host
@@ -368,7 +373,7 @@ def evaluate(label: dict[str, str], kind_of: dict[str, str], site: dict, cur: Pa
         for split in ("all", "tune", "held-out"):
             keys = [k for k in part_true if k[0] == name and split in ("all", k[1])]
             by_part[f"{name} {split}"] = _prf(sum(part_tp[k] for k in keys),
-                                              sum(part_fp[k] for k in keys),
+                                              part_fp[(name, split)],
                                               sum(part_true[k] for k in keys))
     return {"pairs_true": true_pairs, "tp": tp, "fp": fp, **_prf(tp, fp, true_pairs),
             "by_part": by_part,
@@ -412,8 +417,9 @@ def run_once(copies: int, seed: int, work: Path, scatter: bool = False) -> dict 
 
 
 def _print_parts(by_part: dict[str, dict], by_kind: dict[str, float] | None = None) -> None:
-    """Precision / recall / F1 (false pairs) per dev set, whole and by split (a false pair of
-    two sets' pages counts in both), and the recall of each kind of copy per set."""
+    """Precision / recall / F1 (false pairs) per dev set, whole and by split (a false pair
+    counts once in each set and in each split its two articles belong to), and the recall of
+    each kind of copy per set."""
     for name in SETS:
         cells = [f"{split} {by_part[f'{name} {split}']['precision']:.4f} / "
                  f"{by_part[f'{name} {split}']['recall']:.4f} / "
@@ -469,8 +475,9 @@ def main() -> int:
                                      / (1 if key == "fp" else len(runs)))
                                for key in ("precision", "recall", "f1", "fp")}
                         for part in next(iter(runs.values()))["by_part"]}
-        set_kinds = {k: sum(r["recall_by_set_kind"].get(k, 0) for r in runs.values()) / len(runs)
-                     for k in next(iter(runs.values()))["recall_by_set_kind"]}
+        per_seed = [r["recall_by_set_kind"] for r in runs.values()]
+        set_kinds = {k: sum(r[k] for r in per_seed if k in r) / sum(k in r for r in per_seed)
+                     for k in sorted({k for r in per_seed for k in r})}
         m["recall_by_set_kind"] = set_kinds
         print("  per set, P / R / F1 (false pairs), all / tune / held-out:")
         _print_parts(m["by_part"], set_kinds)

@@ -384,7 +384,6 @@ def test_buttons_between_paragraphs_do_not_split_the_article() -> None:
     assert res.removed.filter(pl.col("rule") == "inline_button").height == len(PROSE)
 
 
-
 def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
     """A copy cut short by a paywall: headline, dek, byline, a photo's caption, two short
     paragraphs, the prompt, then a product review's long blurb. The caption goes (a caption
@@ -412,6 +411,7 @@ def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
     assert dek in text and all(line in text for line in story)
     assert review not in text
     assert res.removed.filter(pl.col("category") == "caption").height == 1
+
 
 # A blog's short posts: each page its own title and one short caption, under the blog's
 # sidebar blurb (the page's only prose, the same on every page) and archive list.

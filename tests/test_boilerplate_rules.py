@@ -252,12 +252,14 @@ def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | No
     assert clean_text(article_with(prose), kind="html").documents["text"][0].count(prose) == 1
 
 
-def test_only_a_line_rule_is_inline() -> None:
+def test_only_a_line_or_context_rule_is_inline() -> None:
     from pipeline.boilerplate.rules import Rule
 
     Rule("ok", "advertising", "line", r"^book now$", inline=True)
-    with pytest.raises(ValueError, match="inline"):
-        Rule("bad", "advertising", "weak", r"^book now$", inline=True)
+    Rule("ok_ctx", "caption", "context", predicate=lambda: pl.col("n_words") <= 6, inline=True)
+    for kind in ("weak", "section"):
+        with pytest.raises(ValueError, match="inline"):
+            Rule("bad", "advertising", kind, r"^book now$", inline=True)
 
 
 def test_only_an_until_end_section_may_stay_closed() -> None:

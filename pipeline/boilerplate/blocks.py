@@ -44,9 +44,8 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     # Only the lines from a document's first heading on can be in a section (a thread starts
     # at a heading too): the window scans below run on those (half the lines of real pages),
     # and the rest are outside every section.
-    first_head = pl.when(is_head).then(pl.col("idx")).min().over("d")
     part = lines.with_columns(pl.lit(to_end).alias("_end"), pl.lit(stays).alias("_stay")
-                              ).filter((pl.col("idx") >= first_head).fill_null(False))
+                              ).filter(W.seg_cum_sum(is_head.cast(pl.UInt32)) > 0)
     # where the page closed for good, and by which heading (a heading after it keeps its own
     # section, and its rule names the lines until that section ends)
     stay_here = pl.col("_stay").fill_null(False)
@@ -363,7 +362,8 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
            & ~pl.col("is_html"))
     below = lines.select("d", "rid", "prose", "batch_docs", "hard_rule", "is_html").join(
         heads, on="d").filter(
-        (pl.col("rid") > pl.col("h_rid")) & (pl.col("rid") - pl.col("h_rid") <= P.lede_max_lines)
+        (pl.col("rid") > pl.col("h_rid"))
+        & (pl.col("rid").cast(pl.Int64) - pl.col("h_rid") <= P.lede_max_lines)
         & pl.col("prose") & own)
     first = below.group_by("d").agg(pl.col("rid").min())
     return W.scatter(lines.height, first["rid"],
@@ -395,8 +395,9 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
         pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
-        # a rule or ornament between paragraphs ("————", "* * *") or a button between them
-        # (an inline rule: "Check price at Amazon") says nothing either way
+        # a rule or ornament between paragraphs ("————", "* * *"), a button or a caption
+        # between them (an inline rule: "Check price at Amazon", "(Credit: AP)") says nothing
+        # either way
         .when(pl.col("no_alnum") | pl.col("hard_rule").is_in(inline_rules())).then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))

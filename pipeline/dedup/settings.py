@@ -51,14 +51,14 @@ class DedupSettings:
         (eval_dedup_pages.py then left out short posts; with every page and the blog-post
         fix of the same session: P 0.9903, R 0.9695.)
         Tried with them: a ceiling on the size ratio of a containment pair that does not begin
-        alike (0.8: 185 dropped, 12 apart; the nfl.com pairs stay; recall -0.001). Tried in
-        session 16: 32 x 2 (a copy at a quarter of its original a candidate with p ~ 0.87, not
-        0.64): eval_dedup_pages.py seeds 1-3 recall 0.9804 -> 0.9820 (other_template 0.961 ->
-        0.967), precision unchanged, eval_templates.py 0 / 0 / 0 false merges as before; but
-        the band join's time grows with its columns (cluster 1.3-1.5 s -> 2.2 s) and
-        bench_dedup.py fell to 9,847-10,419 docs/s against 10,674-11,545 on the same corpus,
-        at the issue's 10,000 floor: not kept. An index
+        alike (0.8: 185 dropped, 12 apart; the nfl.com pairs stay; recall -0.001). An index
         made without them is completed from its stored signatures (`index.with_anchors`).
+        Tried in session 16: 32 x 2 (a copy at a quarter of its original a candidate with
+        p ~ 0.87, not 0.64): eval_dedup_pages.py seeds 1-3 recall 0.9804 -> 0.9820
+        (other_template 0.961 -> 0.967), precision unchanged, eval_templates.py 0 / 0 / 0 false
+        merges as before; but the band join's time grows with its columns (cluster 1.3-1.5 s
+        -> 2.2 s) and bench_dedup.py fell to 9,847-10,419 docs/s against 10,674-11,545 on the
+        same corpus, at the issue's 10,000 floor: not kept.
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
