@@ -91,6 +91,16 @@ def case_domain(case: dict, html: str | None = None) -> str:
     return re.sub(r"^www\d*\.", "", dom.lower()) or f"unknown-{case['id']}"
 
 
+def page_domain(root: Path, case: dict) -> str:
+    """`case_domain` of a case of the set at `root`, reading its HTML page only when the case
+    names neither a domain nor a URL (Dragnet): one place for what every evaluation splits by."""
+    html = None
+    if not case.get("domain") and not case.get("url"):
+        page = root / "html" / f"{case['id']}.html"
+        html = page.read_bytes().decode("utf-8", "replace") if page.is_file() else None
+    return case_domain(case, html)
+
+
 # Five Dragnet gold files are UTF-16LE whose BOM was re-encoded as UTF-8 ("ÿþ" = c3 bf c3 be):
 # read as UTF-8 their paragraphs carry a NUL byte per character. Their non-ASCII characters are
 # a mix: some UTF-8 bytes (an odd count, after which a UTF-16 decode reads CJK garbage), some

@@ -46,9 +46,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _devdata import (  # noqa: E402
     HELD_OUT_MOD,
     cache_dir,
-    case_domain,
     devdata_dir,
     held_out,
+    page_domain,
     read_gold,
 )
 
@@ -299,9 +299,7 @@ def load_set(name: str, limit: int) -> tuple[Path, list[dict], dict[str, str], d
     if limit:
         cases = cases[:limit]
     for c in cases:
-        if not c.get("domain"):
-            html = (root / "html" / f"{c['id']}.html").read_bytes().decode("utf-8", "replace")
-            c["domain"] = case_domain(c, html)
+        c["domain"] = page_domain(root, c)
     # (read_gold: five Dragnet golds are UTF-16 behind a mojibake'd BOM; read as UTF-8 they
     # scored every extractor 0 on those pages)
     golds = {c["id"]: read_gold(root / "gold" / f"{c['id']}.txt") for c in cases}

@@ -54,7 +54,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _dedup_corpus import Article, same_article_in_devset  # noqa: E402
-from _devdata import SETS, cache_dir, case_domain, devdata_dir, held_out, read_gold  # noqa: E402
+from _devdata import SETS, cache_dir, devdata_dir, held_out, page_domain, read_gold  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = ("byte_identical", "reformatted", "other_template", "truncated", "bare_article",
@@ -73,11 +73,9 @@ def _pages() -> list[dict]:
             case = json.loads(line)
             text = (root / "text" / f"{case['id']}.txt").read_text(errors="replace")
             gold = read_gold(root / "gold" / f"{case['id']}.txt")
-            html = None if case.get("domain") else (root / "html" / f"{case['id']}.html"
-                                                    ).read_bytes().decode("utf-8", "replace")
             pages.append({"id": f"{name[:2]}-{case['id']}", "lines": text.splitlines(),
                           "gold": [g for g in gold.splitlines() if g.strip()],
-                          "site": case_domain(case, html)})
+                          "site": page_domain(root, case)})
     return pages
 
 

@@ -43,8 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from _devdata import case_domain, page_templates  # noqa: E402
-from eval_boilerplate import doc_scores, held_out, prf  # noqa: E402
+from _devdata import held_out, page_domain, page_templates  # noqa: E402
+from eval_boilerplate import doc_scores, prf  # noqa: E402
 
 
 def load_pages() -> tuple[list[dict], list[str]]:
@@ -52,9 +52,7 @@ def load_pages() -> tuple[list[dict], list[str]]:
     scrape, and the pool of gold paragraphs (12+ words)."""
     pages, paras = page_templates()
     for p in pages:
-        html = p["root"] / "html" / f"{p['case']['id']}.html"
-        dom = case_domain(p["case"], html.read_text(errors="replace") if html.is_file() else None)
-        p["held_out"] = held_out(dom)
+        p["held_out"] = held_out(page_domain(p["root"], p["case"]))
     return pages, paras
 
 

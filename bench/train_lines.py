@@ -37,7 +37,8 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eval_boilerplate import TOKEN, engine_frame, held_out, load_set, prf, shingles  # noqa: E402
+from _devdata import held_out  # noqa: E402
+from eval_boilerplate import TOKEN, engine_frame, load_set, prf, shingles  # noqa: E402
 
 from pipeline.boilerplate import engine, model  # noqa: E402
 

@@ -189,7 +189,7 @@ def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     scans over every line cost 3x as much)."""
     ends = {r.name: r.until in ("end", "thread") for r in rules_of("section")}
     full = _prose_sums(lines)
-    last_rows = lines.select(pl.arg_where((W.D.shift(-1) != W.D).fill_null(True))
+    last_rows = lines.select(pl.arg_where(W.is_last())
                              .cast(pl.UInt32).alias("last"))["last"]
 
     heads = lines.select("rid", "idx", "_bs", "is_html", "head_rule").filter(

@@ -60,9 +60,7 @@ def per_doc(values: pl.Series) -> pl.Expr:
 
 def per_doc_total(expr: pl.Expr) -> pl.Expr:
     """Sum over the whole document, on every line of it (running sum read at the last line)."""
-    last = D.shift(-1) != D
-    run = seg_cum_sum(expr)
-    return backward_fill_doc(pl.when(last.fill_null(True)).then(run))
+    return backward_fill_doc(pl.when(is_last()).then(seg_cum_sum(expr)))
 
 
 def backward_fill_doc(expr: pl.Expr) -> pl.Expr:
