@@ -416,6 +416,28 @@ def test_normalisation_treats_punctuation_and_case_alike():
     assert a.to_list() == b.to_list() == ["don", "t", "stop", "the", "music"]
 
 
+def test_every_separator_splits_words_as_plain_python_does():
+    """The separators are replaced through the UTF-8 buffer (ASCII) and by Polars (the rest):
+    the words must be what lowercasing, replacing each separator and splitting give, on a
+    sliced, chunked series with nulls and multi-byte letters next to the separators."""
+    from pipeline.dedup.shingles import SEPARATORS, tokenize
+
+    texts = [f"Ünïcode{sep}WORD{i} çafé{sep}{sep}x" for i, sep in enumerate(SEPARATORS)]
+    texts += [None, "", "".join(SEPARATORS), "İstanbul ΣΟΦΊΑ straße日本"]
+    series = pl.concat([pl.Series(["skipped"]), pl.Series(texts[:40]), pl.Series(texts[40:])],
+                       rechunk=False).slice(1)
+
+    def reference(t: str | None) -> list[str]:
+        t = (t or "").lower()
+        for sep in SEPARATORS:
+            t = t.replace(sep, " ")
+        return t.split()
+
+    assert normalised_words(series).to_list() == [reference(t) for t in texts]
+    _, counts = tokenize(series, 1)
+    assert counts.tolist() == [len(reference(t)) for t in texts]
+
+
 def test_components_chain_and_order():
     a = np.array([5, 1, 3, 7])
     b = np.array([4, 2, 2, 6])

@@ -4,7 +4,11 @@ Normalisation is what makes an HTML copy and a text copy of one article equal: l
 punctuation mark, quote, dash and whitespace character separates words (so "don't"/"don’t",
 "—"/"--", paragraph breaks and non-breaking spaces all tokenise the same). It is literal replacement
 plus a split, not a regex: measured here ~1.5x faster than a Unicode word regex (`extract_all`,
-~85 MB/s on one core) in Polars.
+~85 MB/s on one core) in Polars. The ASCII separators, one byte each and most of the matches (every
+space), are replaced through a 256-byte table over the texts' UTF-8 buffer in NumPy, which keeps
+every offset; Polars' `replace_many` (Aho-Corasick) then handles the few non-ASCII ones. Measured
+on bench_dedup.py's texts (one thread): the table 0.12 s and `replace_many` 0.16 s per 68 MB,
+against 0.6 s for `replace_many` over every separator; tokenising 30 % faster, tokens identical.
 
 Tokens are hashed by Polars (`Series.hash`), whose values are only stable within one Polars
 version; `token_fingerprint()` hashes probe words so a stored index built under another hash
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 _UNICODE_SEPARATORS = (
     "\u00a0\u00ab\u00bb\u00a1\u00bf\u00b7\u2010\u2011\u2012\u2013\u2014\u2015\u2016\u2018\u2019"
@@ -51,22 +56,37 @@ def _odd_constants(k: int, seed: int) -> np.ndarray:
     return mix64(base) | np.uint64(1)
 
 
-def _words_expr(col: str = "t") -> pl.Expr:
-    """List of normalised words per text (the one place the normalisation is defined)."""
-    return (
-        pl.col(col)
-        .cast(pl.String)
-        .fill_null("")
-        .str.to_lowercase()
-        .str.replace_many(list(SEPARATORS), [" "] * len(SEPARATORS))
-        .str.split(" ")
-        .alias("w")
-    )
+_ASCII_SPACE = np.arange(256, dtype=np.uint8)  # byte -> itself, or a space for a separator
+_ASCII_SPACE[[ord(c) for c in SEPARATORS if ord(c) < 128]] = ord(" ")
+_WIDE_SEPARATORS = [c for c in SEPARATORS if ord(c) >= 128]
+
+
+def _ascii_spaced(texts: pl.Series) -> pl.Series:
+    """`texts` with every ASCII separator byte made a space, through the UTF-8 buffer. Safe on
+    UTF-8: a byte under 0x80 is always a whole character, never part of a longer one."""
+    arr = texts.to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.type != pa.large_string():
+        arr = arr.cast(pa.large_string())
+    validity, offs, data = arr.buffers()
+    if data is None:  # (no characters at all)
+        return texts
+    spaced = _ASCII_SPACE[np.frombuffer(data, dtype=np.uint8)]
+    return pl.Series(texts.name, pa.LargeStringArray.from_buffers(
+        len(arr), offs, pa.py_buffer(spaced), validity, arr.null_count, arr.offset))
+
+
+def _spaced(texts: pl.Series) -> pl.Series:
+    """Lowercase, every separator a space (the one place the normalisation is defined)."""
+    low = texts.cast(pl.String).fill_null("").str.to_lowercase()
+    return _ascii_spaced(low).str.replace_many(_WIDE_SEPARATORS,
+                                               [" "] * len(_WIDE_SEPARATORS))
 
 
 def normalised_words(texts: pl.Series) -> pl.Series:
     """The normalised words of each text, empty strings dropped (for inspection and tests)."""
-    words = pl.DataFrame({"t": texts}).select(_words_expr())["w"]
+    words = _spaced(texts).str.split(" ")
     return words.list.eval(pl.element().filter(pl.element().str.len_bytes() > 0))
 
 
@@ -77,9 +97,9 @@ def tokenize(texts: pl.Series, seed: int) -> tuple[np.ndarray, np.ndarray]:
     Polars then never materialises the list column, which costs more than the hashing.
     """
     out = (
-        pl.LazyFrame({"t": texts})
+        pl.LazyFrame({"t": _spaced(texts)})
         .with_row_index("doc")
-        .select("doc", _words_expr())
+        .select("doc", pl.col("t").str.split(" ").alias("w"))
         .explode("w")
         .filter(pl.col("w").str.len_bytes() > 0)
         .select("doc", pl.col("w").hash(seed).alias("h"))
