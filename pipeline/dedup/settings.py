@@ -58,7 +58,8 @@ class DedupSettings:
         (other_template 0.961 -> 0.967), precision unchanged, eval_templates.py 0 / 0 / 0 false
         merges as before; but the band join's time grows with its columns (cluster 1.3-1.5 s
         -> 2.2 s) and bench_dedup.py fell to 9,847-10,419 docs/s against 10,674-11,545 on the
-        same corpus, at the issue's 10,000 floor: not kept.
+        same corpus, at the issue's 10,000 floor: not kept. Session 17, with the tokeniser
+        30 % cheaper: 32 x 2 still cost 1.048x the wall of the 16 x 2 code before it.
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
