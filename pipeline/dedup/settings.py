@@ -59,7 +59,8 @@ class DedupSettings:
         merges as before; but the band join's time grows with its columns (cluster 1.3-1.5 s
         -> 2.2 s) and bench_dedup.py fell to 9,847-10,419 docs/s against 10,674-11,545 on the
         same corpus, at the issue's 10,000 floor: not kept. Session 17, with the tokeniser
-        30 % cheaper: 32 x 2 still cost 1.048x the wall of the 16 x 2 code before it.
+        30 % cheaper: 32 x 2 cost 1.048x the wall of the session start (the old tokeniser with
+        16 x 2), and other_template at 0.967 is still under the issue's 0.97: not kept.
     jaccard_threshold: accept a candidate pair as "near" when the estimated Jaccard of the
         whole-body shingle sets reaches this ...
     containment_threshold: ... or as "containment" when the estimated share of the smaller
