@@ -413,6 +413,36 @@ def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
     assert res.removed.filter(pl.col("category") == "caption").height == 1
 
 
+def test_a_table_of_figures_between_paragraphs_does_not_split_the_article() -> None:
+    """A market report: two paragraphs, a table (a place's name, then its figures: a price,
+    two changes, a date), and two more paragraphs under it. The figures say nothing either way
+    (like a rule between paragraphs); scored as short lines, 40 of them cut the article at the
+    table and the paragraphs under it were lost."""
+    above = ["Home prices in July rose 3.2 % from a year earlier across the nineteen markets "
+             "the report follows, and were flat from June.",
+             "The number of homes for sale fell again, by more than a quarter from last July, "
+             "and the agents we spoke to expect no relief before the spring."]
+    table = ["Market", "Median price", "Yearly change", "Monthly change", "Updated"]
+    for town, price, year, month in [("Phoenix", "$83", "28.7%", "-2.1%"),
+                                     ("Inland Empire", "$105", "6.4%", "1.8%"),
+                                     ("Los Angeles", "$253", "1.7%", "1.1%"),
+                                     ("Sacramento", "$117", "3.4%", "1.6%"),
+                                     ("San Diego", "$215", "3.1%", "1.4%"),
+                                     ("San Jose", "$379", "11.9%", "4.0%"),
+                                     ("Denver", "$147", "8.5%", "-0.2%"),
+                                     ("Boston", "$216", "0.5%", "-1.5%")]:
+        table += [town, price, year, month, "8/1/2012"]
+    below = ["As has been the story all year, inventory is down across the nation, with the "
+             "coastal markets still falling faster than the rest of the country.",
+             "There are fewer bank-owned listings for sale, and owners who bought at the peak "
+             "cannot sell without a loss, so they stay put and wait for prices to recover."]
+    page = ["Home prices up 3% on last year | Market Blog", "Home", "Blog", "About",
+            *above, *table, *below, "Leave a comment", "Name (required)"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert all(p in text for p in above + below)
+    assert "Leave a comment" not in text
+
+
 # A blog's short posts: each page its own title and one short caption, under the blog's
 # sidebar blurb (the page's only prose, the same on every page) and archive list.
 _BLURB = ("Hello stranger, I write about the harbour, the ferries and the people who keep them "

@@ -395,10 +395,11 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
         pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
-        # a rule or ornament between paragraphs ("————", "* * *"), a button or a caption
-        # between them (an inline rule: "Check price at Amazon", "(Credit: AP)") says nothing
-        # either way
-        .when(pl.col("no_alnum") | pl.col("hard_rule").is_in(inline_rules())).then(pl.lit(0))
+        # a rule or ornament between paragraphs ("————", "* * *"), a table's figures ("$83",
+        # "-2.1%"), a button or a caption between them (an inline rule: "Check price at
+        # Amazon", "(Credit: AP)") says nothing either way
+        .when(pl.col("no_alnum") | pl.col("figure") | pl.col("hard_rule").is_in(inline_rules()))
+        .then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))
