@@ -443,6 +443,31 @@ def test_a_table_of_figures_between_paragraphs_does_not_split_the_article() -> N
     assert "Leave a comment" not in text
 
 
+def test_a_numbered_list_between_paragraphs_does_not_split_the_article() -> None:
+    """Both teams' line-ups between two parts of a match preview: 18 numbered items, short
+    lines, and scored as such (-1 each) they cut the article at the lists and the paragraph
+    under them was lost. An item whose neighbour is an item too says nothing either way."""
+    above = ["The visitors arrive with the league's best record on the road and the home side "
+             "has lost three in a row, so the manager has shuffled the order again.",
+             "He said before the game that the changes were about rest, not form, and that the "
+             "regular order would be back for the weekend series."]
+    players = ["Rajai Davis (R) LF", "Colby Rasmus (L) CF", "Edwin Encarnacion (R) 1B",
+               "Yunel Escobar (R) SS", "David Cooper (L) DH", "Moises Sierra (R) RF",
+               "Jeff Mathis (R) C", "Omar Vizquel (S) 2B", "Adeiny Hechavarria (R) 3B",
+               "Sam Fuld (L) LF", "B.J. Upton (R) CF", "Matt Joyce (L) RF",
+               "Evan Longoria (R) DH", "Ben Zobrist (S) SS", "Carlos Pena (L) 1B",
+               "Jeff Keppinger (R) 3B", "Ryan Roberts (R) 2B", "Jose Lobaton (S) C"]
+    lineups = ["Blue Jays", *[f"{i % 9 + 1}. {p}" for i, p in enumerate(players[:9])],
+               "Rays", *[f"{i % 9 + 1}. {p}" for i, p in enumerate(players[9:])]]
+    below = ["The starter has won his last four decisions and has not allowed more than two "
+             "runs in any of them, so the manager kept him on regular rest."]
+    page = ["Game thread: visitors at home side | Ball on a Budget", "Home", "Archives",
+            "Roster", *above, *lineups, *below, "Leave a comment", "Name (required)"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert all(p in text for p in above + below)
+    assert all(f". {p}" in text for p in players)
+
+
 # A blog's short posts: each page its own title and one short caption, under the blog's
 # sidebar blurb (the page's only prose, the same on every page) and archive list.
 _BLURB = ("Hello stranger, I write about the harbour, the ferries and the people who keep them "

@@ -408,6 +408,10 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # a sub-heading: a short line that running text follows
         .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())
         .then(pl.lit(P.heading_score))
+        # an item of a numbered list (its neighbour one too): the article's own list, a
+        # ranking, a recipe's steps, a line-up
+        .when(pl.col("numbered") & (W.prv(pl.col("numbered")) | W.nxt(pl.col("numbered")))
+              .fill_null(False)).then(pl.lit(0))
         .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-P.weak_line_penalty))
         .otherwise(pl.lit(-P.short_line_penalty))
         + pl.when(pl.col("_pull")).then(P.lede_bonus).otherwise(0)

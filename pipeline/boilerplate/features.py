@@ -63,6 +63,8 @@ def line_features(line: pl.Expr) -> list[pl.Expr]:
         # count, page number or year). One regex anchored at the line's start: it gives up at
         # a line's first letter (4 ms a chunk's distinct texts, against 20 for two scans).
         line.str.contains(r"^[^\p{L}]*(?:\d\s?%|[$€£¥]\s?\d|\d[.,/]\d)[^\p{L}]*$").alias("figure"),
+        # An item of a numbered list ("3. Edwin Encarnacion (R) 1B", "2) Preheat the oven").
+        line.str.contains(r"^\(?\d{1,3}[.)]\s+\S").alias("numbered"),
     ]
 
 
