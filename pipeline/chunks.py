@@ -40,6 +40,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -276,17 +277,29 @@ def sibling_context(prepared: list[Prepared]) -> dict[int, list[tuple[str, list[
 
 def count_pairs(prepared: list[Prepared], work_dir: Path) -> str:
     """The run's recurring line pairs from every chunk's summary (`recurrence.count`, one
-    partition at a time), in an Arrow file of the work folder; the summaries are removed."""
+    partition at a time), in an Arrow file of the work folder. The summaries stay: the caller
+    removes them (`remove_files`) while the workers clean."""
     from pipeline.boilerplate import recurrence
 
     counts = recurrence.count([[p.pairs[i] for p in prepared]
                                for i in range(recurrence.PARTITIONS)])
     path = work_dir / "run_pairs.arrow"
     counts.write_ipc(path, compression="uncompressed")
-    for p in prepared:
-        for f in p.pairs:
-            Path(f).unlink(missing_ok=True)
     return str(path)
+
+
+def remove_files(paths: list[str]) -> threading.Thread:
+    """Remove files in a background thread (started; join it). Between the two passes both
+    workers wait for the main process, and removing the 16 summary files of every chunk took
+    longer there than counting them (0.69 of count_pairs' 1.03 s at 20k documents, on an ext4
+    mounted with `discard`); during the second pass the main process only waits."""
+    def run() -> None:
+        for f in paths:
+            Path(f).unlink(missing_ok=True)
+
+    thread = threading.Thread(target=run, name="remove-summaries", daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -334,11 +347,15 @@ def process(settings: Settings, seen: pl.Series | None = None,
             finally:
                 skip_copies.forget(work_dir)
             run_pairs = count_pairs(prepared, work_dir)
+            removing = remove_files([f for p in prepared for f in p.pairs])
             context = sibling_context(prepared)
-            cleaned: list[Cleaned] = executors.map_chunks(
-                clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs,
-                                        context.get(p.index, []))
-                              for p in prepared], settings, env=WORKER_ENV, pool=pool)
+            try:
+                cleaned: list[Cleaned] = executors.map_chunks(
+                    clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs,
+                                            context.get(p.index, []))
+                                  for p in prepared], settings, env=WORKER_ENV, pool=pool)
+            finally:
+                removing.join()
     except BaseException:
         if own_dir:  # spills, summaries and parts of a failed pass: nobody will read them
             discard(work_dir)
