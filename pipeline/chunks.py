@@ -26,7 +26,8 @@ depend on the worker count or the listing order).
 Cost of the run-wide count (100k real-page scrapes, `bench_pipeline.py`): the summaries and the
 Arrow files ~0.1 s of a 2,000-document chunk's ~1.7 s, the pairs' joins and guard in the engine
 ~0.05 s, the count ~1 s in the main process: about 11 % of the throughput (bench/README.md,
-"Session 9 numbers").
+"Session 9 numbers"). Since session 17 the summary files are removed during the second pass
+(`remove_files`), not at the barrier, where their unlinks were most of the count's time.
 
 Profile that led here (100k text scrapes, whole batches through the main process): reading
 33 s (bodies pickled back from workers), cleaning 61 s (Polars in one process), signing 36 s,
@@ -35,6 +36,7 @@ content hashes 12 s (single-threaded regexes); 136 s end to end on a quiet machi
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import math
 import os
@@ -295,7 +297,9 @@ def remove_files(paths: list[str]) -> threading.Thread:
     mounted with `discard`); during the second pass the main process only waits."""
     def run() -> None:
         for f in paths:
-            Path(f).unlink(missing_ok=True)
+            # (a file that cannot be removed stays in the work folder, removed with it)
+            with contextlib.suppress(OSError):
+                Path(f).unlink(missing_ok=True)
 
     thread = threading.Thread(target=run, name="remove-summaries", daemon=True)
     thread.start()
@@ -347,8 +351,8 @@ def process(settings: Settings, seen: pl.Series | None = None,
             finally:
                 skip_copies.forget(work_dir)
             run_pairs = count_pairs(prepared, work_dir)
-            removing = remove_files([f for p in prepared for f in p.pairs])
             context = sibling_context(prepared)
+            removing = remove_files([f for p in prepared for f in p.pairs])
             try:
                 cleaned: list[Cleaned] = executors.map_chunks(
                     clean_chunk, [CleanTask(p.index, p.spill, str(work_dir), run_pairs,

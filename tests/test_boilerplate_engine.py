@@ -416,8 +416,8 @@ def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
 def test_a_table_of_figures_between_paragraphs_does_not_split_the_article() -> None:
     """A market report: two paragraphs, a table (a place's name, then its figures: a price,
     two changes, a date), and two more paragraphs under it. The figures say nothing either way
-    (like a rule between paragraphs); scored as short lines, 40 of them cut the article at the
-    table and the paragraphs under it were lost."""
+    (like a rule between paragraphs); scored as short lines (-1, or -3 under a weak shape rule),
+    they cut the article at the table and the paragraphs under it were lost."""
     above = ["Home prices in July rose 3.2 % from a year earlier across the nineteen markets "
              "the report follows, and were flat from June.",
              "The number of homes for sale fell again, by more than a quarter from last July, "

@@ -395,23 +395,27 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # Lines of a section that closes the page weigh their words against the article (its
         # teasers are prose); an inline teaser box costs no more than any removed line.
         pl.when(pl.col("sec_to_end")).then(-words - P.rule_line_penalty)
-        # a rule or ornament between paragraphs ("————", "* * *"), a table's figures ("$83",
-        # "-2.1%"), a button or a caption between them (an inline rule: "Check price at
-        # Amazon", "(Credit: AP)") says nothing either way
-        .when(pl.col("no_alnum") | pl.col("figure") | pl.col("hard_rule").is_in(inline_rules()))
-        .then(pl.lit(0))
+        # a rule or ornament between paragraphs ("————", "* * *"), a button or a caption
+        # between them (an inline rule: "Check price at Amazon", "(Credit: AP)") says nothing
+        # either way
+        .when(pl.col("no_alnum") | pl.col("hard_rule").is_in(inline_rules())).then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))
+        # nor does a table's figure ("$83", "-2.1%", "1/1/2013") that no rule removed
+        .when(pl.col("figure")).then(pl.lit(0))
         .when(pl.col("prose")).then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
         .when(pl.col("ends_sentence") & (pl.col("n_words") >= 4)).then(pl.lit(1))
         # a sub-heading: a short line that running text follows
         .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())
         .then(pl.lit(P.heading_score))
         # an item of a numbered list (its neighbour one too): the article's own list, a
-        # ranking, a recipe's steps, a line-up
+        # ranking, a recipe's steps, a line-up; unless a weak rule has more to say than its
+        # length ("1. Ten things about ferries…", an all-caps menu)
         .when(pl.col("numbered") & (W.prv(pl.col("numbered")) | W.nxt(pl.col("numbered")))
-              .fill_null(False)).then(pl.lit(0))
+              .fill_null(False)
+              & (pl.col("weak_rule").is_null() | (pl.col("weak_rule") == "short_no_sentence")))
+        .then(pl.lit(0))
         .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-P.weak_line_penalty))
         .otherwise(pl.lit(-P.short_line_penalty))
         + pl.when(pl.col("_pull")).then(P.lede_bonus).otherwise(0)
