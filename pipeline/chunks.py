@@ -231,9 +231,9 @@ def clean_chunk(task: CleanTask) -> Cleaned:
              "removed_lines": str(out / f"c{task.index:06d}.removed.parquet")}
     # Uncompressed: the parts live only until the version is published (read a few times, by
     # streaming scans: staging, validation, publishing); Parquet's dictionary pages already
-    # shrink the removed lines' repeated texts. On a chunk of 2,372
-    # real pages (one thread): writing both 0.066 s against 0.12 s with lz4, 17.5 MB against
-    # 11.6 MB on disk (Arrow IPC: 0.02 s but 37.5 MB, no dictionaries).
+    # shrink the removed lines' repeated texts. On a chunk of 2,372 real pages (one thread):
+    # writing both 0.066 s against 0.12 s with lz4, 17.5 MB against 11.6 MB on disk (Arrow
+    # IPC: 0.02 s but 37.5 MB, no dictionaries).
     cl.documents.write_parquet(parts["cleaned"], compression="uncompressed")
     cl.removed_lines.write_parquet(parts["removed_lines"], compression="uncompressed")
     return Cleaned(cl.rejected, cl.signed_ids, cl.signed, cl.stats, parts)

@@ -13,7 +13,7 @@ from . import windows as W
 from .matching import category
 from .metadata import norm
 from .params import PARAMS as P
-from .rules import inline_rules, rules_of
+from .rules import SHAPE_ONLY_WEAK, inline_rules, rules_of
 
 # Closing headings after which a long run of prose does not reopen the article (`reopens` in
 # the catalogue: comment counts, "3 thoughts on ...").
@@ -414,7 +414,7 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # length ("1. Ten things about ferries…", an all-caps menu)
         .when(pl.col("numbered") & (W.prv(pl.col("numbered")) | W.nxt(pl.col("numbered")))
               .fill_null(False)
-              & (pl.col("weak_rule").is_null() | (pl.col("weak_rule") == "short_no_sentence")))
+              & (pl.col("weak_rule").is_null() | (pl.col("weak_rule") == SHAPE_ONLY_WEAK)))
         .then(pl.lit(0))
         .when(pl.col("weak_rule").is_not_null()).then(pl.lit(-P.weak_line_penalty))
         .otherwise(pl.lit(-P.short_line_penalty))

@@ -143,6 +143,10 @@ _AGENCY = (
     r"file photo|handout|bloomberg|nurphoto|sipa|zuma|pa (?:media|wire)|abaca|tass|ria novosti"
 )
 
+# The weak rule that says only "short, no sentence": a line's length, no word of it. The article
+# block lets an item of a numbered list through it (`blocks.article_block`), not the others.
+SHAPE_ONLY_WEAK = "short_no_sentence"
+
 RULES: list[Rule] = [
     # --- donation / support appeals ------------------------------------------------------------
     Rule("donation_appeal", "donation", "line",
@@ -574,7 +578,7 @@ RULES: list[Rule] = [
          r"^[^()]{1,40} \(\d+\)$", max_words=8),
     Rule("all_caps", "navigation", "weak", r"^[^\p{Ll}]*\p{Lu}{2}[^\p{Ll}]*$", max_words=8,
          case=True),
-    Rule("short_no_sentence", "navigation", "weak",
+    Rule(SHAPE_ONLY_WEAK, "navigation", "weak",
          predicate=lambda: (pl.col("n_words") <= 6) & ~pl.col("has_sentence_punct"),
          max_words=None),
     # --- context rules (predicates over neighbours and earlier hits) ----------------------------

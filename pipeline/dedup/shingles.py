@@ -7,9 +7,9 @@ plus a split, not a regex: measured here ~1.5x faster than a Unicode word regex 
 ~85 MB/s on one core) in Polars. The ASCII separators, one byte each and most of the matches (every
 space), are replaced through a 256-byte table over the texts' UTF-8 buffer in NumPy, which keeps
 every offset; Polars' `replace_many` (Aho-Corasick) then handles the 55 non-ASCII ones, rare in
-text. Measured
-on bench_dedup.py's texts (one thread): the table 0.12 s and `replace_many` 0.16 s per 68 MB,
-against 0.6 s for `replace_many` over every separator; tokenising 30 % faster, tokens identical.
+text. Measured on bench_dedup.py's texts (one thread): the table 0.12 s and `replace_many` 0.16 s
+per 68 MB, against 0.6 s for `replace_many` over every separator; tokenising 30 % faster, tokens
+identical.
 
 Tokens are hashed by Polars (`Series.hash`), whose values are only stable within one Polars
 version; `token_fingerprint()` hashes probe words so a stored index built under another hash
