@@ -229,6 +229,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_posted_by", "Posted by: Jo Lind at November 7, 2012 1:56 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
+    # session 18: the agency's credit then the photographer, the AP's own format
+    ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "
+     "the Olympic Stadium in London, Wednesday, Aug. 8, 2012. (AP Photo/David J. Phillip)", None,
+     "The photo, credited (AP Photo/David J. Phillip) on the wire, ran on every front page."),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
@@ -279,3 +283,23 @@ def test_separators_between_paragraphs_do_not_split_the_article() -> None:
     res = clean_text(text)
     assert res.documents["text"][0].split("\n\n") == PROSE
     assert set(res.removed["rule"].to_list()) == {"separator"}
+
+
+@pytest.mark.parametrize("dateline", ["Updated July 23, 2012, 11:57 p.m. ET",
+                                      "Published March 3, 2012 at 10:04 am"])
+def test_a_dateline_between_paragraphs_opens_no_comment_thread(dateline: str) -> None:
+    """A story's dateline has a comment byline's shape (a name-like word, a date, a time), so
+    `comment_byline_time` opened a thread there and the paragraphs under it went as comments;
+    its `unless` veto leaves the line to the metadata rules. A commenter's byline of the
+    same shape still opens the thread."""
+    res = clean_text("\n\n".join([*PROSE[:2], dateline, *PROSE[2:]]))
+    assert res.documents["text"][0].split("\n\n") == PROSE
+    assert res.removed.filter(pl.col("text") == dateline)["category"].to_list() == ["metadata"]
+    thread = clean_text("\n\n".join([*PROSE[:2], "Jo Lind March 3, 2012 at 10:04 am", *PROSE[2:]]))
+    assert "comment_byline_time" in thread.removed["rule"].to_list()
+
+
+def test_unless_is_only_for_a_pattern_rule() -> None:
+    Rule("ok", "comments", "line", r"^\d+ comments$", unless=r"^0 ")
+    with pytest.raises(ValueError, match="unless"):
+        Rule("bad", "comments", "line", predicate=lambda: pl.col("n_words") < 3, unless="x")

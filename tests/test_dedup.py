@@ -133,7 +133,7 @@ def inside_longer_pages(n: int = 8) -> dict[str, str]:
     return texts
 
 
-ANCHORED = DedupSettings(anchors=16)  # the containment bands (the default, settings.py)
+ANCHORED = DedupSettings()  # the containment bands (on by default, settings.py)
 UNANCHORED = replace(ANCHORED, anchors=0)
 
 
@@ -147,6 +147,27 @@ def test_article_inside_a_longer_page_is_found_with_the_containment_bands():
     assert len(set(got.values())) == 8
     before = clusters(texts, settings=UNANCHORED)
     assert sum(before[f"bare{i}"] == before[f"page{i}"] for i in range(8)) <= 2
+
+
+def test_an_article_a_quarter_of_its_page_is_found_with_32_containment_bands():
+    """Sixteen bare articles, each a quarter of a page that holds three other stories around
+    it: a 2-slot containment band joins such a pair with p ~ 0.06, so 16 bands make it a
+    candidate with p ~ 0.64 and 32 with p ~ 0.87 (settings.anchors). No two pages merge."""
+    texts = {}
+    for i in range(16):
+        art = article(900 + i, paragraphs=4)
+        others = [p for k in range(3) for p in article(1000 + 10 * i + k, paragraphs=4)]
+        texts[f"bare{i}"] = body(art)
+        texts[f"page{i}"] = body(others[:6] + art + others[6:])
+
+    def found(settings: DedupSettings) -> int:
+        got = clusters(texts, settings=settings)
+        assert len({got[f"page{i}"] for i in range(16)}) == 16
+        return sum(got[f"bare{i}"] == got[f"page{i}"] for i in range(16))
+
+    assert ANCHORED.anchors == 32
+    assert found(ANCHORED) >= 12
+    assert found(replace(ANCHORED, anchors=16)) <= 10
 
 
 def test_pages_keeping_two_thirds_of_one_template_stay_apart():
@@ -380,7 +401,7 @@ def test_index_made_before_the_containment_bands_is_completed_from_its_signature
     texts, pub = corpus()
     texts.update(inside_longer_pages(4))
     old = deduplicate(frame(texts, pub), settings=UNANCHORED).index  # no containment bands
-    assert old["bands"].dtype.size == ANCHORED.n_band_columns - 16  # type: ignore[union-attr]
+    assert old["bands"].dtype.size == ANCHORED.n_band_columns - ANCHORED.anchors  # type: ignore[union-attr]
     got = deduplicate(frame({}), index=old, settings=ANCHORED)
     want = deduplicate(frame(texts, pub), settings=ANCHORED)
     assert got.stats["index_upgraded"] == 1 and got.stats["reclustered_index"] == 1
@@ -395,6 +416,23 @@ def test_index_made_before_the_containment_bands_is_completed_from_its_signature
     assert deduplicate(frame({}), index=got.index, settings=ANCHORED).stats["index_upgraded"] == 0
     with pytest.raises(ValueError, match="scheme"):  # and not the other way round
         deduplicate(frame({}), index=got.index, settings=UNANCHORED)
+
+
+def test_index_made_with_16_containment_bands_is_banded_again_with_32():
+    """An index published with sessions 14-17's default (16 x 2 containment bands) is not
+    refused by today's (32 x 2): its signatures give the new bands, and the result, with a new
+    batch, is the rebuild's."""
+    texts, pub = corpus()
+    texts.update(inside_longer_pages(4))
+    sixteen = replace(ANCHORED, anchors=16)
+    old = deduplicate(frame(texts, pub), settings=sixteen).index
+    assert len(old["bands"][0]) == sixteen.n_band_columns
+    more = {"late": body(article(77)), "late_copy": body(clutter(article(77)))}
+    got = deduplicate(frame(more), index=old, settings=ANCHORED)
+    want = deduplicate(frame({**texts, **more}, pub), settings=ANCHORED)
+    assert got.stats["index_upgraded"] == 1
+    assert got.assignments.drop("is_new").equals(want.assignments.drop("is_new"))
+    assert got.index.equals(want.index)
 
 
 def test_rejects_repeated_doc_ids():

@@ -97,6 +97,8 @@ def _hit_expr(rule: Rule) -> pl.Expr:
     else:
         col = pl.col(_text_col(rule))
         hit = col.str.contains(fast_regex(rule.pattern or "")).fill_null(False)
+        if rule.unless is not None:  # (merged rules reach here only on their regex's hits)
+            hit = hit & ~col.str.contains(fast_regex(rule.unless)).fill_null(False)
     if rule.max_words is not None:
         hit = hit & (pl.col("n_words") <= rule.max_words)
     return hit

@@ -10,8 +10,9 @@ index was made and are represented by its cluster ids; only pairs with a new doc
 Components of (old clusters + new pairs) are the components of all pairs, and representatives
 and similarities are recomputed from stored facts only, so the result is the rebuild's. That
 holds while the stored pairs were verified as they would be now: when the thresholds
-(`cluster_params`) differ from the index's, or its containment bands are added
-(`index.with_anchors`), every stored document is joined again instead.
+(`cluster_params`) differ from the index's, or its containment bands are made again
+(`index.with_anchors`: an index made with other ones), every stored document is joined again
+instead.
 
 Documents can also leave the index (`retire`: their raw file was modified or deleted, or a
 byte-identical twin with a smaller doc_id arrived). The clusters they were in no longer stand

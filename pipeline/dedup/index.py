@@ -7,8 +7,9 @@ date and doc_id (representative), the exact-text key (exact duplicates), the ban
 join, runnable by another engine straight from the Parquet file) and the cluster id. `scheme`
 names everything that decided the signatures (tokeniser hash, shingle size, rensa version, seed,
 banding): an index with another scheme cannot be compared with new signatures and is refused,
-except an index made without the containment bands (an earlier release's: they are on since
-session 14) when they are turned on: its stored signatures give them (`with_anchors`).
+except an index made with other containment bands (none: an earlier release's, they are on since
+session 14; 16 x 2: session 14-17's, 32 x 2 since session 18): its stored signatures give the
+current ones (`with_anchors`).
 `cluster_params` names the thresholds: when they change, the stored pairs are re-clustered from
 the index alone.
 """
@@ -71,17 +72,23 @@ def clustered_with(index: pl.DataFrame, settings: DedupSettings) -> bool:
 
 def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, before: str
                  ) -> tuple[pl.DataFrame, bool]:
-    """(the index with its containment bands added from its stored signatures, True) when it
-    was made with `before`, the scheme of the same settings without them (an earlier release's
-    index, or one made with them off); else (the index as it is, False). The caller then
-    re-joins every stored document: the new bands make candidates among them that were never
-    verified, and with the same signatures and bands the result is a rebuild's from the texts."""
+    """(the index with its containment bands made again from its stored signatures, True) when
+    it was made with the same settings but other containment bands: `before` (the scheme of
+    these settings without them: an earlier release's index, or one made with them off) or
+    `before` with other anchors (16 x 2, the default of sessions 14-17); else (the index as it
+    is, False). The other bands (whole body, lead) stay. The caller then re-joins every stored
+    document: the new bands make candidates among them that were never verified, and with the
+    same signatures and bands the result is a rebuild's from the texts."""
     if (index.is_empty() or before == scheme
-            or not {"scheme", "bands", "signature"} <= set(index.columns)
-            or index["scheme"].unique().to_list() != [before]):
+            or not {"scheme", "bands", "signature"} <= set(index.columns)):
+        return index, False
+    made = index["scheme"].unique().to_list()
+    if len(made) != 1 or made[0] == scheme or not (
+            made[0] == before or made[0].startswith(before + ";anchors=")):
         return index, False  # (`check_index` then says what is wrong, if anything)
     s = settings
-    old = array_matrix(index["bands"], s.bands + s.lead_bands, np.uint64)
+    width = len(index["bands"][0])
+    old = array_matrix(index["bands"], width, np.uint64)[:, : s.bands + s.lead_bands]
     sig = array_matrix(index["signature"], s.num_perm, np.uint32)
     bands = np.concatenate([old, containment_bands(sig, s)], axis=1)
     return index.with_columns(

@@ -35,13 +35,16 @@ def _as_cleaned(articles: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame | pl.Lazy
 
 def index_current(prev: Previous) -> bool:
     """Whether the version's clusters were made with the running code's dedup thresholds
-    (`DedupSettings.cluster_params`). When they were not (a release changed them), a run with
-    nothing new to read still re-clusters the stored index: the version must be what a rebuild
-    gives now, not at the next batch."""
-    from pipeline.dedup import DedupSettings
+    (`DedupSettings.cluster_params`) and signature scheme (its containment bands). When they
+    were not (a release changed them), a run with nothing new to read still re-clusters the
+    stored index: the version must be what a rebuild gives now, not at the next batch."""
+    from pipeline.dedup import DedupSettings, scheme_for
     from pipeline.dedup.index import clustered_with
 
-    return prev.index is None or clustered_with(prev.index, DedupSettings())
+    s = DedupSettings()
+    return prev.index is None or prev.index.is_empty() or (
+        clustered_with(prev.index, s)
+        and prev.index["scheme"].unique().to_list() == [scheme_for(s)])
 
 
 def dedupe(cl: CleanStep, raw: RawStep, prev: Previous | None = None,
