@@ -229,7 +229,15 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_posted_by", "Posted by: Jo Lind at November 7, 2012 1:56 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
-    # session 18: the agency's credit then the photographer, the AP's own format
+    # session 18: a WordPress comment form's heading with its "Cancel reply" link (what follows
+    # is the form and the sidebar), and the agency's credit then the photographer (the AP's)
+    ("related_heading", "Related posts worth a look", "New work: Ferry Terminal (9)",
+     "Related posts on the council's site say the terminal will open in May."),
+    ("comments_title_heading", "8 appreciated comments on “New work: Harbour Bank”",
+     "Thanks, this is brilliant work and a logo the whole town will recognise at a glance.",
+     "8 angry comments on the harbour plan were read out at the council meeting on Monday."),
+    ("comments_heading", "Speak Your Mind Cancel reply", "Some HTML is okay.",
+     "The council did not cancel the reply it had sent to the ferry operator on Monday."),
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "
      "the Olympic Stadium in London, Wednesday, Aug. 8, 2012. (AP Photo/David J. Phillip)", None,
      "The photo, credited (AP Photo/David J. Phillip) on the wire, ran on every front page."),

@@ -172,7 +172,10 @@ RULES: list[Rule] = [
          until="end", early=True, marker=True),
     Rule("related_heading", "related", "section",
          whole(r"related (?:articles?|stories|posts?|news|content|reading|coverage|topics|"
-               r"links|blogs?|guides|resources|reads|videos)|more (?:related )?(?:articles|"
+               r"links|blogs?|guides|resources|reads|videos)|"
+               # ... and a few words more: "Related posts worth a look", "Related articles on
+               # Move.org", "Related Articles Also Tagged:" (never prose in both dev sets)
+               r"related (?:articles?|stories|posts?|news|content|links)(?: [\w.&'’▼-]+){1,4}|more (?:related )?(?:articles|"
                r"stories|news|posts)(?: (?:from|on|about|like this)\b.*)?|more from [\w .&'-]{1,40}|"
                r"recommended(?: for you| articles| stories| reading| posts| content| videos)?|"
                r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these)?|"
@@ -228,7 +231,10 @@ RULES: list[Rule] = [
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments"),
+               r"view (?:all )?comments|"
+               # a WordPress comment form's heading with its link: "Leave a Reply Cancel reply",
+               # "Speak Your Mind Cancel reply", "Comment Cancel reply"
+               r"(?:[\w'’!?,]+ ){1,6}cancel reply"),
          until="end", early=True, marker=True),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
@@ -236,7 +242,11 @@ RULES: list[Rule] = [
          # (A count of two or more keeps the page closed, as comments_count_heading does; "One
          # response to ..." reopens: prose begins so, "One response to the crisis: build".)
          whole(r"[2-9] thoughts on .{1,120}|[1-9]\d+ thoughts on .{1,120}|"
-               r"(?:[2-9]|[1-9]\d+) (?:comments|responses|replies) (?:on|to) .{1,120}"),
+               r"(?:[2-9]|[1-9]\d+) (?:comments|responses|replies) (?:on|to) .{1,120}|"
+               # a theme's word before the noun, the title in quotes ("8 appreciated comments
+               # on “New work: ...”", "5 brilliant responses to ‘...’")
+               r"(?:[2-9]|[1-9]\d+) [a-z]+ (?:comments|responses|replies|thoughts) (?:on|to) "
+               r"[“\"'‘«].{1,120}"),
          until="end", early=True, marker=False, reopens=False),
     Rule("comments_title_one_heading", "comments", "section",
          # (The title in quotes, as WordPress writes it: "One response to the delay: build a
