@@ -231,6 +231,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
     # session 18: a WordPress comment form's heading with its "Cancel reply" link (what follows
     # is the form and the sidebar), and the agency's credit then the photographer (the AP's)
+    ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
+     None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
     ("related_heading", "Related posts worth a look", "New work: Ferry Terminal (9)",
      "Related posts on the council's site say the terminal will open in May."),
     ("comments_title_heading", "8 appreciated comments on “New work: Harbour Bank”",

@@ -535,6 +535,11 @@ RULES: list[Rule] = [
     Rule("tag_list", "navigation", "line",
          start(r"tags?:|tagged(?: with| as)?:?|filed under:?|categor(?:y|ies):|topics?:|"
                r"posted in\b|keywords?:"), max_words=30),
+    Rule("feed_link", "navigation", "line",
+         # A link with its feed's link after it: a blogroll's "Audio Drums - A blog for rare,
+         # possibly overlooked gems... (RSS)", "Entries (RSS) | Comments (RSS)" (98 lines of 43
+         # Dragnet pages, none in either dev set's gold).
+         r"\((?:rss|atom)\)\s*$", max_words=60),
     # --- title / dateline / byline (metadata) ---------------------------------------------------
     Rule("byline", "metadata", "line",
          r"^(?i:by|(?:article |story )?(?:written|reviewed|medically reviewed|fact[- ]checked|"
