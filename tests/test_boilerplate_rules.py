@@ -231,6 +231,14 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
     # session 18: a WordPress comment form's heading with its "Cancel reply" link (what follows
     # is the form and the sidebar), and the agency's credit then the photographer (the AP's)
+    ("comment_policy", "Guidelines: Reader feedback should be within the guidelines of the harbour "
+     "community. These guidelines will be used to identify those comments that will be removed "
+     "from display on the site. Please keep your comments relevant to the topic, not abusive or "
+     "combatant towards other readers, and do not share any personal details. Use the Report "
+     "link to help keep the community at its best. Comments may be no longer than 2000 "
+     "characters and will post to the site shortly after submitting. Comments that break these "
+     "rules will be removed, and readers who break them again will be blocked from the site.",
+     None, "Comments on the harbour plan may be sent to the council until the end of May."),
     ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
      None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
     ("related_heading", "Related posts worth a look", "New work: Ferry Terminal (9)",

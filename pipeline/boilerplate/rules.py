@@ -358,7 +358,9 @@ RULES: list[Rule] = [
          r"\b(?:we welcome|encourages) comments that\b|"
          # ... and a comment form's instructions: "If you would like to proceed with posting
          # your comment, click Submit Comment."
-         r"\bclick (?:the )?[\"“']?(?:submit|post) (?:your )?comment\b", max_words=80),
+         r"\bclick (?:the )?[\"“']?(?:submit|post) (?:your )?comment\b",
+         # (120 words: a scraper that merges lines makes one paragraph of a policy's parts)
+         max_words=120),
     # --- share / social -------------------------------------------------------------------------
     Rule("share_buttons", "share", "line",
          whole(r"share(?: (?:this|on|via|the|article|story|post|page)[\w ]{0,20})?|share:|shares?|"
