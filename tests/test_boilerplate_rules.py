@@ -239,6 +239,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "characters and will post to the site shortly after submitting. Comments that break these "
      "rules will be removed, and readers who break them again will be blocked from the site.",
      None, "Comments on the harbour plan may be sent to the council until the end of May."),
+    ("related_heading", "More Technology Headlines", "Harbour Ferries Go Electric",
+     "More headlines about the ferry appeared in the local papers on Monday and Tuesday."),
     ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
      None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
     ("related_heading", "Related posts worth a look", "New work: Ferry Terminal (9)",

@@ -184,6 +184,7 @@ RULES: list[Rule] = [
                r"this week|today))?|popular(?: (?:posts|articles|stories|now|reads|today))?|"
                r"trending(?: (?:now|stories|articles|posts|topics|today))?|latest(?: (?:news|posts|"
                r"articles|stories|headlines))|recent (?:posts|articles|stories|news)|"
+               r"(?:top|latest|more)(?: [\w&.]+){0,4} headlines|"  # "More U.S. Headlines"
                r"what (?:others|people) are reading|editor'?s? (?:picks?|choice)|top stories|"
                r"related (?:&|and) recommended(?: posts| articles| stories)?|"
                r"(?:keep|continue) reading|explore more|(?:also|further) (?:read|reading) on|"
