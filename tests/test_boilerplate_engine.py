@@ -591,3 +591,42 @@ def test_numbered_comment_bylines_start_a_thread() -> None:
     assert _kept(res) == post
     bylines = res.removed.filter(pl.col("text").str.contains(r"^\d\. "))
     assert set(bylines["rule"]) == {"comment_numbered_byline"}
+
+
+def _review(cells: int) -> tuple[list[str], list[str], list[str]]:
+    """A product review: four paragraphs, a spec table of `cells` short label cells (each -1
+    in the article block), four more paragraphs."""
+    above = [f"The {name} kettle boiled a full litre in {n} minutes in our tests, faster than "
+             f"most of the field, and its lid opened with one hand every time we tried it."
+             for name, n in (("Harbour", 3), ("Quay", 4), ("Pier", 5), ("Dock", 6))]
+    table = [f"{label} {i}" for i in range(cells // 4)
+             for label in ("Model", "Lid", "Handle", "Base")]
+    below = [f"We also measured how warm the {part} got after ten boils in a row, since a "
+             f"handle that heats up is the complaint we read most often from owners."
+             for part in ("handle", "lid", "base", "switch")]
+    return above, table, below
+
+
+def test_a_long_table_between_two_halves_of_a_review_keeps_both() -> None:
+    """A review whose prose a table of 200 cells splits in two: the cells outweigh either
+    half, so the article block held one half and the other was lost. A second run that scores
+    at least half the block's (`P.second_block_share`) with no removed line between them is
+    the article's too."""
+    above, table, below = _review(200)
+    page = ["Best kettles of 2031 | Kitchen Lab", "Home", "Reviews", *above, *table, *below,
+            "Leave a comment", "Name (required)"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert all(p in text for p in above + below)
+    assert "Model 3" not in text and "Leave a comment" not in text
+
+
+def test_a_second_run_after_a_removed_line_is_not_the_article() -> None:
+    """The same page with a comment heading between the table and the second half: a removed
+    line there says the article ended (a comment thread, a teaser list), so only the first
+    half stays."""
+    above, table, below = _review(200)
+    page = ["Best kettles of 2031 | Kitchen Lab", "Home", "Reviews", *above, *table,
+            "Leave a Reply", *below]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert all(p in text for p in above)
+    assert not any(p in text for p in below)

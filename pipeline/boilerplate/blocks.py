@@ -420,10 +420,23 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         .otherwise(pl.lit(-P.short_line_penalty))
         + pl.when(pl.col("_pull")).then(P.lede_bonus).otherwise(0)
     ).cast(pl.Int64)  # integer scores: the segmented running minimum stays exact
+    lines = lines.with_columns(score.alias("_score"))
+    full = _max_run(lines, pl.col("_score"), n_docs)
+    return lines.with_columns(
+        W.per_doc(full["_best"]).alias("_best"),
+        W.per_doc(full["_be"]).alias("_be"),
+        W.per_doc(full["_bs"]).alias("_bs"),
+    )
+
+
+def _max_run(lines: pl.DataFrame, score: pl.Expr, n_docs: int) -> pl.DataFrame:
+    """Per document d (all n_docs rows): the max-sum run of `score` (Kadane via cumulative
+    sums): _best, _bs, _be. (The running minimum's bound, 10**12 a document, keeps it exact
+    with `second_block`'s -10**6 on each line of the first block.)"""
     tmp = lines.select("d", "idx", score.alias("_s")).with_columns(
         W.seg_cum_sum(pl.col("_s")).alias("_cum")
     ).with_columns((pl.col("_cum") - pl.col("_s")).alias("_prev")).with_columns(
-        W.seg_cum_min(pl.col("_prev")).alias("_runmin")
+        W.seg_cum_min(pl.col("_prev"), bound=10**12).alias("_runmin")
     ).with_columns(
         (pl.col("_cum") - pl.col("_runmin")).alias("_gain"),
         W.seg_forward_fill(
@@ -435,13 +448,32 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         pl.col("idx").get(pl.col("_gain").arg_max()).alias("_be"),
         pl.col("_ptr").get(pl.col("_gain").arg_max()).alias("_bs"),
     )
-    full = pl.DataFrame({"d": pl.int_range(n_docs, dtype=pl.UInt32, eager=True)}).join(
-        best, on="d", how="left"
-    ).sort("d")
+    return pl.DataFrame({"d": pl.int_range(n_docs, dtype=pl.UInt32, eager=True)}).join(
+        best, on="d", how="left").sort("d")
+
+
+def second_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
+    """A second run of the article, apart from the first (_bs2/_be2; null when none): a long
+    review whose prose a table of hundreds of cells splits in two keeps both halves. The run
+    outside the block that scores most is kept when it scores at least
+    `P.second_block_share` of the block, and no line a rule removed lies between them (a
+    comment thread, a teaser list or a footer is opened by one)."""
+    inside = pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")).fill_null(False)
+    run = _max_run(lines, pl.when(inside).then(pl.lit(-(10**6), pl.Int64))
+                   .otherwise(pl.col("_score")), n_docs)
+    lines = lines.with_columns(W.per_doc(run["_best"]).alias("_best2"),
+                               W.per_doc(run["_bs"]).alias("_bs2"),
+                               W.per_doc(run["_be"]).alias("_be2"))
+    lo = pl.min_horizontal("_be", "_be2")
+    hi = pl.max_horizontal("_bs", "_bs2")
+    hard = (pl.col("hard_rule").is_not_null() & ~pl.col("no_alnum")
+            & ~pl.col("hard_rule").is_in(inline_rules()))
+    gap = W.per_doc_total((hard & (pl.col("idx") > lo) & (pl.col("idx") < hi)).cast(pl.Int64))
+    ok = ((pl.col("_best2") > 0) & (pl.col("_best") > 0)
+          & (pl.col("_best2") >= P.second_block_share * pl.col("_best")) & (gap == 0))
     return lines.with_columns(
-        W.per_doc(full["_best"]).alias("_best"),
-        W.per_doc(full["_be"]).alias("_be"),
-        W.per_doc(full["_bs"]).alias("_bs"),
+        pl.when(ok).then(pl.col("_bs2")).alias("_bs2"),
+        pl.when(ok).then(pl.col("_be2")).alias("_be2"),
     )
 
 
@@ -453,6 +485,7 @@ def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
     in_block = (
         pl.col("is_html") | (~has_block & (pl.col("line_docs") <= 1))
         | (has_block & pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")))
+        | pl.col("idx").is_between(pl.col("_bs2"), pl.col("_be2")).fill_null(False)
     )
     header = pl.when(pl.col("is_html")).then(pl.col("idx") < P.html_header_lines).when(
         has_block

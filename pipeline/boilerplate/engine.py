@@ -199,7 +199,9 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     lines = lines.with_columns(
         pl.coalesce(heading, "line_rule", "sec_rule", "ctx_rule").alias("hard_rule")
     )
-    lines = blocks.block_flags(blocks.article_block(lines, n_docs, first_pass=False))
+    lines = blocks.article_block(lines, n_docs, first_pass=False)
+    lines = blocks.block_flags(blocks.second_block(lines, n_docs)).drop(
+        "_score", "_best2", "_bs2", "_be2")
 
     head = lines.filter(pl.col("header")).select(
         "d", "rid", "idx", "line", "n_words", "ends_sentence",

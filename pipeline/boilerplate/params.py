@@ -58,6 +58,9 @@ class BoilerplateParams:
     """... of a line with weak boilerplate evidence (menu shapes, bullets)."""
     heading_score: int = 0
     """... of a short line followed by prose (a sub-heading)."""
+    second_block_share: float = 0.5
+    """A second run of the article, apart from the block, is kept when it scores at least
+    this share of the block and no removed line lies between them (`blocks.second_block`)."""
     rule_line_penalty: int = 25
     """... of a line a rule removed (lines of a page-closing section: minus words)."""
     section_line_penalty: int = 5
