@@ -175,7 +175,8 @@ RULES: list[Rule] = [
                r"links|blogs?|guides|resources|reads|videos)|"
                # ... and a few words more: "Related posts worth a look", "Related articles on
                # Move.org", "Related Articles Also Tagged:" (never prose in both dev sets)
-               r"related (?:articles?|stories|posts?|news|content|links)(?: [\w.&'’▼-]+){1,4}|more (?:related )?(?:articles|"
+               r"related (?:articles?|stories|posts?|news|content|links)(?: [\w.&'’▼-]+){1,4}|"
+               r"more (?:related )?(?:articles|"
                r"stories|news|posts)(?: (?:from|on|about|like this)\b.*)?|more from [\w .&'-]{1,40}|"
                r"recommended(?: for you| articles| stories| reading| posts| content| videos)?|"
                r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these)?|"
