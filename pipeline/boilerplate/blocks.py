@@ -457,24 +457,33 @@ def second_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
     review whose prose a table of hundreds of cells splits in two keeps both halves. The run
     outside the block that scores most is kept when it scores at least
     `P.second_block_share` of the block, and no line a rule removed lies between them (a
-    comment thread, a teaser list or a footer is opened by one)."""
+    comment thread, a teaser list or a footer is opened by one). Searched only in the
+    documents whose positive scores outside the block reach that share (most have none)."""
     inside = pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")).fill_null(False)
-    run = _max_run(lines, pl.when(inside).then(pl.lit(-(10**6), pl.Int64))
+    out_pos = pl.when(~inside & (pl.col("_score") > 0)).then(pl.col("_score")).otherwise(0)
+    need = P.second_block_share * pl.col("_best")
+    cand = lines.group_by("d").agg(out_pos.sum().alias("_out"), pl.col("_best").first()).filter(
+        (pl.col("_best") > 0) & (pl.col("_out") >= need))
+    none = pl.lit(None, pl.Int64)
+    if cand.is_empty():
+        return lines.with_columns(none.alias("_bs2"), none.alias("_be2"))
+    sub = lines.filter(pl.col("d").is_in(cand["d"].implode()))
+    run = _max_run(sub, pl.when(inside).then(pl.lit(-(10**6), pl.Int64))
                    .otherwise(pl.col("_score")), n_docs)
-    lines = lines.with_columns(W.per_doc(run["_best"]).alias("_best2"),
-                               W.per_doc(run["_bs"]).alias("_bs2"),
-                               W.per_doc(run["_be"]).alias("_be2"))
+    sub = sub.with_columns(W.per_doc(run["_best"]).alias("_best2"),
+                           W.per_doc(run["_bs"]).alias("_bs2"),
+                           W.per_doc(run["_be"]).alias("_be2"))
     lo = pl.min_horizontal("_be", "_be2")
     hi = pl.max_horizontal("_bs", "_bs2")
     hard = (pl.col("hard_rule").is_not_null() & ~pl.col("no_alnum")
             & ~pl.col("hard_rule").is_in(inline_rules()))
     gap = W.per_doc_total((hard & (pl.col("idx") > lo) & (pl.col("idx") < hi)).cast(pl.Int64))
-    ok = ((pl.col("_best2") > 0) & (pl.col("_best") > 0)
-          & (pl.col("_best2") >= P.second_block_share * pl.col("_best")) & (gap == 0))
-    return lines.with_columns(
-        pl.when(ok).then(pl.col("_bs2")).alias("_bs2"),
-        pl.when(ok).then(pl.col("_be2")).alias("_be2"),
-    )
+    ok = (pl.col("_best2") > 0) & (pl.col("_best2") >= need) & (gap == 0)
+    kept = sub.filter(ok).group_by("d").agg(pl.col("_bs2").first(), pl.col("_be2").first())
+    full = pl.DataFrame({"d": pl.int_range(n_docs, dtype=pl.UInt32, eager=True)}).join(
+        kept, on="d", how="left").sort("d")
+    return lines.with_columns(W.per_doc(full["_bs2"].cast(pl.Int64)).alias("_bs2"),
+                              W.per_doc(full["_be2"].cast(pl.Int64)).alias("_be2"))
 
 
 def block_flags(lines: pl.DataFrame) -> pl.DataFrame:

@@ -201,7 +201,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     )
     lines = blocks.article_block(lines, n_docs, first_pass=False)
     lines = blocks.block_flags(blocks.second_block(lines, n_docs)).drop(
-        "_score", "_best2", "_bs2", "_be2")
+        "_score", "_bs2", "_be2")
 
     head = lines.filter(pl.col("header")).select(
         "d", "rid", "idx", "line", "n_words", "ends_sentence",
