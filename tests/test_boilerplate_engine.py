@@ -621,12 +621,12 @@ def test_a_long_table_between_two_halves_of_a_review_keeps_both() -> None:
 
 
 def test_a_second_run_after_a_removed_line_is_not_the_article() -> None:
-    """The same page with a comment heading between the table and the second half: a removed
-    line there says the article ended (a comment thread, a teaser list), so only the first
-    half stays."""
+    """The same page with a share prompt between the table and the second half: a line a rule
+    removed there says the article ended (what follows a comment form, a teaser list or a
+    footer is not the story), so only the first half stays."""
     above, table, below = _review(200)
     page = ["Best kettles of 2031 | Kitchen Lab", "Home", "Reviews", *above, *table,
-            "Leave a Reply", *below]
+            "Share this article", *below]
     text = clean_text("\n".join(page)).documents["text"][0]
     assert all(p in text for p in above)
     assert not any(p in text for p in below)

@@ -239,12 +239,12 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "characters and will post to the site shortly after submitting. Comments that break these "
      "rules will be removed, and readers who break them again will be blocked from the site.",
      None, "Comments on the harbour plan may be sent to the council until the end of May."),
-    ("related_heading", "More Technology Headlines", "Harbour Ferries Go Electric",
-     "More headlines about the ferry appeared in the local papers on Monday and Tuesday."),
+    ("related_heading_words", "More Technology Headlines", "Harbour Ferries Go Electric",
+     "Top officials dismissed the headlines."),
     ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
      None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
-    ("related_heading", "Related posts worth a look", "New work: Ferry Terminal (9)",
-     "Related posts on the council's site say the terminal will open in May."),
+    ("related_heading_words", "Related posts worth a look", "New work: Ferry Terminal (9)",
+     "Related content is sold separately."),
     ("comments_title_heading", "8 appreciated comments on “New work: Harbour Bank”",
      "Thanks, this is brilliant work and a logo the whole town will recognise at a glance.",
      "8 angry comments on the harbour plan were read out at the council meeting on Monday."),
@@ -252,7 +252,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The council did not cancel the reply it had sent to the ferry operator on Monday."),
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "
      "the Olympic Stadium in London, Wednesday, Aug. 8, 2012. (AP Photo/David J. Phillip)", None,
-     "The photo, credited (AP Photo/David J. Phillip) on the wire, ran on every front page."),
+     "Support for the harbour plan fell to 38 percent, according to a poll (Reuters/Ipsos)."),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "

@@ -431,12 +431,11 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
 
 def _max_run(lines: pl.DataFrame, score: pl.Expr, n_docs: int) -> pl.DataFrame:
     """Per document d (all n_docs rows): the max-sum run of `score` (Kadane via cumulative
-    sums): _best, _bs, _be. (The running minimum's bound, 10**12 a document, keeps it exact
-    with `second_block`'s -10**6 on each line of the first block.)"""
+    sums): _best, _bs, _be."""
     tmp = lines.select("d", "idx", score.alias("_s")).with_columns(
         W.seg_cum_sum(pl.col("_s")).alias("_cum")
     ).with_columns((pl.col("_cum") - pl.col("_s")).alias("_prev")).with_columns(
-        W.seg_cum_min(pl.col("_prev"), bound=10**12).alias("_runmin")
+        W.seg_cum_min(pl.col("_prev")).alias("_runmin")
     ).with_columns(
         (pl.col("_cum") - pl.col("_runmin")).alias("_gain"),
         W.seg_forward_fill(
@@ -468,8 +467,15 @@ def second_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
     if cand.is_empty():
         return lines.with_columns(none.alias("_bs2"), none.alias("_be2"))
     sub = lines.filter(pl.col("d").is_in(cand["d"].implode()))
-    run = _max_run(sub, pl.when(inside).then(pl.lit(-(10**6), pl.Int64))
-                   .otherwise(pl.col("_score")), n_docs)
+    # The lines above the block and those below it as two segments of their own (segment
+    # 2d and 2d + 1 in the segmented scans' "d"), the block's lines left out: a run can then
+    # neither cross nor touch the block.
+    side = sub.filter(~inside).select(
+        "idx", "_score",
+        (pl.col("d") * 2 + (pl.col("idx") > pl.col("_be")).cast(pl.UInt32)).alias("d"))
+    run = _max_run(side, pl.col("_score"), 2 * n_docs).with_columns(pl.col("d") // 2)
+    run = run.sort("d", "_best", descending=[False, True], nulls_last=True).unique(
+        "d", keep="first", maintain_order=True)
     sub = sub.with_columns(W.per_doc(run["_best"]).alias("_best2"),
                            W.per_doc(run["_bs"]).alias("_bs2"),
                            W.per_doc(run["_be"]).alias("_be2"))

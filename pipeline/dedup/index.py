@@ -16,6 +16,8 @@ the index alone.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
 
@@ -84,10 +86,11 @@ def with_anchors(index: pl.DataFrame, settings: DedupSettings, scheme: str, befo
         return index, False
     made = index["scheme"].unique().to_list()
     if len(made) != 1 or made[0] == scheme or not (
-            made[0] == before or made[0].startswith(before + ";anchors=")):
+            made[0] == before or re.fullmatch(re.escape(before) + r";anchors=\d+x\d+", made[0])):
         return index, False  # (`check_index` then says what is wrong, if anything)
     s = settings
-    width = len(index["bands"][0])
+    width = index["bands"].list.len().max() if isinstance(index["bands"].dtype, pl.List) \
+        else index["bands"].dtype.size  # type: ignore[union-attr]
     old = array_matrix(index["bands"], width, np.uint64)[:, : s.bands + s.lead_bands]
     sig = array_matrix(index["signature"], s.num_perm, np.uint32)
     bands = np.concatenate([old, containment_bands(sig, s)], axis=1)
