@@ -484,12 +484,11 @@ def second_block(lines: pl.DataFrame, n_docs: int) -> pl.DataFrame:
     hard = (pl.col("hard_rule").is_not_null() & ~pl.col("no_alnum")
             & ~pl.col("hard_rule").is_in(inline_rules()))
     gap = W.per_doc_total((hard & (pl.col("idx") > lo) & (pl.col("idx") < hi)).cast(pl.Int64))
-    ok = (pl.col("_best2") > 0) & (pl.col("_best2") >= need) & (gap == 0)
-    kept = sub.filter(ok).group_by("d").agg(pl.col("_bs2").first(), pl.col("_be2").first())
-    full = pl.DataFrame({"d": pl.int_range(n_docs, dtype=pl.UInt32, eager=True)}).join(
-        kept, on="d", how="left").sort("d")
-    return lines.with_columns(W.per_doc(full["_bs2"].cast(pl.Int64)).alias("_bs2"),
-                              W.per_doc(full["_be2"].cast(pl.Int64)).alias("_be2"))
+    passed = sub.filter((pl.col("_best2") >= need) & (gap == 0))["d"].unique()
+    run = run.select(pl.when(pl.col("d").is_in(passed.implode())).then(pl.col(c)).cast(pl.Int64)
+                     .alias(c) for c in ("_bs", "_be"))  # (one row a document, in order)
+    return lines.with_columns(W.per_doc(run["_bs"]).alias("_bs2"),
+                              W.per_doc(run["_be"]).alias("_be2"))
 
 
 def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
