@@ -241,6 +241,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      None, "Comments on the harbour plan may be sent to the council until the end of May."),
     ("related_heading_words", "More Technology Headlines", "Harbour Ferries Go Electric",
      "Top officials dismissed the headlines."),
+    ("post_footer", "This entry was posted in Harbour and tagged ferries, quays by Jo Lind. "
+     "Bookmark the permalink.", None,
+     "This entry in the council's register was posted to every household on the quay."),
     ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
      None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
     ("related_heading_words", "Related posts worth a look", "New work: Ferry Terminal (9)",
