@@ -19,7 +19,12 @@ baselines per library version and options, ours per the code of pipeline/html an
 pipeline/boilerplate.
 
     uv run --no-sync python bench/eval_boilerplate.py [--set wcxb|dragnet|all] [--no-html]
-        [--no-cache] [--ablate] [--limit N] [--dump DIR] [--time N]
+        [--no-cache] [--ablate] [--alone] [--limit N] [--dump DIR] [--time N]
+
+`--alone` adds a row where every text page is cleaned on its own (a batch of one: no other page
+of its site, no run-wide line pairs), as for a user whose batch holds one page per site. The dev
+sets hold several pages of many sites, and the template rules use them: the gap between the
+two rows is what the set's numbers owe to that.
 
 `--time N` instead times `extract_html` against trafilatura alone on the first N pages (one
 process, interleaved page by page) and prints ms/page and the throughput ratio.
@@ -224,6 +229,18 @@ def run_engine(frame: pl.DataFrame, run_pairs: bool = False
     return dict(zip(res.documents["doc_id"], res.documents["text"], strict=True)), res.removed, dt
 
 
+def _clean_alone(frame: pl.DataFrame) -> list[tuple[str, str]]:
+    return [(row["doc_id"], clean_documents(pl.DataFrame([row], schema=frame.schema))
+             .documents["text"][0]) for row in frame.iter_rows(named=True)]
+
+
+def run_alone(frame: pl.DataFrame, workers: int = 2) -> dict[str, str]:
+    """The engine over each page on its own (a batch of one), over `workers` processes."""
+    parts = [frame[i::workers] for i in range(workers)]
+    with get_context("spawn").Pool(workers) as pool:
+        return dict(pair for part in pool.map(_clean_alone, parts) for pair in part)
+
+
 def with_header(preds: dict[str, str], removed: pl.DataFrame) -> dict[str, str]:
     """Each text with its headline (the last line the engine took as a repeat of the title)
     and its dateline put back above it. A diagnostic, not a variant of the pipeline: both
@@ -324,6 +341,12 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     print(f"    removed by category: {category_counts(removed)}  ({dt:.2f}s)")
     report("  (diagnostic: + headline, dateline)", with_header(text_preds, removed),
            golds, cases, out["text: engine"])
+    if args.alone:
+        t0 = time.perf_counter()
+        alone = run_alone(engine_frame(cases, texts, "text", {}))
+        out["text: engine, alone"] = report("text: engine, each page alone", alone, golds, cases,
+                                            out["text: engine"])
+        print(f"    ({time.perf_counter() - t0:.1f}s; the difference is to the row above)")
     if args.dump:
         _dump(args.dump / name / "text", text_preds, golds, cases, removed)
     if args.no_html:
@@ -367,6 +390,8 @@ def main() -> None:
     ap.add_argument("--no-cache", action="store_true", help="re-run trafilatura")
     ap.add_argument("--ablate", action="store_true",
                     help="also: the engine over trafilatura's own output (plain, favor_recall)")
+    ap.add_argument("--alone", action="store_true",
+                    help="also: the text engine on each page alone (a batch of one)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--dump", type=Path, help="write per-document scores and outputs here")
     ap.add_argument("--time", type=int, default=0, metavar="N",
@@ -379,7 +404,10 @@ def main() -> None:
     print("\nsummary, F1 (all / tune / held-out):")
     for name, res in results.items():
         for row in ("html: trafilatura", "html: favor_recall", "html: ours", "justext: English",
-                    "justext: all", "text: keep everything", "text: engine"):
+                    "justext: all", "text: keep everything", "text: engine",
+                    "text: engine, alone"):
+            if row not in res:
+                continue
             f1 = " / ".join(f"{res[row][part][2]:.3f}" for part in ("all", "tune", "held-out"))
             print(f"  {name:<8} {row:<24} {f1}")
         worst = min(res["html: ours"][p][2] - res["html: trafilatura"][p][2]

@@ -258,6 +258,18 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Support for the harbour plan fell to 38 percent, according to a poll (Reuters/Ipsos)."),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
+    # platform lines a page carries alone (a batch's template rules took them where a site
+    # had pages enough)
+    ("form_notice", "Oops! Something went wrong while submitting the form.", None,
+     "Something went wrong with the ferry's booking form, and the council apologised."),
+    ("official_site_banner", "An official website of the United States government", None,
+    "The harbour is an official website of the county's heritage trail, the council says."),
+    ("comments_widget", "Comments are closed.", None,
+     "Comments are closed on the harbour plan, the council said, after a record 900 replies."),
+    ("share_buttons", "Email This BlogThis! Share to Twitter Share to Facebook", None,
+     "The mayor asked residents to email this office before they share the plan on Facebook."),
+    ("skip_link", "Skip to main | Skip to sidebar", None,
+     "The ferry skips the main quay in winter, and the council says it will not change that."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),

@@ -331,7 +331,16 @@ RULES: list[Rule] = [
                r"inline feedbacks|view all comments|would love your thoughts, please comment\.?\w*|"
                r"log in to (?:comment|reply)|reply|reply to (?:this )?comment|report(?: comment| abuse)?|"
                r"like reply|\d+ likes?|load more comments|show (?:more )?replies|"
-               r"cancel reply|sort by:?.{0,20}|guest|\(\)|x"), marker=False),
+               r"cancel reply|sort by:?.{0,20}|guest|\(\)|x|"
+               # the comment systems' own lines: "Comments are closed.", "Please sign in to
+               # comment.", "Sign in with Yahoo! ID", "Be the first to like this." (96 lines of
+               # 66 Dragnet pages, 6 of WCXB; none in gold; a batch's template rules removed
+               # them where a site had pages enough)
+               r"comments are closed(?: for this (?:post|article|story|entry))?\.?|"
+               r"please (?:sign|log) in to comment\.?|join the conversation:? sign up / log in|"
+               r"sign in with (?:facebook|twitter|google|yahoo!? id|openid|disqus)|"
+               r"don.t have openid\??|view the entire comment thread\.?|(?:post )?load all comments|"
+               r"be the first to like this\.?"), marker=False),
     Rule("comment_timestamp", "comments", "line",
          r"^(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+,? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
          r",? (?:at|@|-|–)? ?\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?(?: \w{2,5})?$", max_words=8),
@@ -376,7 +385,12 @@ RULES: list[Rule] = [
                r"[\w ]{0,30}|connect with us|find us on [\w ]{1,20}|like us on facebook|"
                r"(?:facebook|twitter|linkedin|email|whatsapp|reddit|pinterest|x|print)(?:[\s,|/·•]+"
                r"(?:facebook|twitter|linkedin|email|whatsapp|reddit|pinterest|x|print|copy link|"
-               r"threads|bluesky|telegram))+"),
+               r"threads|bluesky|telegram))+|"
+               # Blogger's and WordPress's share rows: "Email This BlogThis! Share to Twitter
+               # Share to Facebook", "Click to email a link to a friend (Opens in new window)"
+               r"email this blogthis!?(?: share to (?:twitter|x|facebook|pinterest))*|"
+               r"click to (?:email a link to a friend|share on [\w ]{1,20}|print) "
+               r"\(opens in new window\)(?: [\w ]{1,20})?"),
          marker=False),
     Rule("share_prompt", "share", "line",
          start(r"share this (?:article|story|post|page)|like what you see\?|follow us on|"
@@ -526,7 +540,10 @@ RULES: list[Rule] = [
                r"(?:getty images|shutterstock|istock)\b"), max_words=30, inline=True),
     # --- navigation -----------------------------------------------------------------------------
     Rule("skip_link", "navigation", "line",
-         whole(r"skip to (?:main )?(?:content|navigation|footer|search)|jump to (?:content|"
+         whole(r"skip to (?:main )?(?:content|navigation|footer|search)|"
+               r"skip to (?:main|sidebar)(?: \| skip to (?:main|sidebar))?|"
+               r"search this (?:blog|site)|search for: search|what are you looking for\??|"
+               r"jump to (?:content|"
                r"navigation|section)|toggle (?:navigation|menu|search)|main menu|menu|open menu|"
                r"close(?: menu)?|search|search\.\.\.|search for:?|back to top|return to top|"
                r"top of page|go to top|home|homepage|next|previous|prev|next (?:article|post|story)|"
@@ -597,10 +614,28 @@ RULES: list[Rule] = [
                r"support|terms|legal|imprint|impressum|accessibility|accessibility statement|"
                r"privacy|cookies|disclaimer|site ?map|newsroom|our team|our story|write for us|"
                r"work with us|partners|press room|media kit|corrections|ethics policy|"
-               r"editorial (?:policy|standards|guidelines)|terms and conditions|privacy policy|"
+               r"editorial (?:policy|standards|guidelines)|terms (?:and|&) conditions|privacy policy|"
+               r"delivered by feedburner|no items found\.?|"
                r"terms of (?:use|service)|cookie policy|rss|powered by [\w .]{1,30}|"
                r"back to (?:home|blog|news|all [\w ]{1,20})|"
                r"[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co\.uk|io|news)"), marker=False),
+    Rule("form_notice", "furniture", "line",
+         # A form builder's hidden messages, in every page's text: "Oops! Something went wrong
+         # while submitting the form." (Webflow), "This field is for validation purposes and
+         # should be left unchanged." (Gravity Forms) (88 lines of 36 WCXB pages, none in gold).
+         whole(r"oops! something went wrong while submitting the form\.?|"
+               r"thank you! your submission has been received!?|"
+               r"this field is for validation purposes and should be left unchanged\.?|"
+               r"this field is hidden when viewing the form\.?")),
+    Rule("official_site_banner", "furniture", "line",
+         # The U.S. government's site banner, above every .gov page: "An official website of
+         # the United States government", "Secure .gov websites use HTTPS" (37 lines of 10
+         # WCXB pages, none in gold). (Its "Here's how you know" is also a sub-heading.)
+         whole(r"an official website of the (?:united states|u\.s\.) government|"
+               r"official websites use \.gov|a \.gov website belongs to an official government "
+               r"organization in the united states\.?|secure \.gov websites use https|"
+               r"a lock \(.{0,30}\) or https:// means you.ve safely connected to the \.gov "
+               r"website\..{0,120}")),
     Rule("placeholder_image", "furniture", "line",
          r"^(?:\w+ )?(?:background|placeholder|image|icon|avatar|thumbnail|banner)$|^img$|"
          r"^\S+\.(?:jpe?g|png|gif|webp|svg)$|^/[\w/.-]+$", max_words=3),
