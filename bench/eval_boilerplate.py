@@ -229,16 +229,20 @@ def run_engine(frame: pl.DataFrame, run_pairs: bool = False
     return dict(zip(res.documents["doc_id"], res.documents["text"], strict=True)), res.removed, dt
 
 
-def _clean_alone(frame: pl.DataFrame) -> list[tuple[str, str]]:
-    return [(row["doc_id"], clean_documents(pl.DataFrame([row], schema=frame.schema))
-             .documents["text"][0]) for row in frame.iter_rows(named=True)]
+def _clean_alone(frame: pl.DataFrame) -> tuple[dict[str, str], pl.DataFrame]:
+    got = [clean_documents(pl.DataFrame([row], schema=frame.schema))
+           for row in frame.iter_rows(named=True)]
+    return ({r.documents["doc_id"][0]: r.documents["text"][0] for r in got},
+            pl.concat([r.removed for r in got]))
 
 
-def run_alone(frame: pl.DataFrame, workers: int = 2) -> dict[str, str]:
-    """The engine over each page on its own (a batch of one), over `workers` processes."""
+def run_alone(frame: pl.DataFrame, workers: int = 2) -> tuple[dict[str, str], pl.DataFrame]:
+    """The engine over each page on its own (a batch of one), over `workers` processes: the
+    texts, and the removed lines."""
     parts = [frame[i::workers] for i in range(workers)]
     with get_context("spawn").Pool(workers) as pool:
-        return dict(pair for part in pool.map(_clean_alone, parts) for pair in part)
+        done = pool.map(_clean_alone, parts)
+    return {k: v for texts, _ in done for k, v in texts.items()}, pl.concat([r for _, r in done])
 
 
 def with_header(preds: dict[str, str], removed: pl.DataFrame) -> dict[str, str]:
@@ -343,10 +347,12 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
            golds, cases, out["text: engine"])
     if args.alone:
         t0 = time.perf_counter()
-        alone = run_alone(engine_frame(cases, texts, "text", {}))
+        alone, alone_removed = run_alone(engine_frame(cases, texts, "text", {}))
         out["text: engine, alone"] = report("text: engine, each page alone", alone, golds, cases,
                                             out["text: engine"])
         print(f"    ({time.perf_counter() - t0:.1f}s; the difference is to the row above)")
+        if args.dump:
+            _dump(args.dump / name / "text-alone", alone, golds, cases, alone_removed)
     if args.dump:
         _dump(args.dump / name / "text", text_preds, golds, cases, removed)
     if args.no_html:

@@ -270,6 +270,13 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The mayor asked residents to email this office before they share the plan on Facebook."),
     ("skip_link", "Skip to main | Skip to sidebar", None,
      "The ferry skips the main quay in winter, and the council says it will not change that."),
+    ("legal_notice", "Harbour.com is the official web site of the Harbour Ferry Company. "
+     + "Harbour, the Harbour Shield and the word mark Harbour Ferries are registered "
+     + "trademarks of the Harbour Ferry Company and may not be used without permission. " * 3
+     + "© Harbour Ferry Company 2031. All Rights Reserved.", None,
+     "The ferry company said all rights reserved to the town under the 1904 lease, including "
+     "the quay and the old ticket office, would pass to the council, and that it would not "
+     "contest the transfer of the harbour, the slipway or the moorings in court next year."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),
