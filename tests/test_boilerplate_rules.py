@@ -277,6 +277,12 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The ferry company said all rights reserved to the town under the 1904 lease, including "
      "the quay and the old ticket office, would pass to the council, and that it would not "
      "contest the transfer of the harbour, the slipway or the moorings in court next year."),
+    ("archive_months", "Select Month July 2031 June 2031 May 2031 April 2031 March 2031",
+     None, "The ferry ran in July 2031, June 2031 and May 2031, the council's report says."),
+    ("share_buttons", "Add to del.icio.us", None,
+     "Residents can add to the harbour fund at the library, the council said on Monday."),
+    ("skip_link", "Increase Text Size", None,
+     "The council will increase the text size of its harbour notices after complaints."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),

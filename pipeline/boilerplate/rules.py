@@ -389,6 +389,8 @@ RULES: list[Rule] = [
                # Blogger's and WordPress's share rows: "Email This BlogThis! Share to Twitter
                # Share to Facebook", "Click to email a link to a friend (Opens in new window)"
                r"email this blogthis!?(?: share to (?:twitter|x|facebook|pinterest))*|"
+               r"add to (?:digg|del\.icio\.us|delicious|facebook|myspace|newsvine|kwoff|twitter|"
+               r"google bookmarks|reddit|stumbleupon|technorati|yahoo! buzz|mixx)|"
                r"click to (?:email a link to a friend|share on [\w ]{1,20}|print) "
                r"\(opens in new window\)(?: [\w ]{1,20})?"),
          marker=False),
@@ -545,7 +547,8 @@ RULES: list[Rule] = [
                r"search this (?:blog|site)|search for: search|what are you looking for\??|"
                r"jump to (?:content|"
                r"navigation|section)|toggle (?:navigation|menu|search)|main menu|menu|open menu|"
-               r"close(?: menu)?|search|search\.\.\.|search for:?|back to top|return to top|"
+               r"close(?: menu)?|search|search\.\.\.|search for:?|back to (?:the )?top(?: of (?:the )?page)?|return to top|"
+               r"(?:increase|decrease|reset) (?:the )?(?:text|font) size|(?:text|font) size:?|"
                r"top of page|go to top|home|homepage|next|previous|prev|next (?:article|post|story)|"
                r"previous (?:article|post|story)|older posts|newer posts|load more|show more|"
                r"see more|view more|view all|see all|all (?:news|stories|articles)|page \d+ of \d+|"
@@ -570,6 +573,11 @@ RULES: list[Rule] = [
          # ("This post was written by ..." is an author's note that golds keep: not taken.)
          r"^this entry was (?:posted|written|filed)\b|\bbookmark the permalink\b|"
          r"\bfollow any responses to this (?:entry|post)\b", max_words=80),
+    Rule("archive_months", "navigation", "line",
+         # A blog's archive menu, as a scraper merges it into one line: "Select Month July
+         # 2012 June 2012 May 2012 ..." (166 words; 85 Dragnet pages, none in gold).
+         r"^(?:select month\s*)?(?:(?:" + _MON + r")\.? \d{4}\s*(?:\(\d+\)\s*)?){3,}$|"
+         r"^select month\b", max_words=None),
     Rule("feed_link", "navigation", "line",
          # A link with its feed's link after it: a blogroll's "Audio Drums - A blog for rare,
          # possibly overlooked gems... (RSS)", "Entries (RSS) | Comments (RSS)" (98 lines of 43
