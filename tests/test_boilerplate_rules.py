@@ -283,6 +283,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Residents can add to the harbour fund at the library, the council said on Monday."),
     ("skip_link", "Increase Text Size", None,
      "The council will increase the text size of its harbour notices after complaints."),
+    ("logo_furniture", "Was this page helpful?", None,
+     "Was the ferry helpful to the town? The council asked residents in a survey this spring."),
+    ("subscribe_button", "First Name *", None,
+     "First, the name of the ferry: residents voted for Harbour Star at the council meeting."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),

@@ -176,7 +176,7 @@ RULES: list[Rule] = [
                r"more (?:related )?(?:articles|"
                r"stories|news|posts)(?: (?:from|on|about|like this)\b.*)?|more from [\w .&'-]{1,40}|"
                r"recommended(?: for you| articles| stories| reading| posts| content| videos)?|"
-               r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these)?|"
+               r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these| to read)?|"
                r"(?:people|readers) (?:also|who read this also) (?:read|like|liked|viewed)|"
                r"(?:most|the) (?:popular|read|viewed|shared)(?: (?:articles|stories|posts|now|"
                r"this week|today))?|popular(?: (?:posts|articles|stories|now|reads|today))?|"
@@ -340,7 +340,7 @@ RULES: list[Rule] = [
                r"please (?:sign|log) in to comment\.?|join the conversation:? sign up / log in|"
                r"sign in with (?:facebook|twitter|google|yahoo!? id|openid|disqus)|"
                r"don.t have openid\??|view the entire comment thread\.?|(?:post )?load all comments|"
-               r"be the first to like this\.?"), marker=False),
+               r"be the first to like this\.?|\d+ of \d+ comments loaded.{0,40}"), marker=False),
     Rule("comment_timestamp", "comments", "line",
          r"^(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+,? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
          r",? (?:at|@|-|–)? ?\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?(?: \w{2,5})?$", max_words=8),
@@ -389,6 +389,7 @@ RULES: list[Rule] = [
                # Blogger's and WordPress's share rows: "Email This BlogThis! Share to Twitter
                # Share to Facebook", "Click to email a link to a friend (Opens in new window)"
                r"email this blogthis!?(?: share to (?:twitter|x|facebook|pinterest))*|"
+               r"reblog \(\d+\).{0,80}|"
                r"add to (?:digg|del\.icio\.us|delicious|facebook|myspace|newsvine|kwoff|twitter|"
                r"google bookmarks|reddit|stumbleupon|technorati|yahoo! buzz|mixx)|"
                r"click to (?:email a link to a friend|share on [\w ]{1,20}|print) "
@@ -435,7 +436,10 @@ RULES: list[Rule] = [
          whole(r"subscribe(?: now| today| here)?|sign up(?: now| today| for free| free)?|"
                r"join now|join (?:our|the) (?:newsletter|list|community)|get updates|"
                r"newsletters?|sign up for (?:emails|newsletters?)|subscribe to newsletter|"
-               r"submit|email address|your email|first name|last name|name\*?|email\*?"),
+               r"submit|email address|your email|first name|last name|name\*?|email\*?|"
+               # a form's fields with their star: "First Name *", "Email Address *"
+               r"(?:first |last |full |your )?name\s*\*|e-?mail(?: address)?\s*\*|"
+               r"phone(?: number)?\s*\*|message\s*\*"),
          marker=False),
     # --- cookie / consent -----------------------------------------------------------------------
     Rule("cookie_notice", "cookie", "line",
@@ -554,6 +558,7 @@ RULES: list[Rule] = [
                r"previous (?:article|post|story)|older posts|newer posts|load more|show more|"
                r"see more|view more|view all|see all|all (?:news|stories|articles)|page \d+ of \d+|"
                r"table of contents|contents|in this article|sections in this article|navigation|"
+               r"on this page|"
                r"breadcrumbs?|you are here:?|quick links|useful links|categories|tags|topics|"
                r"sitemap|site map|cart|basket|checkout|\d+ items?|wishlist|loading\.*|"
                r"loading (?:posts|paragraph|comments)\.*|"
@@ -633,7 +638,9 @@ RULES: list[Rule] = [
                r"privacy|cookies|disclaimer|site ?map|newsroom|our team|our story|write for us|"
                r"work with us|partners|press room|media kit|corrections|ethics policy|"
                r"editorial (?:policy|standards|guidelines)|terms (?:and|&) conditions|privacy policy|"
-               r"delivered by feedburner|no items found\.?|"
+               r"delivered by feedburner|no items found\.?|advertise \| ad ?choices|"
+               r"was this (?:page|article|post|answer|information) (?:helpful|useful)\??|"
+               r"page last (?:updated|modified|reviewed):? .{1,40}|"
                r"terms of (?:use|service)|cookie policy|rss|powered by [\w .]{1,30}|"
                r"back to (?:home|blog|news|all [\w ]{1,20})|"
                r"[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co\.uk|io|news)"), marker=False),
