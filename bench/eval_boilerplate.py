@@ -239,7 +239,7 @@ def _clean_alone(frame: pl.DataFrame) -> tuple[dict[str, str], pl.DataFrame]:
 def run_alone(frame: pl.DataFrame, workers: int = 2) -> tuple[dict[str, str], pl.DataFrame]:
     """The engine over each page on its own (a batch of one), over `workers` processes: the
     texts, and the removed lines."""
-    parts = [frame[i::workers] for i in range(workers)]
+    parts = [p for i in range(workers) if (p := frame[i::workers]).height]
     with get_context("spawn").Pool(workers) as pool:
         done = pool.map(_clean_alone, parts)
     return {k: v for texts, _ in done for k, v in texts.items()}, pl.concat([r for _, r in done])

@@ -243,7 +243,11 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Top officials dismissed the headlines."),
     ("post_footer", "This entry was posted in Harbour and tagged ferries, quays by Jo Lind. "
      "Bookmark the permalink.", None,
-     "This entry in the council's register was posted to every household on the quay."),
+     "This entry was written in 1862 by a private of the 20th Maine, on the eve of the "
+     "battle, and it describes the march in the rain."),
+    ("post_footer", "This entry was posted on Monday, March 3rd, 2031 at 4:48 pm and is filed "
+     "under Harbour.", None,
+     "This entry was filed by the ferry company on Monday, and the judge will hear it in May."),
     ("feed_link", "Harbour Notes - A blog about ferries, quays and the people who run them. (RSS)",
      None, "The council now publishes its harbour minutes as an RSS feed for the residents."),
     ("related_heading_words", "Related posts worth a look", "New work: Ferry Terminal (9)",
@@ -263,7 +267,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("form_notice", "Oops! Something went wrong while submitting the form.", None,
      "Something went wrong with the ferry's booking form, and the council apologised."),
     ("official_site_banner", "An official website of the United States government", None,
-    "The harbour is an official website of the county's heritage trail, the council says."),
+     "The harbour is an official website of the county's heritage trail, the council says."),
     ("comments_widget", "Comments are closed.", None,
      "Comments are closed on the harbour plan, the council said, after a record 900 replies."),
     ("share_buttons", "Email This BlogThis! Share to Twitter Share to Facebook", None,
@@ -272,13 +276,18 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The ferry skips the main quay in winter, and the council says it will not change that."),
     ("legal_notice", "Harbour.com is the official web site of the Harbour Ferry Company. "
      + "Harbour, the Harbour Shield and the word mark Harbour Ferries are registered "
-     + "trademarks of the Harbour Ferry Company and may not be used without permission. " * 3
+     "trademarks of the Harbour Ferry Company and may not be used without permission. " * 3
      + "© Harbour Ferry Company 2031. All Rights Reserved.", None,
-     "The ferry company said all rights reserved to the town under the 1904 lease, including "
-     "the quay and the old ticket office, would pass to the council, and that it would not "
-     "contest the transfer of the harbour, the slipway or the moorings in court next year."),
+     "The ferry company said all rights reserved in the 1904 lease stayed with it, and that "
+     "the council's use of the trademarks on its posters, its timetables and a mural on the "
+     "quay broke the lease, according to the complaint the company filed in court on Monday."),
     ("archive_months", "Select Month July 2031 June 2031 May 2031 April 2031 March 2031",
+     None, "Select Month in the Group By box of the harbour's spreadsheet and press OK."),
+    ("archive_months", "July 2031 (4) June 2031 (7) May 2031 (2) April 2031 (5)",
      None, "The ferry ran in July 2031, June 2031 and May 2031, the council's report says."),
+    ("official_site_banner", "A lock ( ) or https:// means you've safely connected to the "
+     ".gov website. Share sensitive information only on official, secure websites.", None,
+     "A lock on the harbour gate means the quay is closed to the public, the council says."),
     ("share_buttons", "Add to del.icio.us", None,
      "Residents can add to the harbour fund at the library, the council said on Monday."),
     ("skip_link", "Increase Text Size", None,
