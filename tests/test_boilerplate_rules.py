@@ -296,6 +296,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Was the ferry helpful to the town? The council asked residents in a survey this spring."),
     ("subscribe_button", "First Name *", None,
      "First, the name of the ferry: residents voted for Harbour Star at the council meeting."),
+    ("print_edition_note", "A version of this article appeared in print on March 3, 2031, on "
+     "page A 4 of the Harbour edition with the headline: Ferry Runs Late Again.", None,
+     "A version of this story appeared on the council's website before the ferry vote."),
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),
