@@ -260,6 +260,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "
      "the Olympic Stadium in London, Wednesday, Aug. 8, 2012. (AP Photo/David J. Phillip)", None,
      "Support for the harbour plan fell to 38 percent, according to a poll (Reuters/Ipsos)."),
+    ("separator", "\u200d", None,
+     "The ferry\u200d's new timetable starts on Monday, the harbour office said."),
     ("separator", "————————————————————", None,
      "The ferry — late again, and full — left the harbour at noon, the operator said."),
     # platform lines a page carries alone (a batch's template rules took them where a site

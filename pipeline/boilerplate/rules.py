@@ -642,8 +642,11 @@ RULES: list[Rule] = [
     Rule("separator", "furniture", "line",
          # A horizontal rule or ornament between paragraphs ("————", "* * *"): dropped. (Any
          # line without a letter or digit is neutral to the article block, which such lines
-         # used to split: blocks.article_block; "?'" closing a quote is kept.)
-         r"^[\s\-–—―_=*~•·.#+]{3,}$", max_words=None),
+         # used to split: blocks.article_block; "?'" closing a quote is kept.) Also a line of
+         # invisible characters only (a page builder's empty paragraph, "\u200d": 261 lines of
+         # 24 WCXB pages), which would stay in the clean text as a paragraph no one can see.
+         r"^[\s\-–—―_=*~•·.#+]{3,}$|^[\s\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{00AD}]+$",
+         max_words=None),
     Rule("logo_furniture", "furniture", "line",
          whole(r"logo|site logo|[\w .&-]{1,30} logo|logo [\w .&-]{1,30}|about us|about|contact|"
                r"contact us|get in touch|careers|jobs|press|advertise|help|help center|faq|faqs|"
