@@ -230,8 +230,7 @@ def run_engine(frame: pl.DataFrame, run_pairs: bool = False
 
 
 def _clean_alone(frame: pl.DataFrame) -> tuple[dict[str, str], pl.DataFrame]:
-    got = [clean_documents(pl.DataFrame([row], schema=frame.schema))
-           for row in frame.iter_rows(named=True)]
+    got = [clean_documents(frame.slice(i, 1)) for i in range(frame.height)]
     return ({r.documents["doc_id"][0]: r.documents["text"][0] for r in got},
             pl.concat([r.removed for r in got]))
 

@@ -436,8 +436,8 @@ RULES: list[Rule] = [
          whole(r"subscribe(?: now| today| here)?|sign up(?: now| today| for free| free)?|"
                r"join now|join (?:our|the) (?:newsletter|list|community)|get updates|"
                r"newsletters?|sign up for (?:emails|newsletters?)|subscribe to newsletter|"
-               r"submit|email address|your email|first name|last name|name\*?|email\*?|"
-               # a form's fields with their star: "First Name *", "Email Address *"
+               r"submit|email address|your email|first name|last name|name|email|"
+               # a form's fields with their star: "Name*", "First Name *", "Email Address *"
                r"(?:first |last |full |your )?name\s*\*|e-?mail(?: address)?\s*\*|"
                r"phone(?: number)?\s*\*|message\s*\*"),
          marker=False),
@@ -546,8 +546,8 @@ RULES: list[Rule] = [
                r"(?:getty images|shutterstock|istock)\b"), max_words=30, inline=True),
     # --- navigation -----------------------------------------------------------------------------
     Rule("skip_link", "navigation", "line",
-         whole(r"skip to (?:main )?(?:content|navigation|footer|search)|"
-               r"skip to (?:main|sidebar)(?: \| skip to (?:main|sidebar))?|"
+         whole(r"skip to (?:(?:main )?(?:content|navigation|footer|search)|main|sidebar)"
+               r"(?: \| skip to (?:main|sidebar))?|"
                r"search this (?:blog|site)|search for: search|what are you looking for\??|"
                r"jump to (?:content|"
                r"navigation|section)|toggle (?:navigation|menu|search)|main menu|menu|open menu|"
