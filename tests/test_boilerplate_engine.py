@@ -100,6 +100,27 @@ def test_comment_thread_longer_than_its_article_is_not_the_article() -> None:
     assert set(in_thread["rule"]) == {"comment_byline_time"}
 
 
+def test_a_thread_whose_bylines_follow_their_comments_starts_at_its_heading() -> None:
+    """Movable Type and TypePad threads put each byline under its comment: the first comment
+    lies between the "Comments" heading and the first byline. The thread starts at the heading
+    (`blocks._lead_in`), so that comment, longer than the short post, is not the article. A
+    "Comments" link with no prose above it (above a story's first lines) starts nothing."""
+    post = PROSE[:1]
+    thread = ["Comments"]
+    for k, who in enumerate(["Maria Lopez", "Tom Berg", "Ann Ray", "Li Wei"]):
+        thread += [REPLIES[k], REPLIES[(k + 1) % 4],
+                   f"Posted by: {who} at November 13, 2012 6:3{k} AM"]
+    res = clean_text("\n".join(["Ferry terminal delayed again", *post, *thread]))
+    assert _kept(res) == post
+    assert set(res.removed.filter(pl.col("text").is_in(thread))["category"]) == {"comments"}
+    # a "Comments" link above the story: the story stays (the thread starts at its first
+    # byline, as before: the comment above that byline has no heading to start from)
+    story = PROSE[:3]
+    res = clean_text("\n".join(["Ferry terminal delayed again", "Comments", *story,
+                                *thread[1:]]))
+    assert _kept(res)[:3] == story
+
+
 def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:
     """Comments longer than their post, with bylines no thread rule knows ("written by Jo,
     October 18, 2012"): the "Comments (5)" heading under 50+ words of post closes the page in

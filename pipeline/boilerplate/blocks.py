@@ -168,9 +168,39 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
         return none
+    first = _lead_in(lines, first, cum)
     d = first["d"].cast(pl.UInt32)
     return (W.scatter(n_docs, d, first["idx"].cast(pl.UInt32)),
             W.scatter(n_docs, d, first["head_rule"].cast(pl.String)))
+
+
+# Comments headings ("Comments", "12 Responses", "3 thoughts on ..."): what may open a thread
+# whose comments stand above their bylines (`_lead_in`).
+_COMMENT_HEADINGS = sorted(r.name for r in rules_of("section")
+                           if r.category == "comments" and r.until == "end")
+
+
+def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, cum: pl.Series) -> pl.DataFrame:
+    """`first` (per document: the thread's first byline, idx) moved up to a comments heading at
+    most `P.thread_lead_in_lines` lines above it, with prose above the heading in the page.
+    Movable Type and TypePad threads put each comment's byline under its text ("Posted by: Jo
+    at November 13, 2012 6:31 AM"): the first comment lies between the "Comments" heading and
+    the first byline, outside the thread, and under a short post it outweighed the post in the
+    first pass (schneier.com, Dragnet R911: the post's 33 words against the comment's 72).
+    (Prose above the heading: a "Comments" link above a story's first lines is no thread's.)"""
+    heads = lines.select("d", "rid", "idx", "head_rule").filter(
+        pl.col("head_rule").is_in(_COMMENT_HEADINGS))
+    if heads.is_empty():
+        return first
+    above = pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx"))
+    heads = heads.with_columns(above.alias("h_before")).join(
+        first.select("d", pl.col("idx").alias("start")), on="d")
+    near = heads.filter((pl.col("idx") < pl.col("start"))
+                        & (pl.col("start") - pl.col("idx") <= P.thread_lead_in_lines)
+                        & (pl.col("h_before") > 0)
+                        ).group_by("d").agg(pl.col("idx").max().alias("lead_in"))
+    return first.join(near, on="d", how="left").with_columns(
+        pl.coalesce("lead_in", "idx").alias("idx")).drop("lead_in")
 
 
 def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:

@@ -40,6 +40,9 @@ class BoilerplateParams:
     thread_min_prose_words: int = 50
     """...and that has this many words of prose before it in the page (an article's own byline,
     above its text, starts none)."""
+    thread_lead_in_lines: int = 8
+    """A thread starts at a comments heading this many lines above its first byline or fewer
+    (threads whose bylines stand under their comments: `blocks._lead_in`)."""
     lede_max_lines: int = 10
     """The lede (`blocks.lede`) is the first prose line at most this many lines under the
     headline."""

@@ -122,6 +122,7 @@ _MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
          r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
+_TIME_S = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"  # ... with seconds
 # ... and as some threads write them: a weekday and no year ("On Thursday, November 1 at 2:57
 # pm": capitalised, for a case=True rule), a time zone after the time ("10:55 AM EDT").
 _DAY_DATE = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?i:" + _MON
@@ -312,8 +313,9 @@ RULES: list[Rule] = [
          # at 10:02 PM" is not a comment): a comment thread starts. (Apart from
          # comment_byline_time, in another length tier: in one merged regex with it, their two
          # name prefixes made the union's automaton 2x slower.)
-         r"^(?:comment #?\d+\s*[-–—|:]\s*posted by:?|posted by:)\s[^:]{1,40}?\s(?:at|on)\s"
-         r"(?:" + _DATE + r",?\s+(?:at\s)?)?" + _TIME + r"$", max_words=20, until="thread"),
+         # TypePad's "Posted by: Jo | Mar 26, 2007 2:00:18 PM" too (a bar, and the seconds).
+         r"^(?:comment #?\d+\s*[-–—|:]\s*posted by:?|posted by:)\s[^:]{1,40}?\s(?:at|on|\|)\s"
+         r"(?:" + _DATE + r",?\s+(?:at\s)?)?" + _TIME_S + r"$", max_words=20, until="thread"),
     Rule("comment_thread_widget", "comments", "line",
          # Thread controls of 2010s comment systems: "Reply to This Parent Share", "Flag as
          # Inappropriate", "Login or register to post comments", "TrackBack URL for this entry:".

@@ -149,7 +149,8 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
     out = out.filter(pl.col("_reason").is_null()).drop("_reason")
     # Language identification: a library call per document (fastText lid.176), ~0.1 ms each,
     # spread over worker processes on large batches.
-    texts = [t[:LANG_SAMPLE_CHARS] for t in out["text"].to_list()]
+    # (sliced in Polars: only the samples become Python strings, not the whole bodies)
+    texts = out["text"].str.slice(0, LANG_SAMPLE_CHARS).to_list()
     size = 20_000
     parts = map_ordered(detect_languages, [texts[i:i + size] for i in range(0, len(texts), size)],
                         workers if len(texts) >= 2 * size else 1, chunk_size=1)
