@@ -229,6 +229,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_posted_by", "Posted by: Jo Lind at November 7, 2012 1:56 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Posted by the harbour office at 1:56 pm, the notice asked residents to reply"),
+    # session 20: a breadcrumb trail under its label
+    ("breadcrumb", "You are here: Home / Harbour / Ferry terminal delayed again", None,
+     "You are here: that is what the sign at the quay says, in four languages, to every visitor."),
     # session 20: TypePad's bar and seconds
     ("comment_posted_by", "Posted by: Jo Lind | Mar 26, 2007 2:00:18 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",

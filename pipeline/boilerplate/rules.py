@@ -568,7 +568,12 @@ RULES: list[Rule] = [
                r"continue reading|open|expand|collapse|show less|hide"), marker=False),
     Rule("breadcrumb", "navigation", "line",
          r"^(?:[Hh]ome|HOME|[Ss]tart|[Ii]nicio|[Aa]ccueil|[Ss]tartseite)\s*(?:[>»›/|→]|[a-z]+[A-Z])|"
-         r"^[\w&' -]{1,30}(?:\s+[>»›/|→]\s+[\w&' -]{1,40}){2,}$", max_words=30, case=True),
+         r"^[\w&' -]{1,30}(?:\s+[>»›/|→]\s+[\w&' -]{1,40}){2,}$|"
+         # the trail under its label ("You are here: Home / Tech / Windows Phone 8 gets ...",
+         # "You are here: News": 35 lines of 35 dev-set pages, none in gold): separators, or
+         # three words at most ("You are here: that is what the sign says ..." is prose)
+         r"^[Yy]ou [Aa]re [Hh]ere\s*:\s*(?:\S+(?:\s\S+){0,2}$|.*?\s[>»›/|→]\s)",
+         max_words=30, case=True),
     Rule("tag_list", "navigation", "line",
          start(r"tags?:|tagged(?: with| as)?:?|filed under:?|categor(?:y|ies):|topics?:|"
                r"posted in\b|keywords?:"), max_words=30),
