@@ -119,6 +119,28 @@ def test_a_thread_whose_bylines_follow_their_comments_starts_at_its_heading() ->
     res = clean_text("\n".join(["Ferry terminal delayed again", "Comments", *story,
                                 *thread[1:]]))
     assert _kept(res)[:3] == story
+    # ... and a "Comments" link under its first paragraph, the story going on below it: more
+    # than one comment's worth of lines above the first byline, so the story stays
+    res = clean_text("\n".join(["Ferry terminal delayed again", PROSE[0], "Comments",
+                                *PROSE[1:4], *thread[1:]]))
+    assert _kept(res)[:4] == PROSE[:4]
+
+
+def test_a_thread_lead_in_is_bounded() -> None:
+    """`P.thread_lead_in_lines`: a comments heading further above the first byline than that
+    starts nothing, however long the thread's comments are."""
+    from pipeline.boilerplate.params import PARAMS
+
+    def page(lines_per_comment: int) -> list[str]:
+        thread = ["Comments"]
+        for k, who in enumerate(["Maria Lopez", "Tom Berg", "Ann Ray"]):
+            thread += [REPLIES[(k + j) % 4] for j in range(lines_per_comment)]
+            thread.append(f"Posted by: {who} at November 13, 2012 6:3{k} AM")
+        return ["Ferry terminal delayed again", PROSE[0], *thread]
+
+    n = PARAMS.thread_lead_in_lines
+    assert _kept(clean_text("\n".join(page(n - 1)))) == PROSE[:1]  # heading n lines above
+    assert REPLIES[0] in _kept(clean_text("\n".join(page(n))))   # n + 1 lines: not taken
 
 
 def test_comments_under_a_comments_heading_outweighing_a_short_post() -> None:

@@ -235,7 +235,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     # session 20: TypePad's bar and seconds
     ("comment_posted_by", "Posted by: Jo Lind | Mar 26, 2007 2:00:18 PM",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
-     "Posted by the harbour office | the notice went up at 2:00:18 PM and asked residents to reply"),
+     "Posted by: the harbour office | the ferry leaves daily, first crossing 6:00:00 AM"),
     # session 18: a WordPress comment form's heading with its "Cancel reply" link (what follows
     # is the form and the sidebar), and the agency's credit then the photographer (the AP's)
     ("comment_policy", "Guidelines: Reader feedback should be within the guidelines of the harbour "

@@ -143,7 +143,9 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     from it on, itself included (a byline-like line or two inside an article, "The mayor
     says:", do not), the next of them not on the line below (a comment has its text under
     its byline; a dated list in an article, "1. The first iPhone - June 29, 2007", does
-    not). Computed on the byline rows only (a few a page), from one running sum of prose
+    not). A comments heading just above that byline, with prose above it, starts the thread
+    instead (`_lead_in`: threads whose bylines follow their comments); the rule is still the
+    byline's. Computed on the byline rows only (a few a page), from one running sum of prose
     words over the batch."""
     threads = [r.name for r in rules_of("section") if r.until == "thread"]
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
@@ -168,7 +170,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
         return none
-    first = _lead_in(lines, first, cum)
+    first = _lead_in(lines, first, by, cum)
     d = first["d"].cast(pl.UInt32)
     return (W.scatter(n_docs, d, first["idx"].cast(pl.UInt32)),
             W.scatter(n_docs, d, first["head_rule"].cast(pl.String)))
@@ -180,27 +182,39 @@ _COMMENT_HEADINGS = sorted(r.name for r in rules_of("section")
                            if r.category == "comments" and r.until == "end")
 
 
-def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, cum: pl.Series) -> pl.DataFrame:
-    """`first` (per document: the thread's first byline, idx) moved up to a comments heading at
-    most `P.thread_lead_in_lines` lines above it, with prose above the heading in the page.
-    Movable Type and TypePad threads put each comment's byline under its text ("Posted by: Jo
-    at November 13, 2012 6:31 AM"): the first comment lies between the "Comments" heading and
-    the first byline, outside the thread, and under a short post it outweighed the post in the
-    first pass (schneier.com, Dragnet R911: the post's 33 words against the comment's 72).
-    (Prose above the heading: a "Comments" link above a story's first lines is no thread's.)"""
+def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, by: pl.DataFrame, cum: pl.Series
+             ) -> pl.DataFrame:
+    """`first` (per document: d, idx and head_rule of the thread's first byline) with idx moved
+    up to a comments heading above that byline, at most `P.thread_lead_in_lines` lines and no
+    more than the thread's longest stretch from one byline to the next (one comment's worth),
+    with prose above the heading in the page. Movable Type and TypePad threads put each
+    comment's byline under its text ("Posted by: Jo at November 13, 2012 6:31 AM"): the first
+    comment lay between the "Comments" heading and the first byline, outside the thread, and
+    under a short post it outweighed the post in the first pass (schneier.com, Dragnet R911:
+    the post's 33 words against the comment's 72). Prose above the heading: a "Comments" link
+    above a story's first lines is no thread's; one comment's worth: a story that goes on
+    under a "Comments" link below its first paragraph (techcrunch.com) keeps what follows it.
+    The heading and the comment under it are audited under the thread's rule (category
+    comments), as the rest of the thread."""
+    first = first.select("d", pl.col("idx").cast(pl.Int64), "head_rule")
     heads = lines.select("d", "rid", "idx", "head_rule").filter(
         pl.col("head_rule").is_in(_COMMENT_HEADINGS))
     if heads.is_empty():
         return first
     above = pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx"))
-    heads = heads.with_columns(above.alias("h_before")).join(
-        first.select("d", pl.col("idx").alias("start")), on="d")
-    near = heads.filter((pl.col("idx") < pl.col("start"))
-                        & (pl.col("start") - pl.col("idx") <= P.thread_lead_in_lines)
-                        & (pl.col("h_before") > 0)
-                        ).group_by("d").agg(pl.col("idx").max().alias("lead_in"))
-    return first.join(near, on="d", how="left").with_columns(
-        pl.coalesce("lead_in", "idx").alias("idx")).drop("lead_in")
+    heads = heads.select("d", pl.col("idx").cast(pl.Int64).alias("h_idx"), above.alias("h_before"))
+    start = first.select("d", pl.col("idx").alias("start"))
+    # the longest stretch between two bylines of the thread (a thread has 2+ of them)
+    span = by.join(start, on="d").filter(pl.col("idx").cast(pl.Int64) >= pl.col("start")
+                                        ).group_by("d").agg(pl.col("gap").max().alias("span"))
+    dist = pl.col("start") - pl.col("h_idx")
+    near = heads.join(start, on="d").join(span, on="d").filter(
+        (dist > 0) & (dist <= pl.min_horizontal(pl.lit(P.thread_lead_in_lines, pl.Int64),
+                                                pl.col("span")))
+        & (pl.col("h_before") > 0)
+    ).group_by("d").agg(pl.col("h_idx").max().alias("lead_in"))
+    return first.join(near, on="d", how="left").select(
+        "d", pl.coalesce("lead_in", "idx").alias("idx"), "head_rule")
 
 
 def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:

@@ -17,8 +17,10 @@ tests/test_boilerplate_rules.py: an unseen line it must catch, prose it must lea
                the first one after `params.thread_min_prose_words` words of prose, with the
                next one `params.thread_min_byline_gap` lines below or more (a comment's text
                under its byline), closes the page whatever follows, in both passes (a thread
-               longer than its article is never chosen as the article). ``reopens=False`` (an
-               "end" heading): once it has closed the page with
+               longer than its article is never chosen as the article); a comments heading
+               just above that byline starts it instead (`params.thread_lead_in_lines`: bylines
+               under their comments). ``reopens=False`` (an "end" heading): once it has closed
+               the page with
                `params.stay_closed_min_prose_words` words of prose above it, no run of prose
                reopens it (a comment count: a thread follows). ``early=True`` (an "end"
                heading): it closes the page in the pass that chooses the article too, once 50+
