@@ -44,8 +44,8 @@ class BoilerplateParams:
     """...or at a comments heading this many lines above that byline or fewer (and no further
     than the thread's longest stretch between two bylines), with prose above the heading in
     the page (`blocks._lead_in`: Movable Type and TypePad bylines stand under their comments).
-    Measured (session 20, bench/eval_boilerplate.py): Dragnet 5 pages better, none worse,
-    WCXB unchanged, batch and alone."""
+    Measured (session 20, bench/eval_boilerplate.py, with comment_posted_by's TypePad form):
+    Dragnet 5 pages better, none worse, WCXB unchanged, batch and alone."""
     lede_max_lines: int = 10
     """The lede (`blocks.lede`) is the first prose line at most this many lines under the
     headline."""
