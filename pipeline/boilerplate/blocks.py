@@ -103,7 +103,7 @@ def _closes_early(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     could not close the page in the second."""
     sums = _prose_sums(lines)
     heads = lines.select("rid", "idx", "head_rule").filter(pl.col("head_rule").is_not_null())
-    above = _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
+    above = _above(sums)
     end = pl.col("head_rule").is_in(_EARLY_CLOSERS) & (above >= P.section_end_min_prose_words)
     heads = heads.select("rid", end.alias("_end"), _stays(end, above).alias("_stay"))
     return (W.scatter(lines.height, heads["rid"], heads["_end"]),
@@ -135,6 +135,11 @@ def _before(sums: pl.DataFrame, row: pl.Expr) -> pl.Expr:
     return pl.lit(sums["cum"]).gather(row) - pl.lit(sums["pw"]).gather(row)
 
 
+def _above(sums: pl.DataFrame) -> pl.Expr:
+    """Per row of a frame of some lines (rid, idx): the prose words above it in its page."""
+    return _before(sums, pl.col("rid")) - _before(sums, pl.col("rid") - pl.col("idx"))
+
+
 def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     """Per document (indexed by d): the idx where its comment thread starts (null: none) and
     the rule of that line. A thread starts at the first comment byline (rules with
@@ -153,11 +158,9 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     none = pl.Series([None] * n_docs, dtype=pl.UInt32), pl.Series([None] * n_docs, dtype=pl.String)
     if by.is_empty():
         return none
-    pw = _prose_words()
-    cum = lines.select((pw.cum_sum() - pw).alias("c"))["c"]  # prose words before each row
+    sums = _prose_sums(lines)
     by = by.with_columns(
-        (pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx")))
-        .alias("before"),
+        _above(sums).alias("before"),
         # bylines from this one to the end of the page, itself included
         (pl.int_range(pl.len(), dtype=pl.UInt32).reverse() + 1).over("d", order_by="idx")
         .alias("n"),
@@ -170,7 +173,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
         return none
-    first = _lead_in(lines, first, by, cum)
+    first = _lead_in(lines, first, by, sums)
     d = first["d"].cast(pl.UInt32)
     return (W.scatter(n_docs, d, first["idx"].cast(pl.UInt32)),
             W.scatter(n_docs, d, first["head_rule"].cast(pl.String)))
@@ -182,7 +185,7 @@ _COMMENT_HEADINGS = sorted(r.name for r in rules_of("section")
                            if r.category == "comments" and r.until == "end")
 
 
-def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, by: pl.DataFrame, cum: pl.Series
+def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, by: pl.DataFrame, sums: pl.DataFrame
              ) -> pl.DataFrame:
     """`first` (per document: d, idx and head_rule of the thread's first byline) with idx moved
     up to a comments heading above that byline, at most `P.thread_lead_in_lines` lines and no
@@ -201,8 +204,8 @@ def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, by: pl.DataFrame, cum: pl
         pl.col("head_rule").is_in(_COMMENT_HEADINGS))
     if heads.is_empty():
         return first
-    above = pl.lit(cum).gather(pl.col("rid")) - pl.lit(cum).gather(pl.col("rid") - pl.col("idx"))
-    heads = heads.select("d", pl.col("idx").cast(pl.Int64).alias("h_idx"), above.alias("h_before"))
+    heads = heads.select("d", pl.col("idx").cast(pl.Int64).alias("h_idx"),
+                         _above(sums).alias("h_before"))
     start = first.select("d", pl.col("idx").alias("start"))
     # the longest stretch between two bylines of the thread (a thread has 2+ of them)
     span = by.join(start, on="d").filter(pl.col("idx").cast(pl.Int64) >= pl.col("start")
@@ -241,7 +244,7 @@ def _closes_page(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     first = pl.col("rid") - pl.col("idx")  # the document's first row
     doc_last = pl.lit(last_rows).gather(pl.lit(last_rows).search_sorted(pl.col("rid"), "left"))
     heads = heads.with_columns(
-        (_before(full, pl.col("rid")) - _before(full, first)).alias("before"),
+        _above(full).alias("before"),
         (pl.lit(full["cum"]).gather(doc_last) - _before(full, first)).alias("total"),
         pl.lit(full["pw"]).gather(pl.col("rid")).alias("pw"),
         # prose words before the block's start (null before it, as a forward fill leaves it)

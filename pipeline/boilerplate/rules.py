@@ -124,7 +124,10 @@ _MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?
 _DATE = (r"(?:\d{1,2}[./]\d{1,2}[./]\d{2,4}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|"
          r"\d{1,2} [a-z]{3,9},? \d{4})")
 _TIME = r"\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?"
-_TIME_S = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"  # ... with seconds
+# ... with the seconds, as TypePad's comment bylines write them (comment_posted_by only: in
+# comment_byline_time it took TypePad's trackbacks, "Tracked on Apr 2, 2007 8:49:51 AM", for a
+# thread's bylines too: 5 Dragnet pages worse, none better)
+_TIME_S = r"\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?"
 # ... and as some threads write them: a weekday and no year ("On Thursday, November 1 at 2:57
 # pm": capitalised, for a case=True rule), a time zone after the time ("10:55 AM EDT").
 _DAY_DATE = (r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? (?i:" + _MON
