@@ -132,11 +132,15 @@ def read_gold(path: Path, comments: bool = False) -> str:
     return text if comments else text.split(_COMMENTS_DELIMITER, 1)[0]
 
 
+PARA_MIN_WORDS = 12  # an article paragraph of the pool; shorter lines in an article are clutter
+
+
 def page_templates() -> tuple[list[dict], list[str]]:
     """Both dev sets' whole-page text scrapes whose article span is found in the scrape (20+
-    lines, 2+ gold lines): dicts of `lines`, `a` / `b` (first and last article line), `set`,
-    `case` and `root`; and the pool of gold paragraphs of 12+ words. What the real-page
-    corpora (`corpus_pages.py`, `eval_templates.py`) put different articles into."""
+    lines, 2+ gold lines): dicts of `lines`, `a` / `b` (first and last article line), `slots`
+    (the lines between them that are the article's: gold lines), `set`, `case` and `root`;
+    and the pool of gold paragraphs of `PARA_MIN_WORDS`+ words. What the real-page corpora
+    (`corpus_pages.py`, `eval_templates.py`) put different articles into (`fill`)."""
     import json
 
     pages, paras = [], []
@@ -148,10 +152,39 @@ def page_templates() -> tuple[list[dict], list[str]]:
             gold = [g.strip() for g in read_gold(root / "gold" / f"{case['id']}.txt",
                                                   comments=True).splitlines()
                     if g.strip()]
-            paras += [g for g in gold if len(g.split()) >= 12]
+            paras += [g for g in gold if len(g.split()) >= PARA_MIN_WORDS]
             wanted = set(gold)
             idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
             if len(idx) >= 2 and len(lines) >= 20:
-                pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "set": name,
-                              "case": case, "root": root})
+                pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "slots": idx,
+                              "set": name, "case": case, "root": root})
     return pages, paras
+
+
+def fill(page: dict, body: list[str]) -> str:
+    """A page's whole-page scrape (`page_templates`) with another article in it. The page's
+    navigation, sidebars, comments and footer stay as they are; the article's own lines
+    (`slots`: its gold lines) give way to the paragraphs of `body`, spread over them in order
+    (paragraph j where the article's line j * lines // paragraphs was), and the clutter inside
+    the article stays with them: the short lines (under `PARA_MIN_WORDS` words: captions, photo
+    credits, "Advertisement", share bars, prices, inline "Read more" links) that followed an
+    article line which got a paragraph, so an article shorter than the page's own brings its
+    share of the clutter, not all of it. Longer lines inside the span that are not gold go with
+    the article: they are mostly its own paragraphs, which the gold quotes a little differently
+    (kept, they would be the same text in every document of the template). Until session 21
+    the whole span was replaced, clutter included: 147 lines and 8.4 KB a document on average,
+    against the dev sets' 210 lines and 12.6 KB whole pages."""
+    lines, slots, a, b = page["lines"], page["slots"], page["a"], page["b"]
+    at: dict[int, list[str]] = {}
+    for j, para in enumerate(body):
+        at.setdefault(slots[j * len(slots) // len(body)], []).append(para)
+    article = set(slots)
+    out = lines[:a]
+    used = False  # did the article line above this one get a paragraph?
+    for i in range(a, b + 1):
+        if i in article:
+            used = i in at
+            out += at.get(i, [])
+        elif used and len(lines[i].split()) < PARA_MIN_WORDS:
+            out.append(lines[i])
+    return "\n".join(out + lines[b + 1:]) + "\n"

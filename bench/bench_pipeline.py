@@ -308,7 +308,10 @@ def child_floor(raw: Path, result_file: Path) -> None:
 
 
 def corpus_dir(docs: int, kind: str, seed: int, layout: str) -> Path:
-    return OUT / f"corpus-{kind}-{docs}-s{seed}-{layout}"
+    from bench import corpus_pages
+
+    version = f"-v{corpus_pages.VERSION}" if kind == "pages" else ""  # (a changed construction
+    return OUT / f"corpus-{kind}{version}-{docs}-s{seed}-{layout}"    # is never reused stale)
 
 
 def ensure_corpus(docs: int, kind: str, seed: int, layout: str, regen: bool) -> Path:

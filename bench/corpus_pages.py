@@ -4,10 +4,12 @@
 
 Every document is one real page's whole-page scrape from the dev sets (`text/<id>.txt` of WCXB
 dev and Dragnet dev: its real navigation, teasers, sidebars, comments and footer, at its real
-length) with its article replaced by 8-15 real article paragraphs drawn from both sets' gold
-texts, so no two documents are the same article while every page template recurs (same-site
-templates, ~2,000 of them). ~7 % of the documents are copies of an earlier one (half byte-identical
-re-scrapes, half the same article in its page with a few words changed), as in a real crawl.
+length) with its article's lines replaced by 8-15 real article paragraphs drawn from both sets'
+gold texts, the short clutter lines between them kept in place (`_devdata.fill`: ~180 lines and
+~9 KB a document on average), so no two documents are the same article while every page
+template recurs (same-site templates, ~2,000 of them). ~7 % of the documents are copies of an
+earlier one (half byte-identical re-scrapes, half the same article in its page with a few words
+changed), as in a real crawl.
 
 Deterministic: document i depends only on (seed, i); chunks of 1,000 documents (one sub-folder
 of .txt files each) are written by parallel processes.
@@ -24,24 +26,26 @@ from multiprocessing import get_context
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _devdata import SETS, devdata_dir, page_templates  # noqa: E402
+from _devdata import SETS, devdata_dir, fill, page_templates  # noqa: E402
 
 CHUNK = 1000
-_PAGES: list[tuple[list[str], int, int]] | None = None
+# The construction's version, in the cached corpus's folder name (bench_pipeline.corpus_dir):
+# 2 since session 21 (the clutter inside the article span kept, `_devdata.fill`).
+VERSION = 2
+_PAGES: list[dict] | None = None
 _PARAS: list[str] | None = None
 
 
-def _load() -> tuple[list[tuple[list[str], int, int]], list[str]]:
-    """(page lines, article start, article end) of every page; the pool of gold paragraphs."""
+def _load() -> tuple[list[dict], list[str]]:
+    """Every page (`_devdata.page_templates`); the pool of gold paragraphs."""
     global _PAGES, _PARAS
     if _PAGES is None:
-        pages, _PARAS = page_templates()
-        _PAGES = [(p["lines"], p["a"], p["b"]) for p in pages]
+        _PAGES, _PARAS = page_templates()
     return _PAGES, _PARAS  # type: ignore[return-value]
 
 
-def _draw(seed: int, i: int) -> tuple[tuple[list[str], int, int], list[str]]:
-    """Document i's page (lines, article start, article end) and article paragraphs."""
+def _draw(seed: int, i: int) -> tuple[dict, list[str]]:
+    """Document i's page and article paragraphs."""
     pages, paras = _load()
     rng = random.Random(seed * 1_000_003 + i)
     page = pages[rng.randrange(len(pages))]
@@ -56,8 +60,8 @@ def article(seed: int, i: int) -> list[str]:
 
 
 def document(seed: int, i: int) -> str:
-    (lines, a, b), body = _draw(seed, i)
-    return "\n".join(lines[:a] + body + lines[b + 1:]) + "\n"
+    page, body = _draw(seed, i)
+    return fill(page, body)
 
 
 def _copy_of(seed: int, i: int) -> tuple[int, str] | None:
@@ -103,7 +107,8 @@ def generate(out: Path, docs: int, seed: int = 0, processes: int | None = None) 
         done = pool.map(_write_chunk, tasks)
     stats = {"docs": sum(n for n, _ in done), "bytes_on_disk": sum(b for _, b in done),
              "counts": {"copies": sum(_copy_of(seed, i) is not None for i in range(docs))},
-             "seconds": round(time.perf_counter() - t0, 1), "kind": "pages", "seed": seed}
+             "seconds": round(time.perf_counter() - t0, 1), "kind": "pages", "seed": seed,
+             "version": VERSION}
     (out / "corpus.json").write_text(json.dumps(stats, indent=2))
     return stats
 

@@ -43,12 +43,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from _devdata import held_out, page_domain, page_templates  # noqa: E402
+from _devdata import fill, held_out, page_domain, page_templates  # noqa: E402
 from eval_boilerplate import doc_scores, prf  # noqa: E402
 
 
 def load_pages() -> tuple[list[dict], list[str]]:
-    """Pages (lines, article start/end, set, held_out) with an article span found in the text
+    """Pages (lines, article lines, set, held_out) with an article span found in the text
     scrape, and the pool of gold paragraphs (12+ words)."""
     pages, paras = page_templates()
     for p in pages:
@@ -65,7 +65,7 @@ def build(out: Path, docs: int, templates: int, seed: int) -> list[dict]:
     for i in range(docs):
         page = pages[chosen[i % templates]]
         body = [paras[rng.randrange(len(paras))] for _ in range(rng.randint(8, 15))]
-        text = "\n".join(page["lines"][:page["a"]] + body + page["lines"][page["b"] + 1:]) + "\n"
+        text = fill(page, body)
         rel = f"t{i // 1000:03d}/{i:06d}.txt"
         f = out / rel
         f.parent.mkdir(parents=True, exist_ok=True)
