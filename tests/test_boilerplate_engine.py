@@ -673,3 +673,35 @@ def test_a_second_run_after_a_removed_line_is_not_the_article() -> None:
     text = clean_text("\n".join(page)).documents["text"][0]
     assert all(p in text for p in above)
     assert not any(p in text for p in below)
+
+
+# Short paragraphs of five different stories, each page with the site's in-article furniture
+# (a promotion between them and a link to the tide tables under them, on every page).
+_SHORT_STORIES = [
+    ["The ferry left the harbour at dawn with the new crew aboard for the first time.",
+     "Passengers said the crossing was calm and the coffee on board was better than before."],
+    ["The council voted to keep the old lighthouse open to visitors through the winter.",
+     "Volunteers will run the tours, and the gift shop will open on weekends only."],
+    ["A storm closed the pier for two days and moved sand across the whole promenade.",
+     "Workers cleared the road by Monday, and the market opened again on the square."],
+    ["The fishing fleet brought in its largest catch of the season on a cold Tuesday.",
+     "Prices at the quay fell by a third, and the restaurants bought more than usual."],
+    ["The harbour school held its open day with boat trips and a lifeboat display.",
+     "Parents were shown the new workshop where pupils repair dinghies in the spring."],
+]
+
+
+def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article() -> None:
+    """A line a template rule removes between two paragraphs (here "repeated_template": it
+    recurs on every page of the batch) weighs `template_line_penalty`, not a rule line's 25:
+    the paragraphs on both sides stay one article. Weighed as any removed line, the first
+    paragraph alone was each page's article."""
+    furniture = ["Harbour Daily reader offers", "Tide tables and the harbour webcam"]
+    menu = ["Home", "News", "Sport", "Weather", "Contact us"]
+    texts = ["\n".join([*menu, story[0], furniture[0], story[1], furniture[1], *menu])
+             for story in _SHORT_STORIES]
+    res = clean_documents(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
+    for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
+        assert text.split("\n\n") == story
+    gone = res.removed.filter(pl.col("text").is_in(furniture))
+    assert gone.height == 2 * len(texts) and set(gone["category"]) == {"template"}

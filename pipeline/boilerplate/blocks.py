@@ -13,7 +13,7 @@ from . import windows as W
 from .matching import category
 from .metadata import norm
 from .params import PARAMS as P
-from .rules import SHAPE_ONLY_WEAK, inline_rules, rules_of
+from .rules import SHAPE_ONLY_WEAK, inline_rules, rules_of, template_rules
 
 # Closing headings after which a long run of prose does not reopen the article (`reopens` in
 # the catalogue: comment counts, "3 thoughts on ...").
@@ -448,6 +448,11 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         .when(pl.col("no_alnum") | pl.col("hard_rule").is_in(inline_rules())).then(pl.lit(0))
         .when(pl.col("sec_rule").is_not_null() & pl.col("line_rule").is_null())
         .then(pl.lit(-P.section_line_penalty))
+        # a short line that recurs across documents (a template rule's: an ad slot, a credit,
+        # a price line, "Jump to review") weighs little more than any short line: between
+        # an article's paragraphs it is the page's furniture, not where the article ends
+        .when(pl.col("hard_rule").is_in(template_rules()) & ~pl.col("prose"))
+        .then(pl.lit(-P.template_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))
         # nor does a table's figure ("$83", "-2.1%", "1/1/2013") that no rule removed
         .when(pl.col("figure")).then(pl.lit(0))

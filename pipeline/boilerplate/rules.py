@@ -770,6 +770,11 @@ def inline_rules() -> list[str]:
     return [r.name for r in RULES if r.inline]
 
 
+def template_rules() -> list[str]:
+    """Names of the rules that remove a line for recurring across documents (site, batch, run)."""
+    return [r.name for r in RULES if r.category == "template"]
+
+
 def rules_of(kind: str) -> list[Rule]:
     """The catalogue entries of one kind, in catalogue order (earlier rules win ties)."""
     return [r for r in RULES if r.kind == kind]  # RULES read at call time: tests may extend it
