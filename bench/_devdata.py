@@ -149,11 +149,12 @@ def page_templates() -> tuple[list[dict], list[str]]:
         for line in (root / "cases.jsonl").read_text().splitlines():
             case = json.loads(line)
             lines = (root / "text" / f"{case['id']}.txt").read_text(errors="replace").splitlines()
-            gold = [g.strip() for g in read_gold(root / "gold" / f"{case['id']}.txt",
-                                                  comments=True).splitlines()
-                    if g.strip()]
+            path = root / "gold" / f"{case['id']}.txt"
+            gold = [g.strip() for g in read_gold(path, comments=True).splitlines() if g.strip()]
             paras += [g for g in gold if len(g.split()) >= PARA_MIN_WORDS]
-            wanted = set(gold)
+            # (the article's lines: its gold before the comments, which eight Dragnet golds go
+            # on with; a drawn paragraph put among them would be a comment under its heading)
+            wanted = {g.strip() for g in read_gold(path).splitlines() if g.strip()}
             idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
             if len(idx) >= 2 and len(lines) >= 20:
                 pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "slots": idx,
