@@ -164,28 +164,31 @@ def page_templates() -> tuple[list[dict], list[str]]:
 
 def fill(page: dict, body: list[str]) -> str:
     """A page's whole-page scrape (`page_templates`) with another article in it. The page's
-    navigation, sidebars, comments and footer stay as they are; the article's own lines
-    (`slots`: its gold lines) give way to the paragraphs of `body`, spread over them in order
-    (paragraph j where the article's line j * lines // paragraphs was), and the clutter inside
-    the article stays with them: the short lines (under `PARA_MIN_WORDS` words: captions, photo
-    credits, "Advertisement", share bars, prices, inline "Read more" links) that followed an
-    article line which got a paragraph, so an article shorter than the page's own brings its
-    share of the clutter, not all of it. Longer lines inside the span that are not gold go with
-    the article: they are mostly its own paragraphs, which the gold quotes a little differently
-    (kept, they would be the same text in every document of the template). Until session 21
-    the whole span was replaced, clutter included: 147 lines and 8.4 KB a document on average,
-    against the dev sets' 210 lines and 12.6 KB whole pages."""
+    navigation, sidebars, comments and footer stay as they are. The article's paragraphs (its
+    gold lines of `PARA_MIN_WORDS`+ words; all its gold lines when none is that long) give way
+    to the paragraphs of `body`, spread over them in order (paragraph j where the article's
+    paragraph j * paragraphs // len(body) was), its shorter gold lines (its own headings, dek,
+    kicker) go with it, and the clutter inside the article stays with the paragraphs: the short
+    lines that are not the article's (captions, photo credits, "Advertisement", share bars,
+    prices, inline "Read more" links) after a paragraph that was replaced, so an article
+    shorter than the page's own brings its share of the clutter, not all of it, and the page's
+    byline stays above its first paragraph. Longer lines inside the span that are not gold go
+    with the article: they are mostly its own paragraphs, which the gold quotes a little
+    differently (kept, they would be the same text in every document of the template). Until
+    session 21 the whole span was replaced, clutter included: 147 lines and 8.4 KB a document
+    on average, against the dev sets' 210 lines and 12.6 KB whole pages."""
     lines, slots, a, b = page["lines"], page["slots"], page["a"], page["b"]
+    paras = [i for i in slots if len(lines[i].split()) >= PARA_MIN_WORDS] or slots
     at: dict[int, list[str]] = {}
     for j, para in enumerate(body):
-        at.setdefault(slots[j * len(slots) // len(body)], []).append(para)
-    article = set(slots)
+        at.setdefault(paras[j * len(paras) // len(body)], []).append(para)
+    article, para_set = set(slots), set(paras)
     out = lines[:a]
-    used = False  # did the article line above this one get a paragraph?
+    used = False  # did the article's paragraph above this line get one of `body`?
     for i in range(a, b + 1):
-        if i in article:
+        if i in para_set:
             used = i in at
             out += at.get(i, [])
-        elif used and len(lines[i].split()) < PARA_MIN_WORDS:
+        elif i not in article and used and len(lines[i].split()) < PARA_MIN_WORDS:
             out.append(lines[i])
     return "\n".join(out + lines[b + 1:]) + "\n"
