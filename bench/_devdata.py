@@ -171,12 +171,12 @@ def fill(page: dict, body: list[str]) -> str:
     kicker) go with it, and the clutter inside the article stays with the paragraphs: the short
     lines that are not the article's (captions, photo credits, "Advertisement", share bars,
     prices, inline "Read more" links) after a paragraph that was replaced, so an article
-    shorter than the page's own brings its share of the clutter, not all of it, and the page's
-    byline stays above its first paragraph. Longer lines inside the span that are not gold go
-    with the article: they are mostly its own paragraphs, which the gold quotes a little
-    differently (kept, they would be the same text in every document of the template). Until
-    session 21 the whole span was replaced, clutter included: 147 lines and 8.4 KB a document
-    on average, against the dev sets' 210 lines and 12.6 KB whole pages."""
+    shorter than the page's own brings its share of the clutter, not all of it. Longer lines
+    inside the span that are not gold go with the article: they are mostly its own paragraphs,
+    which the gold quotes a little differently (kept, they would be the same text in every
+    document of the template). Until session 21 the whole span was replaced, clutter included:
+    147 lines and 8.4 KB a document on average, against the dev sets' 210 lines and 12.6 KB
+    whole pages (now ~163 lines and 8.8 KB)."""
     lines, slots, a, b = page["lines"], page["slots"], page["a"], page["b"]
     paras = [i for i in slots if len(lines[i].split()) >= PARA_MIN_WORDS] or slots
     at: dict[int, list[str]] = {}
@@ -184,7 +184,11 @@ def fill(page: dict, body: list[str]) -> str:
         at.setdefault(paras[j * len(paras) // len(body)], []).append(para)
     article, para_set = set(slots), set(paras)
     out = lines[:a]
-    used = False  # did the article's paragraph above this line get one of `body`?
+    # Did the article's paragraph above this line get one of `body`? (Above the first one: no.
+    # What stands there, a byline, a dateline or a dek, is the original article's, and kept it
+    # would recur in every document of the template, which a real site's next article's would
+    # not.)
+    used = False
     for i in range(a, b + 1):
         if i in para_set:
             used = i in at
