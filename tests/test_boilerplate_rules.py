@@ -262,6 +262,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comments_title_heading", "8 appreciated comments on “New work: Harbour Bank”",
      "Thanks, this is brilliant work and a logo the whole town will recognise at a glance.",
      "8 angry comments on the harbour plan were read out at the council meeting on Monday."),
+    ("comments_disqus", "Please enable JavaScript to view the comments powered by Disqus. "
+     "blog comments powered by Disqus",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "Please enable the new comments system on the council website, the mayor said."),
     ("comments_heading", "Speak Your Mind Cancel reply", "Some HTML is okay.",
      "The council did not cancel the reply it had sent to the ferry operator on Monday."),
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "

@@ -248,6 +248,15 @@ RULES: list[Rule] = [
                # "Speak Your Mind Cancel reply", "Comment Cancel reply"
                r"(?:[\w'’!?,]+ ){1,6}cancel reply"),
          until="end", early=True, marker=True),
+    Rule("comments_disqus", "comments", "section",
+         # Disqus's placeholder where its thread loads ("Please enable JavaScript to view the
+         # comments powered by Disqus. blog comments powered by Disqus"): the comments begin
+         # (59 Dragnet pages carry it; a batch's template rules took it where its site had
+         # pages enough, and a page alone kept what follows).
+         whole(r"(?:please )?enable javascript to view the (?:disqus )?comments(?: powered by "
+               r"disqus)?\.?(?: (?:blog )?comments powered by disqus\.?)?|"
+               r"(?:blog )?comments powered by disqus\.?"),
+         max_words=20, until="end", early=True, marker=True),
     # Headings that quote the article's title ("3 thoughts on ..."): a short line of prose could
     # take the same shape, so the engine uses them (within max_words) but the gate does not.
     Rule("comments_title_heading", "comments", "section",
