@@ -451,7 +451,8 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # a short line that recurs across documents (a template rule's: an ad slot, a credit,
         # a price line, "Jump to review") weighs little more than any short line: between
         # an article's paragraphs it is the page's furniture, not where the article ends
-        .when(pl.col("hard_rule").is_in(template_rules()) & ~pl.col("prose"))
+        .when(pl.col("hard_rule").is_in(template_rules()) & ~pl.col("prose")
+              & (pl.col("n_words") <= P.template_short_words))
         .then(pl.lit(-P.template_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))
         # nor does a table's figure ("$83", "-2.1%", "1/1/2013") that no rule removed

@@ -70,17 +70,21 @@ class BoilerplateParams:
     rule_line_penalty: int = 25
     """... of a line a rule removed (lines of a page-closing section: minus words)."""
     template_line_penalty: int = 5
+    template_short_words: int = 8
     """... of a line a template rule removed (it recurs across documents: site_template,
-    repeated_template, sibling_template) that is not prose: an ad slot, a photo credit, a price
-    line between an article's paragraphs, whose -rule_line_penalty each split the article
-    where they stood (a recurring prose line keeps -rule_line_penalty: a cookie notice or an
-    "about us" box must not join the article). Measured (session 21): eval_templates.py on the
-    corpus with the article's own clutter kept (`_devdata.fill`), F1 0.958 -> 0.967, false
-    merges 42 -> 22; eval_boilerplate.py Dragnet 0.902 -> 0.903 (tune 0.903 -> 0.904,
-    held-out 0.898 -> 0.899; 6 pages better, 8 worse), WCXB 0.930 unchanged (5 pages a
-    little worse, -0.065 in all), each page alone unchanged (template rules need a batch).
-    At -short_line_penalty (1): templates 0.968, Dragnet the same, WCXB 6 pages worse; at -1
-    only between two prose lines: templates 0.960."""
+    repeated_template, sibling_template) of at most template_short_words words that is not
+    prose: an ad slot, a photo credit, a price line between an article's paragraphs, whose
+    -rule_line_penalty each split the article where it stood. Longer recurring lines keep
+    -rule_line_penalty: a cookie notice, an "about us" box or "See a sample reprint in PDF
+    format. Order a reprint of this article now" must not join the article. Measured (session
+    21): eval_templates.py on the corpus with the article's own clutter (`_devdata.fill`), F1
+    0.961 -> 0.972, false merges 54 -> 30; eval_dedup_corpus.py at 20k, articles dropped as
+    another's duplicate 110 -> 47; eval_boilerplate.py Dragnet 0.902 -> 0.903 with
+    comments_disqus (8 pages better, 3 worse), WCXB 0.930 unchanged (5 pages a little worse,
+    -0.065 in all), each page alone unchanged (template rules need a batch). Without the word
+    limit four online.wsj.com pages lost 0.02-0.08 (their reprint line); at -short_line_penalty
+    (1) WCXB had 6 pages worse; at -1 only between two prose lines eval_templates.py gained
+    a third as much."""
     section_line_penalty: int = 5
     """... of a line inside an inline section (a teaser box within the article)."""
     template_min_site_docs: int = 3
