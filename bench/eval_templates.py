@@ -5,7 +5,9 @@
 
 Builds documents that are never copies of each other: each is one real page's whole-page text
 scrape from the dev sets (its navigation, teasers, cookie banners, comments and footer) with its
-article replaced by 8-15 real article paragraphs drawn at random from both sets' gold texts.
+article's paragraphs replaced by 8-15 real article paragraphs drawn at random from both sets'
+gold texts, the clutter between them kept (`_devdata.fill`: captions, credits, ad slots; until
+session 21 the whole article span was replaced, clutter included).
 `--templates` pages are used in turn, so each page template recurs every `--templates`
 documents, without any site line to tell the site-template rule whose it is (the situation of
 issues 17 and 18: text scrapes that do not name their site). The corpus is run through
