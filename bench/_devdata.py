@@ -133,14 +133,16 @@ def read_gold(path: Path, comments: bool = False) -> str:
 
 
 PARA_MIN_WORDS = 12  # an article paragraph of the pool; shorter lines in an article are clutter
+CLUTTER_MAX_LINES = 8  # lines of in-article clutter a drawn paragraph brings at most (`fill`)
 
 
 def page_templates() -> tuple[list[dict], list[str]]:
-    """Both dev sets' whole-page text scrapes whose article span is found in the scrape (20+
-    lines, 2+ gold lines): dicts of `lines`, `a` / `b` (first and last article line), `slots`
-    (the lines between them that are the article's: gold lines), `set`, `case` and `root`;
-    and the pool of gold paragraphs of `PARA_MIN_WORDS`+ words. What the real-page corpora
-    (`corpus_pages.py`, `eval_templates.py`) put different articles into (`fill`)."""
+    """Both dev sets' whole-page text scrapes whose article is found in the scrape (20+ lines,
+    2+ gold lines, one of them a paragraph of `PARA_MIN_WORDS`+ words): dicts of `lines`, `a` /
+    `b` (the first and last line matching a gold line), `slots` (the lines matching gold lines),
+    `paras` (those of them that are paragraphs), `set`, `case` and `root`; and the pool of gold
+    paragraphs of `PARA_MIN_WORDS`+ words. What the real-page corpora (`corpus_pages.py`,
+    `eval_templates.py`) put different articles into (`fill`)."""
     import json
 
     pages, paras = [], []
@@ -149,50 +151,53 @@ def page_templates() -> tuple[list[dict], list[str]]:
         for line in (root / "cases.jsonl").read_text().splitlines():
             case = json.loads(line)
             lines = (root / "text" / f"{case['id']}.txt").read_text(errors="replace").splitlines()
-            path = root / "gold" / f"{case['id']}.txt"
-            gold = [g.strip() for g in read_gold(path, comments=True).splitlines() if g.strip()]
+            text = read_gold(root / "gold" / f"{case['id']}.txt", comments=True)
+            gold = [g.strip() for g in text.splitlines() if g.strip()]
             paras += [g for g in gold if len(g.split()) >= PARA_MIN_WORDS]
             # (the article's lines: its gold before the comments, which eight Dragnet golds go
             # on with; a drawn paragraph put among them would be a comment under its heading)
-            wanted = {g.strip() for g in read_gold(path).splitlines() if g.strip()}
+            article = text.split(_COMMENTS_DELIMITER, 1)[0]
+            wanted = {g.strip() for g in article.splitlines() if g.strip()}
             idx = [i for i, s in enumerate(lines) if s.strip() in wanted]
-            if len(idx) >= 2 and len(lines) >= 20:
+            long = [i for i in idx if len(lines[i].split()) >= PARA_MIN_WORDS]
+            if len(idx) >= 2 and long and len(lines) >= 20:
                 pages.append({"lines": lines, "a": idx[0], "b": idx[-1], "slots": idx,
-                              "set": name, "case": case, "root": root})
+                              "paras": long, "set": name, "case": case, "root": root})
     return pages, paras
 
 
 def fill(page: dict, body: list[str]) -> str:
     """A page's whole-page scrape (`page_templates`) with another article in it. The page's
-    navigation, sidebars, comments and footer stay as they are. The article's paragraphs (its
-    gold lines of `PARA_MIN_WORDS`+ words; all its gold lines when none is that long) give way
-    to the paragraphs of `body`, spread over them in order (paragraph j where the article's
-    paragraph j * paragraphs // len(body) was), its shorter gold lines (its own headings, dek,
-    kicker) go with it, and the clutter inside the article stays with the paragraphs: the short
-    lines that are not the article's (captions, photo credits, "Advertisement", share bars,
-    prices, inline "Read more" links) after a paragraph that was replaced, so an article
-    shorter than the page's own brings its share of the clutter, not all of it. Longer lines
-    inside the span that are not gold go with the article: they are mostly its own paragraphs,
-    which the gold quotes a little differently (kept, they would be the same text in every
-    document of the template). Until session 21 the whole span was replaced, clutter included:
-    147 lines and 8.4 KB a document on average, against the dev sets' 210 lines and 12.6 KB
-    whole pages (now ~163 lines and 8.8 KB)."""
-    lines, slots, a, b = page["lines"], page["slots"], page["a"], page["b"]
-    paras = [i for i in slots if len(lines[i].split()) >= PARA_MIN_WORDS] or slots
+    navigation, sidebars, comments and footer stay as they are (the lines above `a` and below
+    `b`). The article's paragraphs (`paras`) give way to the paragraphs of `body`, spread over
+    them in order (paragraph j where the article's paragraph j * paragraphs // len(body) was);
+    its other gold lines (its own headings, dek, kicker) go with it; and the clutter inside the
+    article stays with the paragraphs: the short lines that are not the article's (captions,
+    photo credits, "Advertisement", share bars, prices, inline "Read more" links) between a
+    paragraph that was replaced and the article's next paragraph, `CLUTTER_MAX_LINES` at most.
+    So an article shorter than the page's own brings its share of the clutter, not all
+    of it, and not a long run of the original article's own short lines (a table's rows, a
+    list's items after its last paragraph), which kept would be the same in every document of
+    the template as no real site's next article is. For the same reason what stands between
+    `a` and the first paragraph (a byline, a dateline, a dek; on some pages the header, when
+    the headline matches a gold line there) goes with the original article. Longer lines
+    inside the span that are not gold go with it too: they are mostly its own paragraphs,
+    which the gold quotes a little differently. Until session 21 the whole span was replaced,
+    clutter included: 147 lines and 8.4 KB a document on average, against the dev sets' 210
+    lines and 12.6 KB whole pages."""
+    lines, slots, paras, a, b = page["lines"], page["slots"], page["paras"], page["a"], page["b"]
     at: dict[int, list[str]] = {}
     for j, para in enumerate(body):
         at.setdefault(paras[j * len(paras) // len(body)], []).append(para)
-    article, para_set = set(slots), set(paras)
+    article, own = set(slots), set(paras)
     out = lines[:a]
-    # Did the article's paragraph above this line get one of `body`? (Above the first one: no.
-    # What stands there, a byline, a dateline or a dek, is the original article's, and kept it
-    # would recur in every document of the template, which a real site's next article's would
-    # not.)
-    used = False
+    room = 0  # clutter lines the paragraph above may still bring
     for i in range(a, b + 1):
-        if i in para_set:
-            used = i in at
+        if i in article:
+            if i in own:
+                room = CLUTTER_MAX_LINES if i in at else 0
             out += at.get(i, [])
-        elif i not in article and used and len(lines[i].split()) < PARA_MIN_WORDS:
+        elif room and len(lines[i].split()) < PARA_MIN_WORDS:
             out.append(lines[i])
+            room -= 1
     return "\n".join(out + lines[b + 1:]) + "\n"

@@ -4,7 +4,8 @@
     uv run --no-sync python bench/bench_pipeline.py --docs 10000 --kind html
     uv run --no-sync python bench/bench_pipeline.py --docs 10000 --kind text --profile
 
-The corpus is cached under bench/out/corpus-<kind>-<docs>-s<seed>-<layout>/. Each measured run
+The corpus is cached under bench/out/corpus-<kind>-<docs>-s<seed>-<layout>/ (the real-page
+corpus, the default: corpus-pages-v<corpus_pages.VERSION>-<docs>-...). Each measured run
 is its own subprocess: the pipeline (process = read, extract, clean and sign in chunks over
 worker processes; then dedupe, stage, validate, publish; each timed), then the references side by side:
   (a) HTML corpora: trafilatura alone, multiprocessing Pool(N) over bare_extraction with the
@@ -310,8 +311,9 @@ def child_floor(raw: Path, result_file: Path) -> None:
 def corpus_dir(docs: int, kind: str, seed: int, layout: str) -> Path:
     from bench import corpus_pages
 
-    version = f"-v{corpus_pages.VERSION}" if kind == "pages" else ""  # (a changed construction
-    return OUT / f"corpus-{kind}{version}-{docs}-s{seed}-{layout}"    # is never reused stale)
+    # (the construction's version: a corpus built another way is never reused stale)
+    version = f"-v{corpus_pages.VERSION}" if kind == "pages" else ""
+    return OUT / f"corpus-{kind}{version}-{docs}-s{seed}-{layout}"
 
 
 def ensure_corpus(docs: int, kind: str, seed: int, layout: str, regen: bool) -> Path:

@@ -5,8 +5,8 @@
 Every document is one real page's whole-page scrape from the dev sets (`text/<id>.txt` of WCXB
 dev and Dragnet dev: its real navigation, teasers, sidebars, comments and footer, at its real
 length) with its article's lines replaced by 8-15 real article paragraphs drawn from both sets'
-gold texts, the short clutter lines between them kept in place (`_devdata.fill`: ~180 lines and
-~9 KB a document on average), so no two documents are the same article while every page
+gold texts, the short clutter lines between them kept in place (`_devdata.fill`: ~149 lines
+and ~8.2 KB a document on average), so no two documents are the same article while every page
 template recurs (same-site templates, ~2,000 of them). ~7 % of the documents are copies of an
 earlier one (half byte-identical re-scrapes, half the same article in its page with a few words
 changed), as in a real crawl.

@@ -704,4 +704,16 @@ def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article
     for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
         assert text.split("\n\n") == story
     gone = res.removed.filter(pl.col("text").is_in(furniture))
-    assert gone.height == 2 * len(texts) and set(gone["category"]) == {"template"}
+    assert gone.height == 2 * len(texts) and set(gone["rule"]) == {"repeated_template"}
+
+
+def test_a_long_recurring_line_between_paragraphs_still_splits_the_article() -> None:
+    """Only short recurring lines (`template_short_words`) weigh little: a longer one (a
+    reprint offer, a site's notice) keeps a rule line's weight, and the block keeps one side."""
+    notice = "See a sample reprint in PDF format and order a reprint of this article now"
+    menu = ["Home", "News", "Sport", "Weather", "Contact us"]
+    texts = ["\n".join([*menu, story[0], notice, story[1], *menu]) for story in _SHORT_STORIES]
+    res = clean_documents(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
+    for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
+        assert text.split("\n\n") in ([story[0]], [story[1]])
+    assert set(res.removed.filter(pl.col("text") == notice)["rule"]) == {"repeated_template"}

@@ -266,6 +266,12 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "blog comments powered by Disqus",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "Please enable the new comments system on the council website, the mayor said."),
+    ("comments_disqus", "blog comments powered by Disqus",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "The council's new comments page is powered by a Disqus plug-in, the mayor said."),
+    ("comments_disqus", "Please enable JavaScript to view the comments powered by Disqus.",
+     "Great piece, we have been waiting for this terminal for years and it is still not open.",
+     "Enable JavaScript to view the comments, the help page of the council website says."),
     ("comments_heading", "Speak Your Mind Cancel reply", "Some HTML is okay.",
      "The council did not cancel the reply it had sent to the ferry operator on Monday."),
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "

@@ -77,14 +77,15 @@ class BoilerplateParams:
     -rule_line_penalty each split the article where it stood. Longer recurring lines keep
     -rule_line_penalty: a cookie notice, an "about us" box or "See a sample reprint in PDF
     format. Order a reprint of this article now" must not join the article. Measured (session
-    21): eval_templates.py on the corpus with the article's own clutter (`_devdata.fill`), F1
-    0.961 -> 0.972, false merges 54 -> 30; eval_dedup_corpus.py at 20k, articles dropped as
-    another's duplicate 110 -> 47; eval_boilerplate.py Dragnet 0.902 -> 0.903 with
-    comments_disqus (8 pages better, 3 worse), WCXB 0.930 unchanged (5 pages a little worse,
-    -0.065 in all), each page alone unchanged (template rules need a batch). Without the word
-    limit four online.wsj.com pages lost 0.02-0.08 (their reprint line); at -short_line_penalty
-    (1) WCXB had 6 pages worse; at -1 only between two prose lines eval_templates.py gained
-    a third as much."""
+    21) on the corpus with the article's own clutter (`bench/_devdata.fill`): eval_templates.py
+    F1 0.969 -> 0.978, false merges 46 -> 7; eval_dedup_corpus.py at 20k, articles dropped as
+    another's duplicate 119 -> 49. eval_boilerplate.py (with comments_disqus): Dragnet 0.902
+    -> 0.903 (8 pages better, 3 worse), WCXB 0.930 unchanged (5 pages a little worse, -0.065
+    in all); each page alone, this weight changes nothing (template rules need a batch).
+    Tried, on earlier variants of that corpus: no word limit (four online.wsj.com pages lost
+    0.02-0.08: their reprint line joined the block); -short_line_penalty (1) for every such
+    line (WCXB 6 pages worse: a site's blurb above the post joined it); -1 only between two
+    prose lines (a fifth of the gain on eval_templates.py)."""
     section_line_penalty: int = 5
     """... of a line inside an inline section (a teaser box within the article)."""
     template_min_site_docs: int = 3
