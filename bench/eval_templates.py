@@ -17,7 +17,8 @@ script prints:
 - documents dropped as duplicates, by method, and how many of them share over half their
   article's words with the document they were merged with (the paragraph pool holds a few whole
   1,000-4,000-word articles on one line, so two documents drawn from it can share 80-90 % of
-  their words: a merge, not a false one); the others are false merges;
+  their words: a merge, not a false one); the others are false merges, counted by why (a
+  paragraph shared with the document they were merged with, or none: joined through a third);
 - documents rejected, by reason (every one is a lost article);
 - boilerplate F1 of the kept text against the inserted paragraphs (the metric of
   `eval_boilerplate.py`), over all documents and split by the template page's origin (dev set,
@@ -85,6 +86,24 @@ def _shares_most(gold: str, other: str) -> bool:
         len(p.split()) for p in mine)
 
 
+def _false_merges_by_why(dups: pl.DataFrame, gold_of: dict[str, str],
+                         source_of: dict[str, str]) -> dict[str, int]:
+    """The false merges (not sharing most of their words) by why, from the articles alone:
+    "shares a paragraph" with the document it was merged with (both drew one from the pool;
+    the dropped one's clean text is then mostly that paragraph, or it is the container), or
+    "shares none": it joined that cluster through a third document (clusters are connected
+    components; a one-paragraph document contained in two articles bridges them)."""
+    out = {"shares a paragraph": 0, "shares none": 0}
+    for r in dups.iter_rows(named=True):
+        other = gold_of[source_of[r["duplicate_of"]]] if r["duplicate_of"] in source_of else ""
+        mine = gold_of[r["source"]]
+        if other and _shares_most(mine, other):
+            continue
+        common = set(mine.split("\n")) & set(other.split("\n")) - {""}
+        out["shares a paragraph" if common else "shares none"] += 1
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=10_000)
@@ -116,6 +135,7 @@ def main() -> None:
     shared = sum(r["duplicate_of"] in source_of
                  and _shares_most(gold_of[r["source"]], gold_of[source_of[r["duplicate_of"]]])
                  for r in dups.iter_rows(named=True))
+    why = _false_merges_by_why(dups, gold_of, source_of)
 
     rows: dict[str, list] = {"all": []}
     mostly_template = 0
@@ -132,6 +152,7 @@ def main() -> None:
         "duplicates": dups.height,
         "duplicates_sharing_most_words": shared,
         "false_merges": dups.height - shared,
+        "false_merges_by_why": why,
         "duplicates_by_method": dict(dups.group_by("method").len().sort("method").iter_rows()),
         "rejected": rej.height,
         "rejected_by_reason": dict(rej.group_by("reason").len().sort("reason").iter_rows()),
@@ -147,6 +168,7 @@ def main() -> None:
     print(f"  dropped as duplicates: {out['duplicates']} {out['duplicates_by_method']}; "
           f"false merges {out['false_merges']} (the others share over half their article's "
           f"words with the document they were merged with: {shared})")
+    print(f"  false merges by why: {why}")
     print(f"  rejected (lost articles): {out['rejected']} {out['rejected_by_reason']}")
     print(f"  kept text mostly template (precision < 0.5): {mostly_template}")
     print(f"  {'split':<24} {'n':>6} {'P':>7} {'R':>7} {'F1':>7}")
