@@ -86,21 +86,22 @@ def _shares_most(gold: str, other: str) -> bool:
         len(p.split()) for p in mine)
 
 
-def _false_merges_by_why(dups: pl.DataFrame, gold_of: dict[str, str],
-                         source_of: dict[str, str]) -> dict[str, int]:
-    """The false merges (not sharing most of their words) by why, from the articles alone:
-    "shares a paragraph" with the document it was merged with (both drew one from the pool;
-    the dropped one's clean text is then mostly that paragraph, or it is the container), or
-    "shares none": it joined that cluster through a third document (clusters are connected
-    components; a one-paragraph document contained in two articles bridges them)."""
-    out = {"shares a paragraph": 0, "shares none": 0}
+def _merges_by_why(dups: pl.DataFrame, gold_of: dict[str, str],
+                   source_of: dict[str, str]) -> dict[str, int]:
+    """The documents dropped as duplicates by why, from the articles alone: "shares most words"
+    with the document it was merged with (a merge, not a false one: `_shares_most`); or a false
+    merge that "shares a paragraph" with it (both drew one from the pool; the dropped one's
+    clean text is then mostly that paragraph, or it is the container); or one that "shares
+    none": it joined that cluster through a third document (clusters are connected components;
+    a one-paragraph document contained in two articles bridges them)."""
+    out = {"shares most words": 0, "shares a paragraph": 0, "shares none": 0}
     for r in dups.iter_rows(named=True):
         other = gold_of[source_of[r["duplicate_of"]]] if r["duplicate_of"] in source_of else ""
         mine = gold_of[r["source"]]
-        if other and _shares_most(mine, other):
-            continue
         common = set(mine.split("\n")) & set(other.split("\n")) - {""}
-        out["shares a paragraph" if common else "shares none"] += 1
+        why = ("shares most words" if other and _shares_most(mine, other)
+               else "shares a paragraph" if common else "shares none")
+        out[why] += 1
     return out
 
 
@@ -132,10 +133,8 @@ def main() -> None:
     gold_of = {t["source"]: t["gold"] for t in truth}
     source_of = dict(zip(arts["doc_id"].to_list(), arts["source"].to_list(), strict=True))
     source_of |= dict(zip(dups["doc_id"].to_list(), dups["source"].to_list(), strict=True))
-    shared = sum(r["duplicate_of"] in source_of
-                 and _shares_most(gold_of[r["source"]], gold_of[source_of[r["duplicate_of"]]])
-                 for r in dups.iter_rows(named=True))
-    why = _false_merges_by_why(dups, gold_of, source_of)
+    why = _merges_by_why(dups, gold_of, source_of)
+    shared = why.pop("shares most words")
 
     rows: dict[str, list] = {"all": []}
     mostly_template = 0
