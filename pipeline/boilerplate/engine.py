@@ -32,6 +32,7 @@ from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
 from .params import PARAMS
+from .reflow import reflow
 from .rules import CATEGORIES, rules_of
 
 _DOC_SCHEMA = {
@@ -71,14 +72,17 @@ def _prepare(docs: pl.DataFrame) -> pl.DataFrame:
 
 def _explode(docs: pl.DataFrame) -> pl.DataFrame:
     """One row per non-blank line: d, line_no (1-based, in the input), line (stripped), rid
-    (row number), idx (position among the document's non-blank lines), is_html."""
+    (row number), idx (position among the document's non-blank lines), is_html. A hard-wrapped
+    text scrape's paragraphs are joined first, each a line numbered as its first input line
+    (`reflow.py`)."""
     raw = docs.select(
         "d",
         pl.col("text").fill_null("").str.split("\n").alias("line"),
     ).with_columns(
         pl.col("line").list.eval(pl.int_range(1, pl.len() + 1, dtype=pl.UInt32)).alias("line_no")
     )
-    lines = raw.explode("line", "line_no").with_columns(pl.col("line").str.strip_chars())
+    lines = reflow(raw.explode("line", "line_no"), docs)
+    lines = lines.with_columns(pl.col("line").str.strip_chars())
     lines = lines.filter(pl.col("line").str.len_bytes() > 0)
     rid = pl.int_range(pl.len(), dtype=pl.UInt32)
     lines = lines.with_columns(rid.alias("rid"))

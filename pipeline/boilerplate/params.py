@@ -146,6 +146,19 @@ class BoilerplateParams:
     0.933, Dragnet 0.887 -> 0.896) but not the held-out domains' (0.935 -> 0.934, 0.882 ->
     0.881), and it costs about a fifth of the end-to-end throughput on real pages (1,852 ->
     1,543 docs/s at 100k, session 6); see bench/README.md."""
+    wrap_max_width: int = 100
+    wrap_min_width: int = 60
+    wrap_max_long_lines: int = 5
+    wrap_min_fill: float = 0.8
+    wrap_min_share: float = 0.6
+    wrap_min_breaks: int = 5
+    wrap_min_lower_share: float = 0.25
+    """Hard-wrapped text scrapes (`reflow.py`: lynx, w3m, html2text wrap at 72-80 columns): a
+    document with at most wrap_max_long_lines runs of more than wrap_max_width characters, whose
+    lines of at least wrap_min_fill of its width (95th percentile of its line lengths) followed
+    by a non-blank line were broken where the next word did not fit, wrap_min_share of them and
+    at least wrap_min_breaks, has those lines joined to the next. Measured (session 22) on both
+    dev sets' pages wrapped at 78 columns: see bench/README.md."""
     html_header_lines: int = 3
     """trafilatura output: only its first lines may repeat the title."""
     html_section_end_max_after: float = 0.5
