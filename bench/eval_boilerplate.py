@@ -19,12 +19,17 @@ baselines per library version and options, ours per the code of pipeline/html an
 pipeline/boilerplate.
 
     uv run --no-sync python bench/eval_boilerplate.py [--set wcxb|dragnet|all] [--no-html]
-        [--no-cache] [--ablate] [--alone] [--limit N] [--dump DIR] [--time N]
+        [--no-cache] [--ablate] [--alone] [--wrap WIDTH ...] [--limit N] [--dump DIR] [--time N]
 
 `--alone` adds a row where every text page is cleaned on its own (a batch of one: no other page
 of its site, no run-wide line pairs), as for a user whose batch holds one page per site. The dev
 sets hold several pages of many sites, and the template rules use them: the gap between the
 two rows is what the set's numbers owe to that.
+
+`--wrap 78` adds rows where every text scrape is first hard-wrapped at 78 columns (`wrap`: as
+lynx, w3m or html2text deliver a page; their paragraphs are then several lines, none a
+sentence): the engine, and keeping everything, on those scrapes (`boilerplate/reflow.py` is
+what joins them again). Several widths may be given.
 
 `--time N` instead times `extract_html` against trafilatura alone on the first N pages (one
 process, interleaved page by page) and prints ms/page and the throughput ratio.
@@ -38,6 +43,7 @@ import hashlib
 import json
 import re
 import sys
+import textwrap
 import time
 from collections import Counter
 from multiprocessing import get_context
@@ -289,6 +295,14 @@ def category_counts(removed: pl.DataFrame) -> str:
     return ", ".join(f"{c}={n}" for c, n in counts.iter_rows())
 
 
+def wrap(text: str, width: int) -> str:
+    """A text scrape as a text-mode browser renders it: every line wrapped at `width` columns
+    (greedy, words never broken, as textwrap, lynx and html2text wrap)."""
+    return "\n".join(part for line in text.splitlines()
+                     for part in (textwrap.wrap(line, width, break_long_words=False,
+                                                break_on_hyphens=False) or [""]))
+
+
 def engine_frame(cases: list[dict], texts: dict[str, str], kind: str,
                  titles: dict[str, str | None]) -> pl.DataFrame:
     """The engine's input for the dev pages: one row a page (an HTML page's domain as its site
@@ -344,6 +358,13 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     print(f"    removed by category: {category_counts(removed)}  ({dt:.2f}s)")
     report("  (diagnostic: + headline, dateline)", with_header(text_preds, removed),
            golds, cases, out["text: engine"])
+    for width in args.wrap:
+        wrapped = {k: wrap(v, width) for k, v in texts.items()}
+        got, _, _ = run_engine(engine_frame(cases, wrapped, "text", {}), run_pairs=True)
+        out[f"text: engine, wrapped {width}"] = report(
+            f"text: engine, wrapped at {width}", got, golds, cases, out["text: engine"])
+        out[f"text: keep everything, wrapped {width}"] = report(
+            f"text: keep everything, wrapped {width}", wrapped, golds, cases, out["text: engine"])
     if args.alone:
         t0 = time.perf_counter()
         alone, alone_removed = run_alone(engine_frame(cases, texts, "text", {}))
@@ -397,6 +418,8 @@ def main() -> None:
                     help="also: the engine over trafilatura's own output (plain, favor_recall)")
     ap.add_argument("--alone", action="store_true",
                     help="also: the text engine on each page alone (a batch of one)")
+    ap.add_argument("--wrap", type=int, nargs="+", default=[], metavar="WIDTH",
+                    help="also: the text scrapes hard-wrapped at WIDTH columns (lynx, html2text)")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--dump", type=Path, help="write per-document scores and outputs here")
     ap.add_argument("--time", type=int, default=0, metavar="N",
@@ -404,17 +427,20 @@ def main() -> None:
     args = ap.parse_args()
     names = list(SETS) if args.set == "all" else [args.set]
     results = {name: evaluate(name, args) for name in names}
-    if args.time or args.no_html:
+    if args.time:
         return
     print("\nsummary, F1 (all / tune / held-out):")
     for name, res in results.items():
         for row in ("html: trafilatura", "html: favor_recall", "html: ours", "justext: English",
                     "justext: all", "text: keep everything", "text: engine",
-                    "text: engine, alone"):
+                    "text: engine, alone",
+                    *(f"text: engine, wrapped {w}" for w in args.wrap)):
             if row not in res:
                 continue
             f1 = " / ".join(f"{res[row][part][2]:.3f}" for part in ("all", "tune", "held-out"))
-            print(f"  {name:<8} {row:<24} {f1}")
+            print(f"  {name:<8} {row:<28} {f1}")
+        if "html: ours" not in res:  # (--no-html)
+            continue
         worst = min(res["html: ours"][p][2] - res["html: trafilatura"][p][2]
                     for p in ("all", "tune", "held-out"))
         print(f"  {name:<8} html ours - trafilatura alone, worst split: {worst:+.3f}")
