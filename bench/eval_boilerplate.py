@@ -298,7 +298,7 @@ def category_counts(removed: pl.DataFrame) -> str:
 def wrap(text: str, width: int) -> str:
     """A text scrape as a text-mode browser renders it: every line wrapped at `width` columns
     (greedy, words never broken, as textwrap, lynx and html2text wrap)."""
-    return "\n".join(part for line in text.splitlines()
+    return "\n".join(part for line in text.split("\n")
                      for part in (textwrap.wrap(line, width, break_long_words=False,
                                                 break_on_hyphens=False) or [""]))
 
@@ -364,7 +364,7 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
         out[f"text: engine, wrapped {width}"] = report(
             f"text: engine, wrapped at {width}", got, golds, cases, out["text: engine"])
         out[f"text: keep everything, wrapped {width}"] = report(
-            f"text: keep everything, wrapped {width}", wrapped, golds, cases, out["text: engine"])
+            f"text: keep everything, wrapped {width}", wrapped, golds, cases, keep)
     if args.alone:
         t0 = time.perf_counter()
         alone, alone_removed = run_alone(engine_frame(cases, texts, "text", {}))

@@ -9,19 +9,30 @@ against it), and on both dev sets' pages wrapped at 78 columns its F1 fell to 0.
 
 Greedy wrapping leaves a trace that can be tested line by line: a line was broken where it
 was because the next word did not fit, so its length + 1 + the length of the next line's first
-word exceeds the width. A document is taken as wrapped when
+word exceeds the width. A text document is taken as wrapped when
 
-- at most `P.wrap_max_long_lines` of its lines are longer than `P.wrap_max_width` characters
-  (a wrapped page's URLs and lynx's reference list; an ordinary scrape has a paragraph a
-  line, hundreds of characters: it is ruled out by one scan of its text), and
-- among its lines that are at least `P.wrap_min_fill` of its width (the 95th percentile of its
-  line lengths) and followed by a non-blank line, at least `P.wrap_min_share` were broken
-  because the next word did not fit, and at least `P.wrap_min_breaks` of them.
+- it has more than `P.wrap_min_breaks` lines, at most `P.wrap_max_long_lines` of them longer
+  than `P.wrap_max_width` characters (a wrapped page's unbreakable URLs; an ordinary scrape
+  has a paragraph a line, hundreds of characters: one regex scan of its text rules it out,
+  which is all most documents cost);
+- its width, the 95th percentile of the lengths of its lines of two words or more (a URL
+  alone on its line is no wrapped text), is at least `P.wrap_min_width`;
+- among its lines of at least `P.wrap_min_fill` of that width followed by a non-blank line,
+  at least `P.wrap_min_share` (and `P.wrap_min_breaks`) were broken where the next word did
+  not fit;
+- and at least `P.wrap_min_lower_share` of those breaks go on with a lowercase letter (a
+  sentence running on; a menu's or a headline list's next line starts with a capital).
 
-Its broken lines are then joined with the lines after them (a word hyphenated at the break
-joins without a space). A joined line keeps the number of its first input line, so the audit
-of removed lines points into the document as the scraper wrote it. Documents not wrapped,
-and HTML documents (trafilatura's output is a line a paragraph), pass through unchanged.
+Its broken lines are then joined with the lines after them, each piece stripped (a word
+hyphenated at the break joins without a space). A joined line keeps the number of its first
+input line, so the audit of removed lines points into the document as the scraper wrote it.
+Documents not wrapped, and HTML documents (trafilatura's output is a line a paragraph), pass
+through unchanged.
+
+Not covered: scripts without letter case (Arabic, Hebrew, Devanagari, Thai, CJK) never pass
+the lowercase test, and relaxing it for them is unsafe as written (a script written without
+spaces has no "next word" to measure); a lynx page with more than `P.wrap_max_long_lines`
+long reference URLs (`lynx -dump -nolist` leaves them out).
 """
 
 from __future__ import annotations
@@ -32,16 +43,15 @@ from . import windows as W
 from .params import PARAMS as P
 
 
-def _width_screen() -> str:
-    return f"[^\\n]{{{P.wrap_max_width + 1}}}"
-
-
 def candidates(docs: pl.DataFrame) -> pl.Series:
-    """Per document (row of `docs`: text, kind): could it be hard-wrapped? A text document
-    with at most `P.wrap_max_long_lines` runs of more than `P.wrap_max_width` characters."""
-    long_runs = pl.col("text").fill_null("").str.count_matches(_width_screen())
+    """Per document (row of `docs`: text, kind): could it be hard-wrapped? A text document of
+    more than `P.wrap_min_breaks` lines, at most `P.wrap_max_long_lines` of them longer than
+    `P.wrap_max_width` characters."""
+    text = pl.col("text").fill_null("")
+    long_lines = text.str.count_matches(f"(?m)^[^\\n]{{{P.wrap_max_width + 1}}}")
     return docs.select(
-        ((pl.col("kind") != "html") & (long_runs <= P.wrap_max_long_lines)).alias("c")
+        ((pl.col("kind") != "html") & (long_lines <= P.wrap_max_long_lines)
+         & (text.str.count_matches("\n") >= P.wrap_min_breaks)).alias("c")
     )["c"]
 
 
@@ -50,7 +60,7 @@ def reflow(raw: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     same frame with the wrapped documents' paragraphs joined (see the module docstring).
     `docs`: the batch's documents (d, text, kind)."""
     maybe = candidates(docs)
-    if not maybe.any():  # (the usual batch: one regex scan of each text, nothing else)
+    if not maybe.any():
         return raw
     sub = raw.filter(pl.col("d").is_in(docs["d"].filter(maybe).implode()))
     body = pl.col("line").str.strip_chars()
@@ -60,7 +70,7 @@ def reflow(raw: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
         W.nxt(body.str.contains(r"^\p{Ll}")).alias("_next_lower"),
         body.str.contains(r"\w-$").alias("_hyphen"),
     )
-    width = sub.filter(pl.col("_len") > 0).group_by("d").agg(
+    width = sub.filter(body.str.contains(" ")).group_by("d").agg(
         pl.col("_len").quantile(0.95, "higher").alias("_width"))
     sub = sub.join(width, on="d", how="left", maintain_order="left")
     filled = ((pl.col("_len") >= pl.col("_width") * P.wrap_min_fill)
@@ -87,7 +97,7 @@ def reflow(raw: pl.DataFrame, docs: pl.DataFrame) -> pl.DataFrame:
     sep = pl.when(joined & ~W.prv(pl.col("_hyphen"))).then(pl.lit(" ")).otherwise(pl.lit(""))
     merged = (
         sub.with_columns((~joined).cum_sum().alias("_g"),
-                         (sep + pl.when(joined).then(body).otherwise("line")).alias("_part"))
+                         (sep + body).alias("_part"))
         .group_by("_g", maintain_order=True)
         .agg(pl.col("d").first(), pl.col("_part").str.join("").alias("line"),
              pl.col("line_no").first())
