@@ -146,7 +146,24 @@ def _extract_one(args: tuple[str, str, str, str]) -> tuple[str, list]:
         out = extract_html(html, url or None)
     except Exception:  # a page trafilatura chokes on counts as empty output
         out = None
-    return case_id, ([out.text, out.title, out.extractor] if out else ["", None, "none"])
+    return case_id, ([out.text, out.title, out.extractor, out.alt_text, out.page_text] if out
+                     else ["", None, "none", None, None])
+
+
+def second_opinion(cases: list[dict], ours: dict[str, list]) -> tuple[dict[str, str], Counter]:
+    """extract_html's texts after the clean step's referee (`pipeline.html.select.choose`), over
+    the set's pages as one batch (as the clean step sees a chunk), and where each text comes
+    from."""
+    from pipeline.html.select import choose
+
+    frame = pl.DataFrame(
+        [(c["id"], *ours[c["id"]][:2], c["domain"], *ours[c["id"]][2:5]) for c in cases],
+        schema={"doc_id": pl.String, "text": pl.String, "title": pl.String,
+                "site_key": pl.String, "extractor": pl.String, "alt_text": pl.String,
+                "page_text": pl.String}, orient="row")
+    chosen, _ = choose(frame.with_columns(pl.lit("html").alias("kind")))
+    return (dict(zip(chosen["doc_id"], chosen["text"], strict=True)),
+            Counter(chosen["extractor"].to_list()))
 
 
 def _code_key(which: str) -> str:
@@ -390,13 +407,12 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
                                      golds, cases, ref)
     out["justext: all"] = report("jusText, every stoplist", {cid: jt[cid][1] for cid in golds},
                                  golds, cases, ref)
-    raw = {cid: ours[cid][0] for cid in golds}
     titles = {cid: ours[cid][1] for cid in golds}
+    raw, sources = second_opinion(cases, ours)
     out["html: extract_html"] = report("html: extract_html (before engine)", raw, golds, cases, ref)
     html_preds, hremoved, dt = run_engine(engine_frame(cases, raw, "html", titles), run_pairs=True)
     out["html: ours"] = report("html: ours (extract_html+engine)", html_preds, golds, cases, ref)
     print(f"    removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
-    sources = Counter(ours[cid][2] for cid in golds)
     print(f"    text source: {', '.join(f'{k}={v}' for k, v in sources.most_common())}")
     if args.ablate:
         for label, preds in (("trafilatura+engine", plain), ("favor_recall+engine", recall)):

@@ -26,6 +26,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "favor_recall": True,
     "deduplicate": False,
 }
+# trafilatura's default ("balanced") mode, run as a second opinion on pages where recall mode kept
+# a small share of the page (`pipeline.html.select`).
+BALANCED_OPTIONS: dict[str, Any] = TRAFILATURA_OPTIONS | {"favor_recall": False}
 
 
 class ExtractionTimeout(BaseException):
@@ -58,6 +61,11 @@ class ExtractedHtml:
     # it, html_fallback.recall_fallback), "rendered_text" (trafilatura found no article, or too
     # little: the engine's text of the whole rendered page, html_fallback.rescue_fallback).
     extractor: str = "trafilatura"
+    # A page where recall mode kept a fragment and trafilatura's default mode far more
+    # (`select.py`): the default mode's text and the page's rendered lines, for the clean step's
+    # referee (`select.choose`). None on every other page.
+    alt_text: str | None = None
+    page_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -137,10 +145,12 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
     - trafilatura found no article, or too little to pass the clean step (20 words, 100
       characters by default): the engine's text is used when it has enough
       (`rescue_fallback`, extractor "rendered_text"). Only when it has not either is the page
-      without an article."""
+      without an article.
+    Where recall mode kept a small share of the page, trafilatura's default mode runs too, and a
+    far longer text of it goes to the clean step with the rendered page (`select.py`)."""
     import trafilatura
 
-    from pipeline.html import render
+    from pipeline.html import render, select
     from pipeline.html.metadata import extractor, page_metadata
     from pipeline.html.render import (
         Rendering,
@@ -153,11 +163,19 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
 
     tree = parse(screen_html(html).html, screened=True)
     traf_tree = None
+    alt_text = None
     if tree is not None and "html" in html[:50].lower():
         options = extractor(TRAFILATURA_OPTIONS, url)
         meta = page_metadata(tree, url, options.date_params)
         options.url = url or meta.url  # what trafilatura hands its extractors with metadata on
         doc = trafilatura.bare_extraction(tree, options=options)
+        got = (doc.text or "").strip() if doc is not None else ""
+        if got and select.needs_second_look(got, tree):  # (before the rendering takes the tree)
+            balanced = extractor(BALANCED_OPTIONS, url)
+            balanced.url = options.url
+            second = trafilatura.bare_extraction(tree, options=balanced)
+            alt = drop_repeats((second.text or "").strip()) if second is not None else ""
+            alt_text = alt if select.is_candidate(got, alt) else None
     else:
         # No <html> up front: trafilatura's own loader judges whether this is HTML at all (it
         # rejects bare fragments), so its tree is made as it would make it.
@@ -180,12 +198,16 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
             text, source = drop_repeats(rescue), "rendered_text"
     if not text:
         return NoArticle(_no_article(tree, page, title, min_words, min_chars))
+    page_text = "\n".join(page.lines) if alt_text is not None and source == "trafilatura" \
+        else None
+    alt_text = alt_text if page_text is not None else None
     if source != "trafilatura" and meta is None and traf_tree is not None:
         # no body found, so no metadata came with it; bare_extraction worked on a copy
         meta = trafilatura.extract_metadata(traf_tree, default_url=url)
     if meta is None:
         return ExtractedHtml(text=text, title=None, published=None, site=None, url=url,
-                             hostname=None, language=None, extractor=source)
+                             hostname=None, language=None, extractor=source,
+                             alt_text=alt_text, page_text=page_text)
     return ExtractedHtml(
         text=text,
         title=_clean(meta.title),
@@ -195,6 +217,8 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
         hostname=_clean(meta.hostname),
         language=None,  # trafilatura sets it only when asked to filter by language
         extractor=source,
+        alt_text=alt_text,
+        page_text=page_text,
     )
 
 

@@ -13,6 +13,7 @@ import polars as pl
 
 from pipeline import schema
 from pipeline.hashing import hash_bytes
+from pipeline.html.select import choose
 from pipeline.language import LANG_SAMPLE_CHARS, detect_languages
 from pipeline.parallel import map_ordered
 from pipeline.steps.contract import base_stats, sum_stats
@@ -120,7 +121,9 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
         return frame.with_columns(pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
 
     engine_cols = ("doc_id", "text", "kind", "site_key", "title")
-    docs = with_site(ex.documents)
+    # An HTML page recall mode kept a fragment of gets trafilatura's default mode's text where
+    # the engine's reading of the whole page agrees (`pipeline.html.select`).
+    docs, second_opinion = choose(with_site(ex.documents))
     ctx = None if context is None else with_site(context).select(engine_cols)
     result = clean_in_batches(docs.select(engine_cols), run_pairs=run_pairs, context=ctx)
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
@@ -169,7 +172,7 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
     out = out.with_columns(content_hashes(out["text"], signed.text_key))
     removed = schema.conform(result.removed, "removed_lines")
     stats = {"documents_in": docs.height, "documents_out": out.height,
-             "rejected": rejected.height, **result.stats,
+             "rejected": rejected.height, **result.stats, **second_opinion,
              **base_stats(docs.height, out.height, rejected)}
     out = out.select(list(CLEANED_SCHEMA)).cast(CLEANED_SCHEMA)
     return CleanStep(out, removed, rejected, stats, signed=signed,

@@ -9,6 +9,7 @@ import polars as pl
 
 from pipeline import schema
 from pipeline.html.extract import extract_task
+from pipeline.html.select import CANDIDATE_COLUMNS
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
 from pipeline.steps.contract import base_stats, counts_by
@@ -19,11 +20,15 @@ EXTRACTED_SCHEMA: dict[str, pl.DataType] = {
     "fetched_at": pl.String(), "text": pl.String(), "title": pl.String(),
     "published": pl.String(), "site": pl.String(), "hostname": pl.String(),
     "extractor": pl.String(),
+    # an HTML page's second candidate and rendered lines for the clean step's referee
+    # (`pipeline.html.select`); null on every other document
+    **CANDIDATE_COLUMNS,
 }
 
 
 # `extractor` of a plain-text scrape (HTML pages: trafilatura, trafilatura_recall or
-# rendered_text, from `pipeline.html.extract.extract_task`): the body the boilerplate engine cleaned.
+# rendered_text, from `pipeline.html.extract.extract_task`, or trafilatura_balanced, chosen in
+# the clean step by `pipeline.html.select.choose`): the body the boilerplate engine cleaned.
 TEXT_PATH = "text_engine"
 
 
@@ -43,7 +48,7 @@ def extract(raw: RawStep, settings: Settings) -> ExtractStep:
     res_schema = {"doc_id": pl.String(), "error": pl.String(), "detail": pl.String(),
                   "text": pl.String(), "title": pl.String(), "published": pl.String(),
                   "site": pl.String(), "url": pl.String(), "hostname": pl.String(),
-                  "language": pl.String(), "extractor": pl.String()}
+                  "language": pl.String(), "extractor": pl.String(), **CANDIDATE_COLUMNS}
     res = pl.DataFrame(results, schema=res_schema) if results else pl.DataFrame(schema=res_schema)
     meta = html.select("doc_id", "source", "url", "fetched_at", "n_bytes")
     failed = res.filter(pl.col("error").is_not_null()).join(meta, on="doc_id").select(
@@ -53,11 +58,12 @@ def extract(raw: RawStep, settings: Settings) -> ExtractStep:
         meta.rename({"url": "record_url"}), on="doc_id").select(
         "doc_id", "source", pl.lit("html").alias("kind"),
         pl.coalesce("record_url", "url").alias("url"), "fetched_at", "text", "title",
-        "published", "site", "hostname", "extractor")
+        "published", "site", "hostname", "extractor", *CANDIDATE_COLUMNS)
     text = docs.filter(pl.col("kind") == "text").select(
         "doc_id", "source", "kind", "url", "fetched_at", pl.col("body").alias("text"),
         *[pl.lit(None, pl.String()).alias(c) for c in ("title", "published", "site", "hostname")],
-        pl.lit(TEXT_PATH).alias("extractor"))
+        pl.lit(TEXT_PATH).alias("extractor"),
+        *[pl.lit(None, dtype).alias(c) for c, dtype in CANDIDATE_COLUMNS.items()])
     out = pl.concat([ok_html.cast(EXTRACTED_SCHEMA), text.cast(EXTRACTED_SCHEMA)]).sort("doc_id")
     rejected = schema.conform(failed, "rejected")
     stats = {"documents_in": docs.height, "html": html.height, "text": docs.height - html.height,
