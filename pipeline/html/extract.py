@@ -60,6 +60,7 @@ class ExtractedHtml:
     # teaser or one section: the boilerplate engine's text of the whole rendered page replaced
     # it, html_fallback.recall_fallback), "rendered_text" (trafilatura found no article, or too
     # little: the engine's text of the whole rendered page, html_fallback.rescue_fallback).
+    # The clean step may still make it "trafilatura_balanced" (`select.choose`).
     extractor: str = "trafilatura"
     # A page where recall mode kept a fragment and trafilatura's default mode far more
     # (`select.py`): the default mode's text and the page's rendered lines, for the clean step's

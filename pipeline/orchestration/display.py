@@ -55,7 +55,8 @@ ARTICLE_COLUMNS: dict[str, str] = {
     "n_copies": "Raw documents this article represents (itself and its duplicates).",
     "ingested_at": "When the pipeline first saw the document (UTC); kept across versions.",
     "extractor": "What produced the body: `text_engine` for a plain-text scrape; for an HTML "
-                 "page `trafilatura`, `trafilatura_recall` or `rendered_text`.",
+                 "page `trafilatura`, `trafilatura_recall`, `trafilatura_balanced` (its "
+                 "default mode, where recall mode kept a fragment) or `rendered_text`.",
 }
 
 
