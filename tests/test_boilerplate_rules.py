@@ -196,6 +196,14 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comment_author", "Jo Lind said...",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Analyst Jo Lind said:"),
+    # session 23: a date before the byline's name; a quotation's lead-in with a comma is not one
+    ("comment_author", "On October 26, 2031 at 2:08am, Jo Lind said...",
+     "I have taken this ferry for twenty years and it has never once been on time in winter.",
+     "As you may recall, the harbour master writes:"),
+    # "support now" opens an appeal; inside prose it is a product's
+    ("donation_appeal", "Support now: every gift keeps the Harbour Daily free to read.", None,
+     "The new card bypasses the few ferries capable of contactless support now, the council "
+     "said on Tuesday after the vote on the harbour budget."),
     ("comment_form", "Your comment is awaiting moderation.", None,
      "The council said the comments it received on the harbour plan would be published in May."),
     ("comment_form", "Comments are moderated, and will not appear until the author has approved "

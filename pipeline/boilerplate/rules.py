@@ -165,7 +165,9 @@ RULES: list[Rule] = [
          r"enables?)|(?:support|fund) (?:independent|quality|our) (?:journalism|reporting|work)|"
          r"\bdonate (?:now|today)\b|make a (?:one-time |monthly )?(?:donation|contribution)|"
          r"become a (?:supporter|patron|member) (?:today|now)|support (?:us|now) (?:today|now)?\s*$|"
-         r"\bsupport now\b", max_words=None, marker=False),
+         # (a line that opens with it: "support now" inside prose is a product's, "capable of
+         # Google Wallet support now", Dragnet dev)
+         r"^support now\b", max_words=None, marker=False),
     Rule("donate_button", "donation", "line",
          whole(r"donate|donate now|support us|support now|contribute|make a donation|"
                r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee"), marker=True),
@@ -277,7 +279,11 @@ RULES: list[Rule] = [
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am", "by jo (1234) writes: on
          # Tuesday July 24, @11:35AM (#40750343)", Blogger's "Jo said...": a comment thread starts.
-         r"^[^.!?]{1,50} (?:(?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?|"
+         # A comma before the name only after a date or time ("On October 26, 2012 at 2:08am,
+         # Rosa said..."): "As you may recall, Colon writes:" opens a quotation in the article
+         # (Dragnet dev, getreligion.org).
+         r"^(?:[^.!?,]*\d[^.!?,]*,\s*)*[^.!?,]{1,50} "
+         r"(?:(?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?|"
          r"said(?:\.\.\.|…))(?:\s+(?:on\s+)?"
          r"(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|\d{4}-\d{2}-\d{2}|"
          r"(?:[a-z]+day,? )?(?:" + _MON + r")\.? "
