@@ -40,7 +40,7 @@ def prep(raw: Path, out: Path) -> None:
     from pipeline import steps
     from pipeline.ingest.plan import read_files
     from pipeline.settings import Settings
-    from pipeline.steps.clean import _host
+    from pipeline.steps.extract import site_key
 
     settings = Settings(raw_dir=raw, workers=1)
     paths = sorted(str(p) for p in raw.rglob("*.txt"))
@@ -48,8 +48,7 @@ def prep(raw: Path, out: Path) -> None:
     raw_step = steps.RawStep(docs, docs.clear().select("doc_id", "source", pl.col("doc_id")
                                                        .alias("duplicate_of")), rejects, "")
     ex = steps.extract(raw_step, settings)
-    frame = ex.documents.with_columns(
-        pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key")).select(INPUT_COLS)
+    frame = ex.documents.with_columns(site_key()).select(INPUT_COLS)
     frame.write_parquet(out)
     print(f"{frame.height} documents -> {out}")
 

@@ -120,7 +120,8 @@ _JT_ALL: frozenset[str] | None = None
 
 
 def _extract_one(args: tuple[str, str, str, str]) -> tuple[str, list]:
-    """One page: `which` = "ours" (extract_html: text, title, extractor), "base" (trafilatura
+    """One page: `which` = "ours" (extract_html: text, title, extractor, and the second
+    opinion's candidate text and rendered page, `pipeline.html.select`), "base" (trafilatura
     alone with our options, favor_recall off and on: two texts) or "justext" (two texts)."""
     case_id, path, url, which = args
     if which == "justext":
@@ -151,9 +152,9 @@ def _extract_one(args: tuple[str, str, str, str]) -> tuple[str, list]:
 
 
 def second_opinion(cases: list[dict], ours: dict[str, list]) -> tuple[dict[str, str], Counter]:
-    """extract_html's texts after the clean step's referee (`pipeline.html.select.choose`), over
-    the set's pages as one batch (as the clean step sees a chunk), and where each text comes
-    from."""
+    """extract_html's texts after the extract step's referee (`pipeline.html.select.choose`),
+    over the set's pages as one batch (as the extract step sees a chunk), and where each text
+    comes from."""
     from pipeline.html.select import choose
 
     frame = pl.DataFrame(

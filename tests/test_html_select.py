@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from samples import LIBRARY as PARAS
+from samples import LIBRARY, PROSE
 
 from pipeline.cli import main as curate
 from pipeline.html import select
@@ -17,7 +17,8 @@ from pipeline.html.extract import extract_page
 from pipeline.html.render import parse
 from pipeline.reader import load_articles
 
-ARTICLE = PARAS[:12]
+ARTICLE = LIBRARY  # six paragraphs on one story
+OTHER = PROSE  # five on another
 NAV = ["Home", "World", "Business", "Sport", "Culture", "Contact us", "Privacy policy",
        "Sign in", "Subscribe", "Newsletters"]
 
@@ -37,7 +38,7 @@ def test_agreement_is_shingle_f1():
     assert select.agreement(a, "") == 0.0
     half = select.agreement(a, " ".join(ARTICLE[:2]))
     assert 0.3 < half < 0.9
-    assert select.agreement(a, " ".join(ARTICLE[6:9])) < 0.05
+    assert select.agreement(a, " ".join(OTHER)) < 0.05
 
 
 def test_is_candidate_needs_far_more_words():
@@ -91,9 +92,8 @@ def test_referee_keeps_recall_mode_when_the_page_holds_little_more():
 
 def test_referee_keeps_recall_mode_when_the_page_agrees_with_it():
     # The engine finds far more than the fragment, but not the default mode's text.
-    other = PARAS[20:32]
     page = "\n".join(NAV + ARTICLE)
-    docs = _frame([{"doc_id": "c", "text": ARTICLE[0], "alt_text": "\n".join(other),
+    docs = _frame([{"doc_id": "c", "text": ARTICLE[0], "alt_text": "\n".join(OTHER),
                     "page_text": page}])
     out, counts = select.choose(docs)
     assert counts["html_balanced"] == 0 and out["text"].item() == ARTICLE[0]
@@ -140,3 +140,73 @@ def test_real_page_through_curate_run_gets_the_default_modes_text(shopify: Path,
     assert row["extractor"] == select.BALANCED
     gold = (shopify.parents[1] / "gold" / f"{REAL_PAGE}.txt").read_text(encoding="utf-8")
     assert select.agreement(row["text"], gold) > 0.7
+
+
+def test_a_fragment_is_mended_in_the_extract_step_before_anything_reads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The plumbing, without the dev set: trafilatura's recall mode is made to keep a fragment
+    of a plain page (the library, not our code, is patched); the extract step's output already
+    holds the default mode's text, with no candidate columns, and the clean step keeps it."""
+    import trafilatura
+
+    from pipeline import steps
+    from pipeline.ingest.plan import read_files
+    from pipeline.settings import Settings
+
+    story = ARTICLE + OTHER  # 336 words
+    fragment = " ".join(ARTICLE[0].split()[:22])  # enough to pass the clean step on its own
+    real = trafilatura.bare_extraction
+
+    def recall_keeps_a_fragment(tree, *args, options=None, **kwargs):
+        doc = real(tree, *args, options=options, **kwargs)
+        if options is not None and options.focus == "recall" and doc is not None:
+            doc.text = fragment
+        return doc
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", recall_keeps_a_fragment)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    nav = "".join(f"<li><a href='/{i}'>{x}</a></li>" for i, x in enumerate(NAV))
+    body = "\n".join(f"<p>{p}</p>" for p in story)
+    (raw / "page.html").write_text(
+        f"<html><head><title>Library budget</title></head><body><nav><ul>{nav}</ul></nav>"
+        f"<article><h1>Library budget</h1>\n{body}</article><footer>(c) 2025 Site</footer>"
+        "</body></html>", encoding="utf-8")
+    (raw / "note.txt").write_text("\n\n".join(ARTICLE[:4]), encoding="utf-8")
+    settings = Settings(raw_dir=raw, workers=1)
+    docs, rejects = read_files(([str(p) for p in sorted(raw.iterdir())], str(raw), settings))
+    raw_step = steps.RawStep(docs, docs.clear().select("doc_id", "source", pl.col("doc_id")
+                                                       .alias("duplicate_of")), rejects, "")
+    ex = steps.extract(raw_step, settings)
+    assert not set(select.CANDIDATE_COLUMNS) & set(ex.documents.columns)
+    assert ex.stats["html_candidates"] == 1 and ex.stats["html_balanced"] == 1
+    assert ex.stats[f"extractor.{select.BALANCED}"] == 1
+    page = ex.documents.filter(pl.col("kind") == "html").row(0, named=True)
+    assert page["extractor"] == select.BALANCED
+    assert all(p in page["text"] for p in story)
+    cleaned = steps.clean(ex).documents.filter(pl.col("kind") == "html").row(0, named=True)
+    assert cleaned["extractor"] == select.BALANCED
+    assert len(cleaned["text"].split()) >= 0.9 * sum(len(p.split()) for p in story)
+
+
+def test_no_second_look_past_a_third_of_the_time_limit_or_on_a_huge_page(
+        monkeypatch: pytest.MonkeyPatch):
+    import trafilatura
+
+    story = ARTICLE + OTHER
+    fragment = " ".join(ARTICLE[0].split()[:22])
+    real = trafilatura.bare_extraction
+
+    def recall_keeps_a_fragment(tree, *args, options=None, **kwargs):
+        doc = real(tree, *args, options=options, **kwargs)
+        if options is not None and options.focus == "recall" and doc is not None:
+            doc.text = fragment
+        return doc
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", recall_keeps_a_fragment)
+    body = "\n".join(f"<p>{p}</p>" for p in story)
+    html = f"<html><head><title>Budget</title></head><body><article>{body}</article></body></html>"
+    assert extract_page(html, None, budget_s=60).alt_text is not None
+    assert extract_page(html, None, budget_s=1e-9).alt_text is None  # first run took its third
+    small = select.SelectParams(max_page_words=100)
+    assert not select.needs_second_look(fragment, parse(html), small)

@@ -279,9 +279,9 @@ RULES: list[Rule] = [
     Rule("comment_author", "comments", "section",
          # "Jo Smith says", "Jo Smith says: March 3, 2031 at 9:14 am", "by jo (1234) writes: on
          # Tuesday July 24, @11:35AM (#40750343)", Blogger's "Jo said...": a comment thread starts.
-         # A comma before the name only after a date or time ("On October 26, 2012 at 2:08am,
-         # Rosa said..."): "As you may recall, Colon writes:" opens a quotation in the article
-         # (Dragnet dev, getreligion.org).
+         # A comma before the name only after a clause holding a digit, as a date or time does
+         # ("On October 26, 2012 at 2:08am, Rosa said..."): "As you may recall, Colon writes:"
+         # opens a quotation in the article (Dragnet dev, getreligion.org).
          r"^(?:[^.!?,]*\d[^.!?,]*,\s*)*[^.!?,]{1,50} "
          r"(?:(?:says|writes|wrote|commented|replied|said,)(?::|\.\.\.)?|"
          r"said(?:\.\.\.|…))(?:\s+(?:on\s+)?"

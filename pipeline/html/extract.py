@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,10 +61,10 @@ class ExtractedHtml:
     # teaser or one section: the boilerplate engine's text of the whole rendered page replaced
     # it, html_fallback.recall_fallback), "rendered_text" (trafilatura found no article, or too
     # little: the engine's text of the whole rendered page, html_fallback.rescue_fallback).
-    # The clean step may still make it "trafilatura_balanced" (`select.choose`).
+    # The extract step may still make it "trafilatura_balanced" (`select.choose`).
     extractor: str = "trafilatura"
     # A page where recall mode kept a fragment and trafilatura's default mode far more
-    # (`select.py`): the default mode's text and the page's rendered lines, for the clean step's
+    # (`select.py`): the default mode's text and the page's rendered lines, for the extract step's
     # referee (`select.choose`). None on every other page.
     alt_text: str | None = None
     page_text: str | None = None
@@ -133,7 +134,8 @@ def _minimum() -> tuple[int, int]:
     return DEFAULT_SETTINGS.min_words, DEFAULT_SETTINGS.min_text_chars
 
 
-def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle:
+def extract_page(html: str, url: str | None = None, budget_s: float | None = None
+                 ) -> ExtractedHtml | NoArticle:
     """Main text and metadata of one page, or why there is none.
 
     The page is screened (`screen`), then parsed once (lxml): its metadata is read from that
@@ -148,7 +150,11 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
       (`rescue_fallback`, extractor "rendered_text"). Only when it has not either is the page
       without an article.
     Where recall mode kept a small share of the page, trafilatura's default mode runs too, and a
-    far longer text of it goes to the clean step with the rendered page (`select.py`)."""
+    far longer text of it goes with the rendered page to the referee (`select.py`), unless the
+    first extraction used a third of `budget_s` (the page's time limit: a slow page that
+    finishes in recall mode is not lost to the second run). A page without "html" in its first
+    50 characters (read by trafilatura's own loader, below) gets no second look."""
+    started = time.monotonic()
     import trafilatura
 
     from pipeline.html import render, select
@@ -171,7 +177,8 @@ def extract_page(html: str, url: str | None = None) -> ExtractedHtml | NoArticle
         options.url = url or meta.url  # what trafilatura hands its extractors with metadata on
         doc = trafilatura.bare_extraction(tree, options=options)
         got = (doc.text or "").strip() if doc is not None else ""
-        if got and select.needs_second_look(got, tree):  # (before the rendering takes the tree)
+        in_time = budget_s is None or time.monotonic() - started < budget_s / 3
+        if got and in_time and select.needs_second_look(got, tree):  # (before the rendering)
             balanced = extractor(BALANCED_OPTIONS, url)
             balanced.url = options.url
             second = trafilatura.bare_extraction(tree, options=balanced)
@@ -255,7 +262,7 @@ def extract_task(task: tuple[str, str, str | None, float]) -> dict[str, Any]:
     cannot stop a batch. Reasons: no_article, extract_timeout, extract_error."""
     doc_id, html, url, timeout = task
     try:
-        got = with_time_limit(timeout, extract_page, html, url)
+        got = with_time_limit(timeout, extract_page, html, url, timeout)
     except ExtractionTimeout:
         return {"doc_id": doc_id, "error": "extract_timeout",
                 "detail": f"extracting the page ({len(html):,} characters) took longer than "

@@ -15,12 +15,14 @@ the whole page, was turned off for that reason).
 Three tests, each from a different source, decide per page:
 1. `needs_second_look` (in the extraction worker, cheap): recall mode kept under
    `page_share` of the page's words (trafilatura's own under-extraction test for its
-   escalation, with its threshold). Only then is the default mode run (a second extraction:
-   ~1.7x the cost of the first, on a few percent of pages).
+   escalation, at half its threshold, and in words where it counts characters). Only then is
+   the default mode run (a second extraction: ~1.7x the cost of the first, on 6 % of the dev
+   sets' pages).
 2. The default mode's text is at least `min_ratio` times longer (trafilatura's own acceptance
-   ratio for an escalated retry). The page then carries both texts and its rendered lines
-   (`Candidates`) to the clean step.
-3. `choose` (in the clean step, batched): the boilerplate engine reads each such page's rendered
+   ratio for an escalated retry). The page's extraction row then carries both texts and its
+   rendered lines (`CANDIDATE_COLUMNS`) to `choose`.
+3. `choose` (at the end of the extract step, batched over its pages, so that everything after
+   extraction reads the final text): the boilerplate engine reads each such page's rendered
    text as a text scrape (the same engine and rules as every text document, over the batch, so a
    site's template lines recur) and acts as the referee. The default mode's text is taken when
    the engine keeps at least `referee_ratio` times the words recall mode kept (the engine,
@@ -40,6 +42,8 @@ from dataclasses import dataclass
 import polars as pl
 from lxml import etree
 
+from pipeline.html.render import n_words
+
 BALANCED = "trafilatura_balanced"
 """The `extractor` of a page whose text is trafilatura's default mode's (chosen by `choose`)."""
 
@@ -53,10 +57,14 @@ class SelectParams:
     trafilatura's own test before its recall escalation has 0.2 (`core.ESCALATION_PAGE_SHARE`);
     half of it here, for cost: the second run is ~1.7x the first (37-75 ms on these dev pages),
     and at 0.2 it ran on 11 % of the dev sets' pages (Dragnet's short posts in long pages), at
-    0.1 on 5 %, with 9 of the 10 WCXB pages it mends."""
+    0.1 on 6 %, with 10 of the 11 WCXB pages it changes."""
     max_words: int = 1000
     """... and under this many words (a text this long is an article in itself, as
     `render.FALLBACK_MAX_WORDS`; it also spares the page-word count on most long pages)."""
+    max_page_words: int = 50_000
+    """... on a page of at most this many words: its rendered text travels with the extraction row
+    and the engine reads it in `choose`, outside the page's time limit (a generated page of an 8 MB
+    list is no article to mend)."""
     min_ratio: float = 1.5
     """The default mode's text must have this many times recall mode's words to be a candidate
     (trafilatura's acceptance ratio for its escalated retry, `core.ESCALATION_ACCEPT_RATIO`)."""
@@ -73,10 +81,6 @@ PARAMS = SelectParams()
 # Elements whose text is not page text (as `render._SKIP`, which the rendering drops).
 _NOT_TEXT = ("script", "style", "noscript", "template", "svg", "math", "head", "iframe",
              "canvas", "select", "datalist", "textarea")
-
-
-def n_words(text: str) -> int:
-    return len(text.split())
 
 
 def page_words(tree: etree._Element) -> int:
@@ -98,7 +102,8 @@ def needs_second_look(text: str, tree: etree._Element | None,
     have = n_words(text)
     if have >= params.max_words:
         return False
-    return have < params.page_share * page_words(tree)
+    page = page_words(tree)
+    return have < params.page_share * page and page <= params.max_page_words
 
 
 def is_candidate(text: str, alt: str, params: SelectParams = PARAMS) -> bool:
@@ -122,8 +127,8 @@ def agreement(a: str, b: str, k: int = PARAMS.shingle) -> float:
 
 
 CANDIDATE_COLUMNS = {"alt_text": pl.String(), "page_text": pl.String()}
-"""What an HTML page carries from extraction to the clean step when it is a candidate: the
-default mode's text and the page's rendered lines (null on every other document)."""
+"""What an HTML page's extraction row carries to `choose` when it is a candidate: the default
+mode's text and the page's rendered lines (null on every other page)."""
 
 
 def choose(docs: pl.DataFrame, params: SelectParams = PARAMS) -> tuple[pl.DataFrame, dict[str, int]]:

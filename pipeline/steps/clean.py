@@ -13,11 +13,10 @@ import polars as pl
 
 from pipeline import schema
 from pipeline.hashing import hash_bytes
-from pipeline.html.select import choose
 from pipeline.language import LANG_SAMPLE_CHARS, detect_languages
 from pipeline.parallel import map_ordered
 from pipeline.steps.contract import base_stats, sum_stats
-from pipeline.steps.extract import ExtractStep
+from pipeline.steps.extract import ExtractStep, site_key
 from pipeline.validation.settings import DEFAULT_SETTINGS as DEFAULT_BOUNDS
 
 if TYPE_CHECKING:
@@ -44,11 +43,6 @@ class CleanStep:
     signed: Signed | None = None
     signed_ids: pl.DataFrame | None = None
     work_dir: Path | None = None  # where those parts are (`chunks.discard` after publishing)
-
-
-def _host(url: pl.Expr) -> pl.Expr:
-    return url.str.extract(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/]*@)?([^/:?#]+)", 1).str.to_lowercase(
-    ).str.strip_prefix("www.")
 
 
 def plausible_date(col: pl.Expr, today: date | None = None) -> pl.Expr:
@@ -118,12 +112,10 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
     is the whole run). `context`: extracted documents of other chunks (as `ex.documents`)
     whose lines the boilerplate rules see beside this chunk's (`chunks.sibling_context`)."""
     def with_site(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.with_columns(pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key"))
+        return frame.with_columns(site_key())
 
     engine_cols = ("doc_id", "text", "kind", "site_key", "title")
-    # An HTML page recall mode kept a fragment of gets trafilatura's default mode's text where
-    # the engine's reading of the whole page agrees (`pipeline.html.select`).
-    docs, second_opinion = choose(with_site(ex.documents))
+    docs = with_site(ex.documents)
     ctx = None if context is None else with_site(context).select(engine_cols)
     result = clean_in_batches(docs.select(engine_cols), run_pairs=run_pairs, context=ctx)
     found = result.documents.rename({"text": "clean_text", "title": "t_title",
@@ -172,7 +164,7 @@ def clean(ex: ExtractStep, min_words: int = DEFAULT_BOUNDS.min_words,
     out = out.with_columns(content_hashes(out["text"], signed.text_key))
     removed = schema.conform(result.removed, "removed_lines")
     stats = {"documents_in": docs.height, "documents_out": out.height,
-             "rejected": rejected.height, **result.stats, **second_opinion,
+             "rejected": rejected.height, **result.stats,
              **base_stats(docs.height, out.height, rejected)}
     out = out.select(list(CLEANED_SCHEMA)).cast(CLEANED_SCHEMA)
     return CleanStep(out, removed, rejected, stats, signed=signed,

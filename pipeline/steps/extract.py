@@ -9,7 +9,7 @@ import polars as pl
 
 from pipeline import schema
 from pipeline.html.extract import extract_task
-from pipeline.html.select import CANDIDATE_COLUMNS
+from pipeline.html.select import CANDIDATE_COLUMNS, choose
 from pipeline.parallel import map_ordered
 from pipeline.settings import Settings
 from pipeline.steps.contract import base_stats, counts_by
@@ -20,16 +20,24 @@ EXTRACTED_SCHEMA: dict[str, pl.DataType] = {
     "fetched_at": pl.String(), "text": pl.String(), "title": pl.String(),
     "published": pl.String(), "site": pl.String(), "hostname": pl.String(),
     "extractor": pl.String(),
-    # an HTML page's second candidate and rendered lines for the clean step's referee
-    # (`pipeline.html.select`); null on every other document
-    **CANDIDATE_COLUMNS,
 }
 
 
 # `extractor` of a plain-text scrape (HTML pages: trafilatura, trafilatura_recall or
-# rendered_text, from `pipeline.html.extract.extract_task`, or trafilatura_balanced, chosen in
-# the clean step by `pipeline.html.select.choose`): the body the boilerplate engine cleaned.
+# rendered_text, from `pipeline.html.extract.extract_task`, or trafilatura_balanced, chosen at
+# the end of this step by `pipeline.html.select.choose`): the body the boilerplate engine cleaned.
 TEXT_PATH = "text_engine"
+
+
+def _host(url: pl.Expr) -> pl.Expr:
+    return url.str.extract(r"^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/]*@)?([^/:?#]+)", 1).str.to_lowercase(
+    ).str.strip_prefix("www.")
+
+
+def site_key() -> pl.Expr:
+    """The boilerplate engine's site key of extracted documents: trafilatura's host name, else
+    the URL's host (`www.` dropped)."""
+    return pl.coalesce("hostname", _host(pl.col("url"))).alias("site_key")
 
 
 @dataclass
@@ -59,16 +67,21 @@ def extract(raw: RawStep, settings: Settings) -> ExtractStep:
         "doc_id", "source", pl.lit("html").alias("kind"),
         pl.coalesce("record_url", "url").alias("url"), "fetched_at", "text", "title",
         "published", "site", "hostname", "extractor", *CANDIDATE_COLUMNS)
+    # A page whose recall-mode text is a fragment gets trafilatura's default mode's text where
+    # the text engine's reading of the whole page agrees (`pipeline.html.select`): here, so that
+    # everything after extraction (the chunked pass's spill, run-wide line pairs, the context
+    # lent to other chunks, the clean step) reads the text the page ends with.
+    ok_html, picked = choose(ok_html.with_columns(site_key()))
+    ok_html = ok_html.drop("site_key")
     text = docs.filter(pl.col("kind") == "text").select(
         "doc_id", "source", "kind", "url", "fetched_at", pl.col("body").alias("text"),
         *[pl.lit(None, pl.String()).alias(c) for c in ("title", "published", "site", "hostname")],
-        pl.lit(TEXT_PATH).alias("extractor"),
-        *[pl.lit(None, dtype).alias(c) for c, dtype in CANDIDATE_COLUMNS.items()])
+        pl.lit(TEXT_PATH).alias("extractor"))
     out = pl.concat([ok_html.cast(EXTRACTED_SCHEMA), text.cast(EXTRACTED_SCHEMA)]).sort("doc_id")
     rejected = schema.conform(failed, "rejected")
     stats = {"documents_in": docs.height, "html": html.height, "text": docs.height - html.height,
              "documents_out": out.height, "rejected": rejected.height,
              **counts_by(rejected, "reason", "rejected"),
-             **counts_by(out, "extractor", "extractor"),
+             **counts_by(out, "extractor", "extractor"), **picked,
              **base_stats(docs.height, out.height, rejected)}
     return ExtractStep(out, rejected, stats)
