@@ -154,7 +154,6 @@ def extract_page(html: str, url: str | None = None, budget_s: float | None = Non
     first extraction used a third of `budget_s` (the page's time limit: a slow page that
     finishes in recall mode is not lost to the second run). A page without "html" in its first
     50 characters (read by trafilatura's own loader, below) gets no second look."""
-    started = time.monotonic()
     import trafilatura
 
     from pipeline.html import render, select
@@ -168,6 +167,7 @@ def extract_page(html: str, url: str | None = None, budget_s: float | None = Non
         rescue_fallback,
     )
 
+    started = time.monotonic()  # (after the imports: a worker's first page pays for them)
     tree = parse(screen_html(html).html, screened=True)
     traf_tree = None
     alt_text = None
