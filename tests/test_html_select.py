@@ -142,28 +142,37 @@ def test_real_page_through_curate_run_gets_the_default_modes_text(shopify: Path,
     assert select.agreement(row["text"], gold) > 0.7
 
 
-def test_a_fragment_is_mended_in_the_extract_step_before_anything_reads_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+STORY = ARTICLE + OTHER  # 336 words
+FRAGMENT = " ".join(ARTICLE[0].split()[:22])  # enough to pass the clean step on its own
+
+
+@pytest.fixture
+def recall_keeps_a_fragment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura's recall mode made to keep `FRAGMENT` of any page (the library is patched,
+    not our code): what it does on timeout.com, on a page anyone can read."""
+    import trafilatura
+
+    real = trafilatura.bare_extraction
+
+    def bare_extraction(tree, *args, options=None, **kwargs):
+        doc = real(tree, *args, options=options, **kwargs)
+        if options is not None and options.focus == "recall" and doc is not None:
+            doc.text = FRAGMENT
+        return doc
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", bare_extraction)
+
+
+@pytest.mark.usefixtures("recall_keeps_a_fragment")
+def test_a_fragment_is_mended_in_the_extract_step_before_anything_reads_it(tmp_path: Path):
     """The plumbing, without the dev set: trafilatura's recall mode is made to keep a fragment
     of a plain page (the library, not our code, is patched); the extract step's output already
     holds the default mode's text, with no candidate columns, and the clean step keeps it."""
-    import trafilatura
-
     from pipeline import steps
     from pipeline.ingest.plan import read_files
     from pipeline.settings import Settings
 
-    story = ARTICLE + OTHER  # 336 words
-    fragment = " ".join(ARTICLE[0].split()[:22])  # enough to pass the clean step on its own
-    real = trafilatura.bare_extraction
-
-    def recall_keeps_a_fragment(tree, *args, options=None, **kwargs):
-        doc = real(tree, *args, options=options, **kwargs)
-        if options is not None and options.focus == "recall" and doc is not None:
-            doc.text = fragment
-        return doc
-
-    monkeypatch.setattr(trafilatura, "bare_extraction", recall_keeps_a_fragment)
+    story = STORY
     raw = tmp_path / "raw"
     raw.mkdir()
     nav = "".join(f"<li><a href='/{i}'>{x}</a></li>" for i, x in enumerate(NAV))
@@ -189,24 +198,11 @@ def test_a_fragment_is_mended_in_the_extract_step_before_anything_reads_it(
     assert len(cleaned["text"].split()) >= 0.9 * sum(len(p.split()) for p in story)
 
 
-def test_no_second_look_past_a_third_of_the_time_limit_or_on_a_huge_page(
-        monkeypatch: pytest.MonkeyPatch):
-    import trafilatura
-
-    story = ARTICLE + OTHER
-    fragment = " ".join(ARTICLE[0].split()[:22])
-    real = trafilatura.bare_extraction
-
-    def recall_keeps_a_fragment(tree, *args, options=None, **kwargs):
-        doc = real(tree, *args, options=options, **kwargs)
-        if options is not None and options.focus == "recall" and doc is not None:
-            doc.text = fragment
-        return doc
-
-    monkeypatch.setattr(trafilatura, "bare_extraction", recall_keeps_a_fragment)
-    body = "\n".join(f"<p>{p}</p>" for p in story)
+@pytest.mark.usefixtures("recall_keeps_a_fragment")
+def test_no_second_look_past_a_third_of_the_time_limit_or_on_a_huge_page():
+    body = "\n".join(f"<p>{p}</p>" for p in STORY)
     html = f"<html><head><title>Budget</title></head><body><article>{body}</article></body></html>"
     assert extract_page(html, None, budget_s=60).alt_text is not None
     assert extract_page(html, None, budget_s=1e-9).alt_text is None  # first run took its third
     small = select.SelectParams(max_page_words=100)
-    assert not select.needs_second_look(fragment, parse(html), small)
+    assert not select.needs_second_look(FRAGMENT, parse(html), small)
