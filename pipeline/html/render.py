@@ -62,7 +62,7 @@ _BLOCK = frozenset({
     "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
     "ul",
 })
-_SKIP_TAGS = tuple(sorted(_SKIP))
+SKIP_TAGS = tuple(sorted(_SKIP))  # (also `select.page_words`: text that is no page text)
 _BLOCK_TAGS = tuple(sorted(_BLOCK))
 
 # Comments and processing instructions are dropped while parsing (their tails stay), as
@@ -102,7 +102,7 @@ def render_text(tree: etree._Element) -> str:
     tree, so that one C-level serialisation does the walk (2-3x faster than walking in Python).
     Render a tree nothing else reads afterwards (trafilatura works on its own copy)."""
     etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)  # their tails stay
-    for el in list(tree.iter(_SKIP_TAGS)):
+    for el in list(tree.iter(SKIP_TAGS)):
         if el is not tree:
             el.drop_tree()  # keeps the tail
     for el in tree.iter(_BLOCK_TAGS):

@@ -36,13 +36,13 @@ bench/README.md, session 23.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 from lxml import etree
 
-from pipeline.html.render import n_words
+from pipeline.html.render import SKIP_TAGS, n_words
 
 BALANCED = "trafilatura_balanced"
 """The `extractor` of a page whose text is trafilatura's default mode's (chosen by `choose`)."""
@@ -73,23 +73,18 @@ class SelectParams:
     recall mode kept a fragment of what a second reader also finds (on Dragnet's short blog
     posts the engine keeps the post plus an author box or a few comments: 1.7-3.8x)."""
     shingle: int = 4
-    """Words per shingle of the agreement measure (as `bench/eval_boilerplate.py` scores)."""
+    """Words per shingle of the agreement measure (the dedup step's normalised words)."""
 
 
 PARAMS = SelectParams()
-
-# Elements whose text is not page text (as `render._SKIP`, which the rendering drops).
-_NOT_TEXT = ("script", "style", "noscript", "template", "svg", "math", "head", "iframe",
-             "canvas", "select", "datalist", "textarea")
-
 
 def page_words(tree: etree._Element) -> int:
     """Words of the page's text, without scripts and styles (about: two blocks with no space
     between them count as one word where they meet): a count, not a rendering (the tree
     is left as it is, for trafilatura's second run). C-level serialisation, ~0.3 ms a page."""
     words = n_words(etree.tostring(tree, method="text", encoding=str, with_tail=False))
-    for el in tree.iter(_NOT_TEXT):
-        if next(el.iterancestors(_NOT_TEXT), None) is None:  # (a script in <head>: once)
+    for el in tree.iter(SKIP_TAGS):  # (the elements the rendering drops)
+        if next(el.iterancestors(SKIP_TAGS), None) is None:  # (a script in <head>: once)
             words -= n_words(etree.tostring(el, method="text", encoding=str, with_tail=False))
     return max(words, 0)
 
@@ -111,19 +106,25 @@ def is_candidate(text: str, alt: str, params: SelectParams = PARAMS) -> bool:
     return n_words(alt) >= params.min_ratio * max(n_words(text), 1)
 
 
-_WORD = re.compile(r"\w+")
+def _shingle_sets(texts: list[str], k: int) -> list[np.ndarray]:
+    """Each text's distinct word k-shingle hashes, by the dedup step's tokeniser and shingler
+    (`pipeline.dedup.shingles`: its normalisation of words is defined there, once)."""
+    from pipeline.dedup.shingles import offsets, shingle, tokenize
+
+    tokens, counts = tokenize(pl.Series(texts, dtype=pl.String), seed=0)
+    sh = shingle(tokens, counts, k, seed=0)
+    ends = offsets(sh.counts)
+    return [np.unique(sh.hashes[ends[i]:ends[i + 1]]) for i in range(len(texts))]
 
 
-def _shingles(text: str, k: int) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    return {tuple(words[i:i + k]) for i in range(max(len(words) - k + 1, 1))} if words else set()
+def _f1(a: np.ndarray, b: np.ndarray) -> float:
+    both = np.intersect1d(a, b, assume_unique=True).size
+    return 2 * both / (a.size + b.size) if both else 0.0
 
 
 def agreement(a: str, b: str, k: int = PARAMS.shingle) -> float:
     """F1 of two texts' word k-shingle sets (0 when either is empty)."""
-    sa, sb = _shingles(a, k), _shingles(b, k)
-    both = len(sa & sb)
-    return 2 * both / (len(sa) + len(sb)) if both else 0.0
+    return _f1(*_shingle_sets([a, b], k))
 
 
 CANDIDATE_COLUMNS = {"alt_text": pl.String(), "page_text": pl.String()}
@@ -150,13 +151,14 @@ def choose(docs: pl.DataFrame, params: SelectParams = PARAMS) -> tuple[pl.DataFr
     pages = cand.select("doc_id", pl.col("page_text").alias("text"), pl.lit("text").alias("kind"),
                         "site_key", "title")
     read = clean_documents(pages).documents.select("doc_id", pl.col("text").alias("referee"))
+    rows = cand.join(read, on="doc_id", how="left").select(
+        "doc_id", pl.col("text").fill_null(""), "alt_text", pl.col("referee").fill_null("")).rows()
+    sets = _shingle_sets([t for row in rows for t in row[1:]], params.shingle)
     taken = []
-    for doc_id, text, alt, referee in cand.join(read, on="doc_id", how="left").select(
-            "doc_id", "text", "alt_text", "referee").iter_rows():
-        referee = referee or ""
-        if (n_words(referee) >= params.referee_ratio * max(n_words(text or ""), 1)
-                and agreement(alt, referee, params.shingle)
-                > agreement(text or "", referee, params.shingle)):
+    for i, (doc_id, text, alt, referee) in enumerate(rows):
+        s_text, s_alt, s_ref = sets[3 * i:3 * i + 3]
+        if (n_words(referee) >= params.referee_ratio * max(n_words(text), 1)
+                and _f1(s_alt, s_ref) > _f1(s_text, s_ref)):
             taken.append((doc_id, alt))
     if taken:
         alt = pl.DataFrame(taken, schema={"doc_id": pl.String(), "_alt": pl.String()},
