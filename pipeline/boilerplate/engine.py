@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import blocks, metadata, model, recurrence, siblings
+from . import blocks, metadata, model, recurrence, rescue, siblings
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
@@ -219,6 +219,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     rule = pl.coalesce(meta_rule, "hard_rule",
                        pl.when(~pl.col("in_block")).then(pl.lit("article_block")))
     lines = lines.with_columns(rule.alias("rule"))
+    lines = lines.with_columns(rescue.rescued(lines).alias("rule"))
     cat = (
         pl.when(pl.col("rule") == "article_block")
         .then(category("weak_rule").fill_null("off_article"))

@@ -67,6 +67,12 @@ class BoilerplateParams:
     second_block_share: float = 0.5
     """A second run of the article, apart from the block, is kept when it scores at least
     this share of the block and no removed line lies between them (`blocks.second_block`)."""
+    rescue_min_words: int = 20
+    rescue_min_line_words: int = 4
+    """A text page left under rescue_min_words words (the publishing bound,
+    `validation.settings.min_words`) gets back its longest run of lines that only the article
+    block removed, when the run reaches rescue_min_words and rescue_min_line_words words a line
+    on average (not a menu) (`rescue.py`: a poem, a round-up of headlines)."""
     rule_line_penalty: int = 25
     """... of a line a rule removed (lines of a page-closing section: minus words)."""
     template_line_penalty: int = 5
