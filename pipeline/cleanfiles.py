@@ -90,6 +90,9 @@ def clean_paths(paths: list[Path], out: Path | None, explain: bool = False, work
     if out:
         out.mkdir(parents=True, exist_ok=True)
     removed = cl.removed_lines
+    if explain:  # a page the cleaning emptied: which rules took its lines
+        for src, doc_id in cl.rejected.sort("source").select("source", "doc_id").iter_rows():
+            _explain_removed(src, removed.filter(pl.col("doc_id") == doc_id))
     kept = cl.documents.sort("source")
     names = unique_names(kept["source"].to_list())
     for row in kept.iter_rows(named=True):
@@ -105,9 +108,12 @@ def clean_paths(paths: list[Path], out: Path | None, explain: bool = False, work
         meta = {k: row[k] for k in ("title", "published", "site", "language") if row[k]}
         if explain:
             print(f"--- {row['source']}: metadata {meta}")
-            lines = removed.filter(pl.col("doc_id") == row["doc_id"]).sort("line_no")
-            print(f"--- {row['source']}: {lines.height} lines removed")
-            for ln, text, cat, rule in lines.select("line_no", "text", "category", "rule"
-                                                   ).iter_rows():
-                print(f"  {ln:>4}  [{cat}/{rule}]  {text[:120]}")
+            _explain_removed(row["source"], removed.filter(pl.col("doc_id") == row["doc_id"]))
     return 1 if bad.height and cl.documents.is_empty() else 0
+
+
+def _explain_removed(source: str, lines: pl.DataFrame) -> None:
+    lines = lines.sort("line_no")
+    print(f"--- {source}: {lines.height} lines removed")
+    for ln, text, cat, rule in lines.select("line_no", "text", "category", "rule").iter_rows():
+        print(f"  {ln:>4}  [{cat}/{rule}]  {text[:120]}")

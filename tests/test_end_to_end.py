@@ -121,6 +121,17 @@ def test_curate_versions_and_clean(sample_raw: Path, tmp_path: Path, capsys):
     assert "Related Articles" not in (out / "002_f38825ccc8b9f2e1.txt").read_text()
 
 
+def test_curate_clean_explains_a_page_it_rejects(tmp_path: Path, capsys):
+    """A page the cleaning empties is rejected, and --explain says which rules took its lines."""
+    page = tmp_path / "menu.txt"
+    page.write_text("Home\nAbout us\nContact\nShare on Facebook\nSubscribe to our newsletter\n")
+    assert curate(["clean", str(page), "--explain"]) == 1
+    cap = capsys.readouterr()
+    assert "rejected" in cap.err and str(page) in cap.err
+    assert f"--- {page}: 5 lines removed" in cap.out
+    assert "[share/" in cap.out and "[newsletter/" in cap.out
+
+
 def test_dagster_cli_materializes_everything(sample_raw: Path, tmp_path: Path):
     cur = tmp_path / "curated"
     env_code = (
