@@ -394,3 +394,41 @@ def test_unless_is_only_for_a_pattern_rule() -> None:
     Rule("ok", "comments", "line", r"^\d+ comments$", unless=r"^0 ")
     with pytest.raises(ValueError, match="unless"):
         Rule("bad", "comments", "line", predicate=lambda: pl.col("n_words") < 3, unless="x")
+
+
+_SHORT_POST = ("Leelee looks like she has walked out of the pages of a vintage magazine in her "
+               "bright red dress at the show.")
+_COMMENTS = [
+    ("Maria", "I can't take my eyes off this picture and I can't tell which is the reason, the "
+              "beauty of the model or the dress, or the light in the room behind her."),
+    ("Karin", "I love this look so much! I just have to learn how to wear a red like that, it "
+              "never works on me, but on her it looks like the most natural thing there is."),
+    ("Amber", "The mixing of the colours is spot on, and those shoes are just the right mix of "
+              "quirky and adorable. Once again you have nailed it, a flawless look for autumn."),
+    ("Jessie", "The dress and the bag are my two favourite parts of the look; I am shocked they "
+               "are vintage, they go hand in hand with the new collection of this season."),
+]
+
+
+def test_a_short_post_under_a_counted_thread_of_dated_permalinks_is_kept() -> None:
+    """TypePad-style threads ("Maria" / "September 29, 2012, | Permalink" / the comment) under
+    "57 Comments": each byline is a comment's (comment_date_permalink), and the thread starts
+    under its count heading although the post above it has only 20 words
+    (`P.thread_headed_min_prose_words`): the comments, each longer than the post, go."""
+    lines = ["AT THE SHOW - A FASHION BLOG", "About / Contact", "AT THE SHOW", _SHORT_POST,
+             "57 Comments"]
+    for name, comment in _COMMENTS:
+        lines += [name, "September 29, 2012, | Permalink", comment]
+    r = clean_text("\n".join(lines))
+    assert r.documents["text"][0] == _SHORT_POST
+    rules = dict(zip(r.removed["text"], r.removed["rule"], strict=False))
+    assert rules["September 29, 2012, | Permalink"] == "comment_date_permalink"
+
+
+def test_a_date_and_permalink_is_no_byline_with_more_on_the_line() -> None:
+    rule = next(r for r in RULES if r.name == "comment_date_permalink")
+    pat = re.compile(rule.pattern)
+    assert pat.search("september 29, 2012, | permalink")
+    assert pat.search("november 05, 2012 | permalink")
+    assert not pat.search("posted on september 29, 2012 | permalink to the story and more")
+    assert not pat.search("september 29, 2012")

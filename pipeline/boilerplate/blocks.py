@@ -168,7 +168,7 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         (pl.col("idx").shift(-1).over("d", order_by="idx").cast(pl.Int64) - pl.col("idx"))
         .alias("gap"))
     first = by.filter((pl.col("n") >= P.thread_min_bylines)
-                      & (pl.col("before") >= P.thread_min_prose_words)
+                      & ((pl.col("before") >= P.thread_min_prose_words) | _headed(lines, by, sums))
                       & (pl.col("gap").is_null() | (pl.col("gap") >= P.thread_min_byline_gap))
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():
@@ -183,6 +183,28 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
 # whose comments stand above their bylines (`_lead_in`).
 _COMMENT_HEADINGS = sorted(r.name for r in rules_of("section")
                            if r.category == "comments" and r.until == "end")
+
+
+# ... of them, those that count the comments ("57 Comments", "3 thoughts on ..."): a thread
+# follows (`_headed`); a bare "Comments" or "Comment Policy" may be a menu's link.
+_COUNT_HEADINGS = ["comments_count_heading", "comments_title_heading",
+                   "comments_title_one_heading"]
+
+
+def _headed(lines: pl.DataFrame, by: pl.DataFrame, sums: pl.DataFrame) -> pl.Series:
+    """Per byline of `by` (d, idx, in order): whether a heading that counts the comments stands
+    at most `P.thread_lead_in_lines` lines above it with `P.thread_headed_min_prose_words`
+    words of prose above the heading: a thread under its heading, whose post may be short."""
+    heads = lines.select("d", "rid", "idx", "head_rule").filter(
+        pl.col("head_rule").is_in(_COUNT_HEADINGS))
+    if heads.is_empty():
+        return pl.repeat(False, by.height, eager=True)
+    heads = heads.filter(_above(sums) >= P.thread_headed_min_prose_words).select(
+        "d", pl.col("idx").cast(pl.Int64).alias("h_idx"))
+    rows = by.select("d", pl.col("idx").cast(pl.Int64)).with_row_index("_r")
+    hit = rows.join(heads, on="d").filter(
+        (pl.col("idx") - pl.col("h_idx")).is_between(1, P.thread_lead_in_lines))["_r"].unique()
+    return rows["_r"].is_in(hit.implode())
 
 
 def _lead_in(lines: pl.DataFrame, first: pl.DataFrame, by: pl.DataFrame, sums: pl.DataFrame

@@ -40,6 +40,11 @@ class BoilerplateParams:
     thread_min_prose_words: int = 50
     """...and that has this many words of prose before it in the page (an article's own byline,
     above its text, starts none)."""
+    thread_headed_min_prose_words: int = 10
+    """...or, under a comments heading ("57 Comments") at most thread_lead_in_lines above it,
+    this many (`blocks._thread_starts`: a 20-word photo post under a count heading and its
+    thread; the thread was found only where 50 words of comments had gone by, and the first
+    comments outweighed the post)."""
     thread_lead_in_lines: int = 8
     """...or at a comments heading this many lines above that byline or fewer (and no further
     than the thread's longest stretch between two bylines), with prose above the heading in

@@ -300,6 +300,12 @@ RULES: list[Rule] = [
          r"(?:permalink[\s|#»-]*)?(?:reply|permalink)(?: to this(?: comment)?| to comment)?"
          r"(?: actions(?: \d+ recs?)?)?[\s#|»]*$",
          max_words=25, until="thread"),
+    Rule("comment_date_permalink", "comments", "section",
+         # A comment's date and its permalink, no time ("October 2, 2012, | Permalink", under
+         # each commenter's name in TypePad-style threads; a post's own footer "November 5,
+         # 2012 | Permalink", under which come its comments): a comment thread starts. (On the
+         # dev sets 246 such lines on 14 pages, none in a gold article nor above one.)
+         r"^" + _DATE + r",?\s*\|\s*permalink$", max_words=8, until="thread"),
     Rule("comment_byline_time", "comments", "section",
          # A commenter's name with the comment's date and time ("Tim Worstall 11.06.12 at
          # 11:06 am", "Erin — June 25th, 2012, 12:21 am"): a comment thread starts. (The name
