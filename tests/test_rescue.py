@@ -70,3 +70,19 @@ def test_a_page_with_enough_article_is_untouched():
     r = clean_text(page)
     assert r.documents["text"][0].split("\n\n") == [prose, prose.replace("Tuesday", "Monday")]
     assert {"Morning in the Valley", "A Song for the Road"} <= set(r.removed["text"])
+
+
+def test_a_gallerys_only_caption_is_its_story():
+    """trafilatura's whole text of a photo page is one caption with its credit: the caption
+    rule would empty the page; it is the page's story."""
+    caption = ("A boy poses with a painting at the art exhibition in the city centre. In one of "
+               "the few exhibitions where photography and touch are encouraged, visitors sit on "
+               "the paintings and even stick their heads into them. (Photo Press/Getty Images)")
+    r = clean_text(caption, kind="html")
+    assert r.documents["text"][0] == caption and r.removed.is_empty()
+    # beside a story of its own, the same caption still goes as a caption
+    prose = ("The council voted on Tuesday to close the old harbour road for repairs, a decision "
+             "that residents had asked for since the storms of last winter damaged its wall.")
+    r = clean_text("\n".join([prose, caption]), kind="html")
+    assert r.documents["text"][0] == prose
+    assert r.removed["category"].to_list() == ["caption"]

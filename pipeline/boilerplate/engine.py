@@ -155,7 +155,7 @@ def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
     docs, lines, meta_docs, texts = annotate(docs, run_pairs)
     if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
-    lines = lines.select("d", "line_no", "line", "n_words", "rule", "category")
+    lines = lines.select("d", "line_no", "line", "n_words", "rule", "category", "rescued")
     if docs.height > n_own:  # (own documents first: d < n_own)
         docs, lines = docs.head(n_own), lines.filter(pl.col("d") < n_own)
         meta_docs = meta_docs.filter(pl.col("d") < n_own)
@@ -219,7 +219,9 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     rule = pl.coalesce(meta_rule, "hard_rule",
                        pl.when(~pl.col("in_block")).then(pl.lit("article_block")))
     lines = lines.with_columns(rule.alias("rule"))
-    lines = lines.with_columns(rescue.rescued(lines).alias("rule"))
+    back = rescue.rescued(lines)
+    lines = lines.with_columns((pl.col("rule").is_not_null() & back.is_null()).alias("rescued"),
+                               back.alias("rule"))
     cat = (
         pl.when(pl.col("rule") == "article_block")
         .then(category("weak_rule").fill_null("off_article"))
@@ -268,6 +270,8 @@ def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -
         "lines_in": lines.height,
         "lines_kept": kept.height,
         "lines_removed": removed.height,
+        # kept on pages the rules would have emptied (rescue.py)
+        "lines_rescued": int(lines["rescued"].sum()),
     } | {f"removed.{c}": int(counts.get(c, 0)) for c in CATEGORIES}
     return CleanResult(documents=documents.cast(_OUT_DOCS),
                        removed=removed.cast(_OUT_REMOVED), stats=stats)

@@ -77,7 +77,8 @@ class BoilerplateParams:
     """A text page left under rescue_min_words words (the publishing bound,
     `validation.settings.min_words`) gets back its longest run of lines that only the article
     block removed, when the run reaches rescue_min_words and rescue_min_line_words words a line
-    on average (not a menu) (`rescue.py`: a poem, a round-up of headlines)."""
+    on average (not a menu) (`rescue.py`: a poem, a round-up of headlines); a page, text or
+    HTML, that no run saves gets back its captions of prose_long_words+ words (a gallery)."""
     rule_line_penalty: int = 25
     """... of a line a rule removed (lines of a page-closing section: minus words)."""
     template_line_penalty: int = 5

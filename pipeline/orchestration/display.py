@@ -27,7 +27,8 @@ CORE: dict[str, tuple[str, ...]] = {
         "read.files", "read.files_read", "read.raw_documents", "read.already_published",
         "read.documents_read", "read.byte_identical_copies", "read.rejected",
         "extract.documents_in", "extract.documents_out", "extract.rejected",
-        "clean.documents_out", "clean.rejected", "clean.lines_in", "clean.lines_removed"),
+        "clean.documents_out", "clean.rejected", "clean.lines_in", "clean.lines_removed",
+        "clean.lines_rescued"),
     "deduplicated": (
         "documents_in", "articles", "duplicates", "dedup.docs_total", "dedup.clusters",
         "dedup.duplicates_exact_text", "dedup.duplicates_near", "dedup.duplicates_containment"),
