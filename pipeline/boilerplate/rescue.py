@@ -6,19 +6,20 @@ no such run: the step keeps a couplet or one headline, the page falls under the 
 bound (`validation.settings.min_words`) and is rejected as too short, a real page lost
 (Dragnet dev: reformation21's hymn, hypebot's weekly round-up).
 
-Such a page is given back a run of its own lines (no other document of the batch carries them)
-that only the article-block step removed (no line, section, context or metadata rule touched
-them): the run holding the story's lede (the first
-prose under the headline, `blocks.lede`), else the run holding what the step kept, when that
-run is long enough to publish and its lines are not a menu's (`P.rescue_min_line_words` words a
-line on average). A run elsewhere on the page is never taken: on a photo gallery whose one
-sentence sits among captions, the longest run is the comment form's error messages.
+Such a page is given back a run of its own lines (no other document of the batch carries
+them) that only the article-block step removed (no line, section, context or metadata rule
+touched them): the run holding the story's lede (the first prose under the headline,
+`blocks.lede`), else the run holding what the step kept, when that run is long enough to
+publish and its lines are not a menu's (`P.rescue_min_line_words` words a line on average). A
+run elsewhere on the page is never taken: on a photo gallery whose one sentence sits among
+captions, the longest run is the comment form's error messages.
 
-A page (text or HTML) that no run saves gets back its captions of `P.prose_long_words`+ words
-of prose: on a gallery's page the caption is the story (Dragnet's abcnews.go.com 439, a
-55-word caption ending "(ChinaFotoPress/Getty Images)", trafilatura's whole text, which
-`caption_credit_tail` emptied). Only pages that would be rejected change: every other page
-keeps exactly what the rules kept.
+A page (text or HTML) that no run saves gets back its own captions (again: no other document
+of the batch carries them) of `P.prose_long_words`+ words of prose: on a gallery's page the
+caption is the story (Dragnet's abcnews.go.com 439: trafilatura's whole text is a 55-word
+caption ending "(ChinaFotoPress/Getty Images)", which `caption_credit_tail` emptied).
+
+Only pages that would be rejected change: every other page keeps exactly what the rules kept.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def rescued(lines: pl.DataFrame) -> pl.Series:
     # A gallery's page: its only prose is captions (pages that no run saved)
     captions = sub.join(best.select("d"), on="d", how="anti").filter(
         pl.col("rule").is_in(CAPTION_RULES) & pl.col("prose")
-        & (pl.col("n_words") >= P.prose_long_words))["rid"]
+        & (pl.col("n_words") >= P.prose_long_words) & (pl.col("line_docs") <= 1))["rid"]
     back = pl.concat([back, captions])
     if back.is_empty():
         return rule
