@@ -432,3 +432,20 @@ def test_a_date_and_permalink_is_no_byline_with_more_on_the_line() -> None:
     assert pat.search("november 05, 2012 | permalink")
     assert not pat.search("posted on september 29, 2012 | permalink to the story and more")
     assert not pat.search("september 29, 2012")
+
+
+def test_an_articles_own_byline_under_a_count_link_in_its_header_starts_no_thread() -> None:
+    """"57 Comments" in a story's header, its byline below it, then the story and its comments:
+    the byline's text (the story) is longer than any comment below, so no thread starts
+    there (`P.thread_headed_min_prose_words` is for a short post above its thread)."""
+    para = ("The council voted on Tuesday to close the old harbour road for repairs, a decision "
+            "that residents had asked for since the storms of last winter damaged its wall.")
+    story = [para, para.replace("Tuesday", "Monday"), para.replace("Tuesday", "Friday")]
+    page = ["Harbour road to close",
+            "The town's oldest road will shut for the whole of the winter months.",
+            "57 Comments", "Erin Smith — June 24th, 2012, 9:00 am", *story]
+    for name, comment in [("Jo Smith", "Great news at last."), ("Al Brown", "About time too."),
+                          ("Ed Stone", "Seen it coming!")]:
+        page += [f"{name} — June 24th, 2012, 9:30 am", comment]
+    r = clean_text("\n".join(page))
+    assert r.documents["text"][0].split("\n\n") == story

@@ -3,6 +3,8 @@ short lines gets them back instead of being rejected as too short; nothing else 
 
 from __future__ import annotations
 
+import polars as pl
+
 from pipeline.boilerplate.engine import clean_text
 from pipeline.boilerplate.params import PARAMS
 from pipeline.validation.settings import DEFAULT_SETTINGS
@@ -86,3 +88,52 @@ def test_a_gallerys_only_caption_is_its_story():
     r = clean_text("\n".join([prose, caption]), kind="html")
     assert r.documents["text"][0] == prose
     assert r.removed["category"].to_list() == ["caption"]
+
+
+def _batch(*texts: str, kind: str = "text"):
+    from pipeline.boilerplate.engine import clean_documents
+
+    return clean_documents(pl.DataFrame({"doc_id": [f"d{i}" for i in range(len(texts))],
+                                         "text": list(texts), "kind": [kind] * len(texts)}))
+
+
+def test_a_rescrape_in_the_batch_does_not_take_the_poem_away():
+    """A re-scrape of the page (its footer differs) carries the verses too: a copy, not a
+    template; both keep the poem. Three posts of one blog whose only other lines are its
+    archive list keep no archive (`test_boilerplate_engine`)."""
+    rescrape = POEM_PAGE.replace("Contact us", "Contact us today")
+    res = _batch(POEM_PAGE, rescrape)
+    assert [t.split("\n\n") for t in res.documents["text"]] == [VERSES, VERSES]
+    alone = clean_text(POEM_PAGE).stats["lines_rescued"]
+    assert alone > len(VERSES) // 2 and res.stats["lines_rescued"] == 2 * alone
+
+
+def test_a_page_of_teasers_is_not_given_them_back():
+    page = "\n".join(["Latest from the harbour - Town News", "Latest from the harbour",
+                      "The council met again on Tuesday night about the road.",
+                      *[f"Harbour road {w} closes for the winter repairs …"
+                        for w in ("north", "south", "east", "west")],
+                      "Copyright 2031 Town News"])
+    r = clean_text(page)
+    assert r.documents["n_words"][0] < DEFAULT_SETTINGS.min_words
+    assert r.stats["lines_rescued"] == 0
+
+
+def test_a_caption_inside_a_comment_thread_is_the_threads():
+    comment = ("I was there on the day and it really was as crowded as the picture shows, the "
+               "whole square full of people waiting for the parade. (Photo Press/Getty Images)")
+    page = "\n".join(["Watch the video below.", "3 Comments",
+                      "Jo Smith — June 24th, 2012, 9:00 am", comment,
+                      "Al Brown — June 24th, 2012, 9:30 am", "Great video, thanks.",
+                      "Ed Stone — June 24th, 2012, 9:45 am", "Seen it twice now!"])
+    r = clean_text(page, kind="html")
+    assert comment not in r.documents["text"][0]
+
+
+def test_the_html_fallbacks_read_of_a_whole_page_rescues_nothing():
+    """`html.render.engine_text` (the whole rendered page, where trafilatura found too little)
+    may replace trafilatura's text: there a page the rules empty is more often an index."""
+    from pipeline.html.render import engine_text
+
+    assert len(engine_text(POEM_PAGE).split()) < DEFAULT_SETTINGS.min_words
+    assert len(clean_text(POEM_PAGE).documents["text"][0].split()) > DEFAULT_SETTINGS.min_words

@@ -141,17 +141,20 @@ def _above(sums: pl.DataFrame) -> pl.Expr:
 
 
 def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """Per document (indexed by d): the idx where its comment thread starts (null: none) and
-    the rule of that line. A thread starts at the first comment byline (rules with
-    until="thread") that has `P.thread_min_prose_words` words of prose before it in the page
-    (an article's own byline, above its text, does not) and `P.thread_min_bylines` bylines
-    from it on, itself included (a byline-like line or two inside an article, "The mayor
-    says:", do not), the next of them not on the line below (a comment has its text under
-    its byline; a dated list in an article, "1. The first iPhone - June 29, 2007", does
-    not). A comments heading just above that byline, with prose above it, starts the thread
-    instead (`_lead_in`: threads whose bylines follow their comments); the rule is still the
-    byline's. Computed on the byline rows only (a few a page), from one running sum of prose
-    words over the batch."""
+    """Per document (indexed by d): the idx where its comment thread starts (null: none) and the rule
+    of that line. A thread starts at the first comment byline (rules with until="thread") that
+    has `P.thread_min_prose_words` words of prose before it in the page (an article's own
+    byline, above its text, does not) and `P.thread_min_bylines` bylines from it on, itself
+    included (a byline-like line or two inside an article, "The mayor says:", do not), the next
+    of them not on the line below (a comment has its text under its byline; a dated list in an
+    article, "1. The first iPhone - June 29, 2007", does not). Under a heading that counts the
+    comments ("57 Comments", `_headed`), a byline needs only `P.thread_headed_min_prose_words`
+    above the heading, when its own text is no longer than a comment of the thread below it (a
+    short post under its count heading and thread; not an article's own byline under a count
+    link in its header). A comments heading just above that byline, with prose above it, starts
+    the thread instead (`_lead_in`: threads whose bylines follow their comments); the rule is
+    still the byline's. Computed on the byline rows only (a few a page), from one running sum
+    of prose words over the batch."""
     threads = [r.name for r in rules_of("section") if r.until == "thread"]
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
     by = lines.select("d", "rid", "idx", "head_rule").filter(pl.col("head_rule").is_in(threads))
@@ -167,8 +170,18 @@ def _thread_starts(lines: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         # lines to the next byline (null: none)
         (pl.col("idx").shift(-1).over("d", order_by="idx").cast(pl.Int64) - pl.col("idx"))
         .alias("gap"))
+    # prose words to the next byline (one comment's, or an article's under its byline), and
+    # the longest such stretch of the bylines below
+    by = by.with_columns((pl.col("before").shift(-1).over("d", order_by="idx").cast(pl.Int64)
+                          - pl.col("before").cast(pl.Int64)).alias("stretch"))
+    by = by.with_columns(pl.col("stretch").shift(-1).cum_max(reverse=True)
+                         .over("d", order_by="idx").alias("later"))
+    # Under a count heading, a byline whose text is no longer than a comment below it: a
+    # thread (an article's own byline under a "57 Comments" link in its header has the
+    # article under it, longer than any comment).
+    headed = _headed(lines, by, sums) & (pl.col("stretch") <= pl.col("later")).fill_null(False)
     first = by.filter((pl.col("n") >= P.thread_min_bylines)
-                      & ((pl.col("before") >= P.thread_min_prose_words) | _headed(lines, by, sums))
+                      & ((pl.col("before") >= P.thread_min_prose_words) | headed)
                       & (pl.col("gap").is_null() | (pl.col("gap") >= P.thread_min_byline_gap))
                       ).group_by("d").agg(pl.all().sort_by("idx").first())
     if first.is_empty():

@@ -15,6 +15,8 @@ order of precedence for the audit:
    short lines inside it (sub-headings, quote fragments like "he said.") stay; a second pass
    pulls it towards the story's lede (the first prose under the line repeating the page's
    title) when the first pass chose a block away from it;
+   A page this leaves under the publishing bound gets back its own short-lined run or its
+   captions (rescue.py: a poem, a round-up of headlines, a gallery);
 6. the line model (model.py, whole-page text scrapes only; off unless `PARAMS.line_model`): a
    small classifier over the lines' features and the steps' verdicts removes non-prose lines the
    rules kept, or brings back lines only the article-block step dropped, where it is confident;
@@ -27,12 +29,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from . import blocks, metadata, model, recurrence, rescue, siblings
+from . import blocks, metadata, model, recurrence, siblings
 from . import windows as W
 from .features import WORDLESS_SCRIPTS, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
 from .params import PARAMS
 from .reflow import reflow
+from .rescue import rescued
 from .rules import CATEGORIES, rules_of
 
 _DOC_SCHEMA = {
@@ -141,20 +144,23 @@ def run_facts(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
                     run_pairs: pl.DataFrame | None = None,
-                    context: pl.DataFrame | None = None) -> CleanResult:
+                    context: pl.DataFrame | None = None, rescue: bool = True) -> CleanResult:
     """Strip boilerplate from a batch of documents (see module docstring for the steps).
     `line_model`: run step 6 (None: `PARAMS.line_model`). `run_pairs`: the run's recurring
     line pairs (`recurrence.count`), when the batch is one chunk of a run; None: the batch is
     the whole run, and its own pair counts (`blocks.repeated`) are all there is to count.
     `context`: documents of other chunks the batch's rules see (as `docs`; the chunked pass
     lends a chunk the siblings its pages have elsewhere in the run: `siblings.py`), neither
-    cleaned nor returned."""
+    cleaned nor returned. `rescue`: give a page the rules would empty what `rescue.py` finds
+    (off for the HTML fallback's read of a whole rendered page: `html.render.engine_text`)."""
     n_own = docs.height
     if context is not None and context.height:
         docs = pl.concat([_prepare(docs), _prepare(context)]).drop("d")
-    docs, lines, meta_docs, texts = annotate(docs, run_pairs)
+    docs, lines, meta_docs, texts = annotate(docs, run_pairs, rescue)
     if PARAMS.line_model if line_model is None else line_model:
         lines = model.apply(lines, texts=texts)
+        # (a line given back that the model then took is not counted as given back)
+        lines = lines.with_columns(pl.col("rescued") & pl.col("rule").is_null())
     lines = lines.select("d", "line_no", "line", "n_words", "rule", "category", "rescued")
     if docs.height > n_own:  # (own documents first: d < n_own)
         docs, lines = docs.head(n_own), lines.filter(pl.col("d") < n_own)
@@ -162,7 +168,7 @@ def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,
     return _results(docs, lines, meta_docs)
 
 
-def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
+def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None, rescue: bool = True
              ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Steps 1-5 of the module docstring: (prepared docs, the lines frame with every feature and
     the catalogue's decision in `rule` / `category`, per-document metadata, the batch's distinct
@@ -219,7 +225,7 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None
     rule = pl.coalesce(meta_rule, "hard_rule",
                        pl.when(~pl.col("in_block")).then(pl.lit("article_block")))
     lines = lines.with_columns(rule.alias("rule"))
-    back = rescue.rescued(lines)
+    back = rescued(lines) if rescue else lines["rule"]
     lines = lines.with_columns((pl.col("rule").is_not_null() & back.is_null()).alias("rescued"),
                                back.alias("rule"))
     cat = (
@@ -277,10 +283,11 @@ def _results(docs: pl.DataFrame, lines: pl.DataFrame, meta_docs: pl.DataFrame) -
                        removed=removed.cast(_OUT_REMOVED), stats=stats)
 
 
-def clean_text(text: str, kind: str = "text", title: str | None = None) -> CleanResult:
+def clean_text(text: str, kind: str = "text", title: str | None = None, rescue: bool = True
+               ) -> CleanResult:
     """One-document convenience wrapper (doc_id "doc")."""
     frame = pl.DataFrame(
         {"doc_id": ["doc"], "text": [text], "kind": [kind], "site_key": [None], "title": [title]},
         schema=_DOC_SCHEMA,
     )
-    return clean_documents(frame)
+    return clean_documents(frame, rescue=rescue)

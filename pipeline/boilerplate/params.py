@@ -74,11 +74,14 @@ class BoilerplateParams:
     this share of the block and no removed line lies between them (`blocks.second_block`)."""
     rescue_min_words: int = 20
     rescue_min_line_words: int = 4
+    rescue_max_listing_share: float = 1 / 3
     """A text page left under rescue_min_words words (the publishing bound,
-    `validation.settings.min_words`) gets back its longest run of lines that only the article
-    block removed, when the run reaches rescue_min_words and rescue_min_line_words words a line
-    on average (not a menu) (`rescue.py`: a poem, a round-up of headlines); a page, text or
-    HTML, that no run saves gets back its captions of prose_long_words+ words (a gallery)."""
+    `validation.settings.min_words`) gets back its own run of lines that only the article block
+    removed (the run holding the lede, else the first holding a kept line), when the run reaches
+    rescue_min_words and rescue_min_line_words words a line on average (not a menu) and no
+    more than rescue_max_listing_share of its lines teasers, pager or menu items (not a listing)
+    (`rescue.py`: a poem, a round-up of headlines); a page, text or HTML, that no run saves
+    gets back its own captions of prose_long_words+ words above any section (a gallery)."""
     rule_line_penalty: int = 25
     """... of a line a rule removed (lines of a page-closing section: minus words)."""
     template_line_penalty: int = 5

@@ -10,9 +10,9 @@ Such a page is given back a run of its own lines (no other document of the batch
 them) that only the article-block step removed (no line, section, context or metadata rule
 touched them): the run holding the story's lede (the first prose under the headline,
 `blocks.lede`), else the run holding what the step kept, when that run is long enough to
-publish and its lines are not a menu's (`P.rescue_min_line_words` words a line on average). A
-run elsewhere on the page is never taken: on a photo gallery whose one sentence sits among
-captions, the longest run is the comment form's error messages.
+publish and its lines are not a menu's (`P.rescue_min_line_words` words a line on average) nor
+a listing's (`LISTING_WEAK`). A run elsewhere on the page is never taken: on a photo gallery
+whose one sentence sits among captions, the longest run is the comment form's error messages.
 
 A page (text or HTML) that no run saves gets back its own captions (again: no other document
 of the batch carries them) of `P.prose_long_words`+ words of prose: on a gallery's page the
@@ -31,41 +31,69 @@ from .params import PARAMS as P
 from .rules import RULES
 
 SOFT_RULE = "article_block"
+# Weak rules (a line's shape) that say what a line is: a teaser's ellipsis, a pager, a menu's
+# pipes or counts. A run of which more than `P.rescue_max_listing_share` of the lines carry
+# one is a listing, no article; one such line among a post's (its last sentence trailing off
+# in "...") is the post's. (Verses and a round-up's headlines are short, end no sentence,
+# may be in capitals or bulleted: the other weak rules.)
+LISTING_WEAK = ("teaser_ellipsis", "blog_pager", "pipe_menu", "count_in_parens")
 # Rules that take a photo's caption or credit: on a gallery's page, the article.
 CAPTION_RULES = sorted(r.name for r in RULES if r.category == "caption")
 
 
 def rescued(lines: pl.DataFrame) -> pl.Series:
-    """The `rule` column of a lines frame (d, rid, rule, n_words, is_html, prose, line_docs,
-    _lede; in document order), with what a short page gets back kept (see the module
-    docstring)."""
+    """The `rule` column of a lines frame (d, rid, h, rule, weak_rule, sec_rule, n_words,
+    is_html, prose, _lede; in document order), with what a short page gets back kept (see the
+    module docstring)."""
     rule = lines["rule"]
     kept = pl.when(pl.col("rule").is_null()).then(pl.col("n_words")).otherwise(0)
     short = lines.select("d", W.per_doc_total(kept).alias("kw")).filter(
         pl.col("kw") < P.rescue_min_words)["d"].unique()
     if short.is_empty():
         return rule
-    # (a line another document of the batch carries too is no page's own: a blog's archive
-    # list under three short posts)
-    soft = pl.col("rule").is_null() | ((pl.col("rule") == SOFT_RULE) & (pl.col("line_docs") <= 1))
     sub = lines.filter(pl.col("d").is_in(short.implode())).select(
-        "d", "rid", "rule", "n_words", "is_html", "prose", "line_docs", "_lede",
-        soft.alias("soft"), (~soft).cum_sum().alias("run"))
+        "d", "rid", "h", "rule", "weak_rule", "sec_rule", "n_words", "is_html", "prose", "_lede")
+    own = _own(lines, sub)
+    soft = pl.col("rule").is_null() | ((pl.col("rule") == SOFT_RULE) & own)
+    sub = sub.with_columns(soft.alias("soft"), (~soft).cum_sum().alias("run"), own.alias("own"))
     runs = sub.filter(pl.col("soft") & ~pl.col("is_html")).group_by("d", "run").agg(
         pl.col("n_words").sum().alias("words"), pl.len().alias("n"),
+        pl.col("weak_rule").is_in(LISTING_WEAK).sum().alias("listing"),
         pl.col("_lede").any().alias("lede"), pl.col("rule").is_null().any().alias("kept"))
     best = (runs.filter((pl.col("lede") | pl.col("kept"))
                         & (pl.col("words") >= P.rescue_min_words)
-                        & (pl.col("words") >= P.rescue_min_line_words * pl.col("n")))
+                        & (pl.col("words") >= P.rescue_min_line_words * pl.col("n"))
+                        & (pl.col("listing") <= P.rescue_max_listing_share * pl.col("n")))
             .sort(["d", "lede", "run"], descending=[False, True, False])
             .group_by("d", maintain_order=True).first())
     back = sub.join(best.select("d", "run"), on=["d", "run"], how="semi").filter(
         pl.col("rule") == SOFT_RULE)["rid"]
-    # A gallery's page: its only prose is captions (pages that no run saved)
+    # A gallery's page: its only prose is captions (pages no run saved), above any section: a
+    # caption-like line under one (a comment that ends with a photo credit) is the section's,
+    # whether or not the section has closed where prose resumed.
+    opened = pl.when(pl.col("sec_rule").is_not_null()).then(pl.col("rid")).min().over("d")
     captions = sub.join(best.select("d"), on="d", how="anti").filter(
-        pl.col("rule").is_in(CAPTION_RULES) & pl.col("prose")
-        & (pl.col("n_words") >= P.prose_long_words) & (pl.col("line_docs") <= 1))["rid"]
+        pl.col("rule").is_in(CAPTION_RULES) & pl.col("own") & pl.col("prose")
+        & (pl.col("n_words") >= P.prose_long_words)
+        & (opened.is_null() | (pl.col("rid") < opened)))["rid"]
     back = pl.concat([back, captions])
     if back.is_empty():
         return rule
     return rule.scatter(back, None)
+
+
+def _own(lines: pl.DataFrame, sub: pl.DataFrame) -> pl.Series:
+    """Per row of `sub` (some documents' lines: d, h): whether no other document of the batch
+    carries the line, copies of the page apart (documents that begin with its first line, as
+    a re-scrape of it does: `siblings.py` tells them so): a blog's archive list under three
+    short posts is no post's own, a poem's verses are the poem's though a re-scrape of its
+    page sits in the same batch."""
+    firsts = lines.filter(W.is_first()).select("d", pl.col("h").alias("first"))
+    hs = sub["h"].unique().implode()
+    carriers = lines.filter(pl.col("h").is_in(hs)).select(pl.col("d").alias("d2"), "h").unique()
+    others = (sub.select("d", "h").unique().join(firsts, on="d")
+              .join(carriers, on="h").filter(pl.col("d2") != pl.col("d"))
+              .join(firsts.rename({"d": "d2", "first": "first2"}), on="d2")
+              .filter(pl.col("first2") != pl.col("first")).select("d", "h").unique())
+    return ~pl.struct(sub["d"], sub["h"]).is_in(
+        pl.struct(others["d"], others["h"]).implode())

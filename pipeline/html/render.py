@@ -201,7 +201,9 @@ def engine_text(page: str, title: str | None = None) -> str:
         return ""
     from pipeline.boilerplate.engine import clean_text
 
-    res = clean_text(page, kind="text", title=title)
+    # (No rescue: where trafilatura found too little, a page the rules empty is an index or
+    # an error page more often than a poem, and this text may replace trafilatura's.)
+    res = clean_text(page, kind="text", title=title, rescue=False)
     kept = res.documents["text"][0] or ""
     return "\n".join(line for line in kept.split("\n") if line.strip())
 
