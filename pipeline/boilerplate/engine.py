@@ -14,9 +14,9 @@ order of precedence for the audit:
    words count for, short / menu-like lines against), is the article; lines outside it go, and
    short lines inside it (sub-headings, quote fragments like "he said.") stay; a second pass
    pulls it towards the story's lede (the first prose under the line repeating the page's
-   title) when the first pass chose a block away from it;
-   A page this leaves under the publishing bound gets back its own short-lined run or its
-   captions (rescue.py: a poem, a round-up of headlines, a gallery);
+   title) when the first pass chose a block away from it. A page this leaves under the
+   publishing bound gets back its own short-lined run or its captions (rescue.py: a poem, a
+   round-up of headlines, a gallery);
 6. the line model (model.py, whole-page text scrapes only; off unless `PARAMS.line_model`): a
    small classifier over the lines' features and the steps' verdicts removes non-prose lines the
    rules kept, or brings back lines only the article-block step dropped, where it is confident;

@@ -1,4 +1,4 @@
-"""Pages the rules would empty: a poem, a round-up of headlines, a recipe's list of steps.
+"""Pages the rules would empty: a poem, a round-up of headlines, a gallery.
 
 The article-block step keeps the run of lines where prose outweighs short lines. A page whose
 article is made of short lines (a hymn's verses, a week's headlines under "REWIND: ...") has
@@ -82,8 +82,8 @@ def rescued(lines: pl.DataFrame) -> pl.Series:
     return rule.scatter(back, None)
 
 
-def _own(lines: pl.DataFrame, sub: pl.DataFrame) -> pl.Series:
-    """Per row of `sub` (some documents' lines: d, h): whether no other document of the batch
+def _own(lines: pl.DataFrame, sub: pl.DataFrame) -> pl.Expr:
+    """Over the rows of `sub` (some documents' lines: d, h): whether no other document of the batch
     carries the line, copies of the page apart (documents that begin with its first line, as
     a re-scrape of it does: `siblings.py` tells them so): a blog's archive list under three
     short posts is no post's own, a poem's verses are the poem's though a re-scrape of its
