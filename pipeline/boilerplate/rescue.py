@@ -24,6 +24,7 @@ Only pages that would be rejected change: every other page keeps exactly what th
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from . import windows as W
@@ -46,9 +47,13 @@ def rescued(lines: pl.DataFrame) -> pl.Series:
     is_html, prose, _lede; in document order), with what a short page gets back kept (see the
     module docstring)."""
     rule = lines["rule"]
-    kept = pl.when(pl.col("rule").is_null()).then(pl.col("n_words")).otherwise(0)
-    short = lines.select("d", W.per_doc_total(kept).alias("kw")).filter(
-        pl.col("kw") < P.rescue_min_words)["d"].unique()
+    # kept words per document (a bincount: the step runs on every chunk, and a window or a
+    # group-by over all its lines cost as much as the rest of it)
+    d = lines["d"].to_numpy()
+    kept = np.bincount(d, weights=np.where(rule.is_null().to_numpy(),
+                                           lines["n_words"].to_numpy(), 0))
+    short = pl.Series("d", np.flatnonzero((kept < P.rescue_min_words) & (np.bincount(d) > 0)),
+                      pl.UInt32)
     if short.is_empty():
         return rule
     sub = lines.filter(pl.col("d").is_in(short.implode())).select(
