@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from . import windows as W
+from .features import WORDLESS_SCRIPTS
 from .params import PARAMS as P
 from .rules import RULES
 
@@ -43,7 +44,7 @@ CAPTION_RULES = sorted(r.name for r in RULES if r.category == "caption")
 
 
 def rescued(lines: pl.DataFrame) -> pl.Series:
-    """The `rule` column of a lines frame (d, rid, h, rule, weak_rule, sec_rule, n_words,
+    """The `rule` column of a lines frame (d, rid, h, line, rule, weak_rule, sec_rule, n_words,
     is_html, prose, _lede; in document order), with what a short page gets back kept (see the
     module docstring)."""
     rule = lines["rule"]
@@ -56,6 +57,17 @@ def rescued(lines: pl.DataFrame) -> pl.Series:
                       pl.UInt32)
     if short.is_empty():
         return rule
+    # ... counted as the published text counts them: a character of a script written without
+    # spaces is a word (a Chinese page that keeps its article is no short page)
+    wide = lines.filter(pl.col("d").is_in(short.implode()) & pl.col("rule").is_null()
+                        & (pl.col("line").str.len_bytes() != pl.col("line").str.len_chars()))
+    if wide.height:
+        extra = wide.group_by("d").agg(pl.col("line").str.count_matches(WORDLESS_SCRIPTS).sum())
+        long = extra.filter(pl.col("line") + pl.lit(kept).gather(pl.col("d"))
+                            >= P.rescue_min_words)["d"]
+        short = short.filter(~short.is_in(long.implode()))
+        if short.is_empty():
+            return rule
     sub = lines.filter(pl.col("d").is_in(short.implode())).select(
         "d", "rid", "h", "rule", "weak_rule", "sec_rule", "n_words", "is_html", "prose", "_lede")
     own = _own(lines, sub)
