@@ -198,10 +198,11 @@ _COMMENT_HEADINGS = sorted(r.name for r in rules_of("section")
                            if r.category == "comments" and r.until == "end")
 
 
-# ... of them, those that count the comments ("57 Comments", "3 thoughts on ..."): a thread
-# follows (`_headed`); a bare "Comments" or "Comment Policy" may be a menu's link.
-_COUNT_HEADINGS = ["comments_count_heading", "comments_title_heading",
-                   "comments_title_one_heading"]
+# ... of them, those that keep the page closed (reopens=False): they count the comments ("57
+# Comments", "3 thoughts on ..."), so a thread follows (`_headed`); a bare "Comments" or
+# "Comment Policy" may be a menu's link.
+_COUNT_HEADINGS = sorted(r.name for r in rules_of("section")
+                         if r.name in _COMMENT_HEADINGS and not r.reopens)
 
 
 def _headed(lines: pl.DataFrame, by: pl.DataFrame, sums: pl.DataFrame) -> pl.Series:
