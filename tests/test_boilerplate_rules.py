@@ -329,6 +329,16 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("author_box", "About Jo Lind Jo Lind is the author of The Harbour Book, hosts the Ferry "
      "Podcast and has written about coastal towns for two decades.", None,
      "About Elon Musk Harbour Films is a new documentary that opens on Friday in the town."),
+    # A pattern's counted repeat is what it says: "follow [\\w ]{0,30}" is a short follow
+    # prompt, not a sentence that opens with "Follow" (the fast scan's open repeat hit both;
+    # `matching.exact_regex` re-tests its hits), "[\\w .&-]{1,30} logo" a logo's alt text.
+    ("share_buttons", "Follow us on Mastodon", None,
+     "Follow the ferry timetable rules printed on the back of every harbour season ticket."),
+    ("logo_furniture", "Harbour Daily logo", None,
+     "The steps the council took when it chose the new harbour logo"),
+    ("newsletter_signup", "By clicking Subscribe, you agree to our Terms and Privacy Policy.",
+     None, "Residents can see the new timetable by clicking on the Ferries tab of the council's "
+     "website, the harbour master said."),
 ]
 
 

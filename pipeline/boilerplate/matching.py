@@ -36,9 +36,10 @@ from .rules import Rule
 
 
 @lru_cache(maxsize=4096)
-def fast_regex(pattern: str) -> str:
-    """ASCII word classes and boundaries: Unicode `\\b` and `\\w{1,30}` push the regex engine
-    off its DFA (20-50x slower on non-ASCII text); boilerplate phrases are matched on ASCII words."""
+def exact_regex(pattern: str) -> str:
+    """`pattern` with ASCII word classes and boundaries: Unicode `\\b` and `\\w{1,30}` push the
+    regex engine off its DFA (20-50x slower on non-ASCII text); boilerplate phrases are matched
+    on ASCII words. Its counted repeats stay: what the catalogue's pattern says, exactly."""
     out: list[str] = []
     in_class = False
     i = 0
@@ -60,9 +61,17 @@ def fast_regex(pattern: str) -> str:
             in_class = False
         out.append(c)
         i += 1
-    # Long counted repeats ({0,40}) compile into big automata; the rules' max_words already
-    # bound the line, so an open repeat matches the same lines in practice.
-    joined = "".join(out)
+    return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def fast_regex(pattern: str) -> str:
+    """`exact_regex` with its long counted repeats ({0,40}) opened (`*`, `+`): they compile into
+    big automata, and this one scans every line. It matches a superset of the exact pattern's
+    lines ("[\\w ]{0,30}" became "[\\w ]*": "Follow the plant spacing rules on the back of seed
+    packs." matched share_buttons' "follow [\\w ]{0,30}"), so its hits are only candidates: the
+    exact pattern re-tests them (`_hits_of`), on the few lines the scan hit."""
+    joined = exact_regex(pattern)
     joined = re.sub(r"\{0,\d{2,}\}", "*", joined)
     return re.sub(r"\{1,\d{2,}\}", "+", joined)
 
@@ -90,15 +99,19 @@ def _text_col(rule: Rule) -> str:
     return "line" if rule.case else "_low_all"
 
 
-def _hit_expr(rule: Rule) -> pl.Expr:
-    """Boolean: does `rule` hit the line (pattern on the line or its lowercase, or predicate)."""
+def _hit_expr(rule: Rule, exact: bool = False) -> pl.Expr:
+    """Boolean: does `rule` hit the line (pattern on the line or its lowercase, or predicate)?
+    `exact`: the pattern as written (`exact_regex`), for the few lines a scan already hit; else
+    its fast superset (`fast_regex`)."""
     if rule.predicate is not None:
         hit = rule.predicate()
     else:
         col = pl.col(_text_col(rule))
-        hit = col.str.contains(fast_regex(rule.pattern or "")).fill_null(False)
+        regex = exact_regex if exact else fast_regex
+        hit = col.str.contains(regex(rule.pattern or "")).fill_null(False)
         if rule.unless is not None:  # (merged rules reach here only on their regex's hits)
-            hit = hit & ~col.str.contains(fast_regex(rule.unless)).fill_null(False)
+            # (an exception that matches too much only loses a hit: its exact form re-tests)
+            hit = hit & ~col.str.contains(regex(rule.unless)).fill_null(False)
     if rule.max_words is not None:
         hit = hit & (pl.col("n_words") <= rule.max_words)
     return hit
@@ -160,20 +173,29 @@ def _merged_hits(
     if tier is not None:
         sub = sub.filter(pl.col("n_words") <= tier)
     sub = sub.filter(pl.col(col).str.contains(merged))
-    first = pl.min_horizontal([pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)) for k, r in group])
-    sub = sub.select("_r", first.alias("k"))
-    return W.scatter(lines.height, sub["_r"], sub["k"])
+    return _named(lines.height, sub, group)
 
 
-def _short_hits(lines: pl.DataFrame, group: list[tuple[int, Rule]], limit: int) -> pl.Series:
-    """Like `_merged_hits` for unanchored rules of one length limit: their regexes run only on
-    the lines short enough for them (long prose lines hold most of the bytes)."""
+def _named(n: int, sub: pl.DataFrame, group: list[tuple[int, Rule]]) -> pl.Series:
+    """Full-length column (n rows): catalogue index of the first rule of `group` whose exact
+    pattern (`exact_regex`) hits each row of `sub` (rows a fast scan hit: `_r`, their row)."""
+    first = pl.min_horizontal([pl.when(_hit_expr(r, exact=True)).then(pl.lit(k, pl.UInt16))
+                               for k, r in group])
+    sub = sub.select("_r", first.alias("k")).filter(pl.col("k").is_not_null())
+    return W.scatter(n, sub["_r"], sub["k"])
+
+
+def _short_hits(lines: pl.DataFrame, group: list[tuple[int, Rule]], limit: int | None
+                ) -> pl.Series:
+    """Like `_merged_hits` for unanchored rules of one length limit (None: any length): their
+    regexes run only on the lines short enough for them (long prose lines hold most of the
+    bytes), each its own scan; the lines any of them hits are re-tested exactly."""
     need = {"n_words"} | {_text_col(r) for _, r in group}
     sub = lines.select(_ROW, *[c for c in lines.columns if c in need])
-    sub = sub.filter(pl.col("n_words") <= limit)
-    first = pl.min_horizontal([pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)) for k, r in group])
-    sub = sub.select("_r", first.alias("k")).filter(pl.col("k").is_not_null())
-    return W.scatter(lines.height, sub["_r"], sub["k"])
+    if limit is not None:
+        sub = sub.filter(pl.col("n_words") <= limit)
+    scan = [pl.col(_text_col(r)).str.contains(fast_regex(r.pattern or "")) for _, r in group]
+    return _named(lines.height, sub.filter(pl.any_horizontal(scan).fill_null(False)), group)
 
 
 def _pattern_hits(frame: pl.DataFrame, rule_sets: dict[str, list[Rule]]
@@ -183,7 +205,7 @@ def _pattern_hits(frame: pl.DataFrame, rule_sets: dict[str, list[Rule]]
     cols: dict[str, list[pl.Expr | pl.Series]] = {}
     for out, rule_list in rule_sets.items():
         groups: dict[tuple[str, int | None], list[tuple[int, Rule]]] = {}
-        short: dict[int, list[tuple[int, Rule]]] = {}
+        short: dict[int | None, list[tuple[int, Rule]]] = {}
         found = cols.setdefault(out, [])
         for k, r in enumerate(rule_list):
             if r.predicate is not None:
@@ -191,7 +213,8 @@ def _pattern_hits(frame: pl.DataFrame, rule_sets: dict[str, list[Rule]]
             key = _merge_key(r)
             if key is not None:
                 groups.setdefault(key, []).append((k, r))
-            elif r.max_words is not None:
+            elif r.max_words is not None or fast_regex(r.pattern or "") != exact_regex(
+                    r.pattern or ""):  # (its fast scan's hits are re-tested: `_short_hits`)
                 short.setdefault(r.max_words, []).append((k, r))
             else:
                 found.append(pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)))

@@ -456,7 +456,10 @@ RULES: list[Rule] = [
          r"blog|list)|newsletters?(?: sign[- ]?up)?\s*$|get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
          r"delivered (?:straight |directly |right )?to your inbox|"
          r"(?:directly|straight|right) to your inbox|check your (?:email|inbox) to (?:complete|confirm)|"
-         r"enter your email|email address\s*\*?$|by (?:signing up|subscribing|clicking)|"
+         r"enter your email|email address\s*\*?$|by (?:signing up|subscribing)|"
+         # "By clicking Subscribe, you agree ...", "By clicking above, you consent ..." (not
+         # "... or by clicking on the News filter": the how-to of an article's own text)
+         r"by clicking\b[^.!?]{0,80}\b(?:agree|consent|acknowledge|accept)|"
          r"unsubscribe at any time|"
          r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
          r"(?:subscribing|signing up)|you(?:'re| are) (?:now )?subscribed", max_words=40),
