@@ -309,6 +309,46 @@ def report(name: str, preds: dict[str, str], golds: dict[str, str], cases: list[
     return scores
 
 
+def rule_audit(removed: pl.DataFrame, golds: dict[str, str], cases: list[dict]) -> pl.DataFrame:
+    """Each removed line with its share of article: the share of its 4-token shingles the
+    page's gold holds (the metric's own unit; a line of under 4 tokens carries no weight and is
+    left out), its words and its split. What a rule costs the article, line by line."""
+    split = {c["id"]: "held-out" if held_out(c["domain"]) else "tune" for c in cases}
+    gold_sh = {cid: set(shingles(g)) for cid, g in golds.items()}
+    rows = []
+    for doc, line_no, text, rule in removed.select("doc_id", "line_no", "text", "rule").rows():
+        sh = shingles(text)
+        if not sh:
+            continue
+        share = sum(n for s, n in sh.items() if s in gold_sh.get(doc, ())) / sum(sh.values())
+        rows.append((doc, split.get(doc, "tune"), line_no, rule, len(TOKEN.findall(text)),
+                     share, text))
+    return pl.DataFrame(rows, schema={"doc_id": pl.String, "split": pl.String,
+                                      "line_no": pl.UInt32, "rule": pl.String,
+                                      "words": pl.Int64, "article_share": pl.Float64,
+                                      "text": pl.String}, orient="row")
+
+
+def print_rule_audit(audit: pl.DataFrame, top: int = 25) -> None:
+    """Per rule, the words it removed and how many of them were article (a line counts as
+    article when most of its shingles are in the gold), tune and held-out apart: the rules
+    that cost the article most first."""
+    art = pl.col("article_share") >= 0.5
+    t = audit.group_by("rule").agg(
+        pl.len().alias("lines"),
+        pl.col("words").sum().alias("words"),
+        *[pl.col("words").filter(art & (pl.col("split") == sp)).sum().alias(f"article_{sp}")
+          for sp in ("tune", "held-out")],
+        pl.col("doc_id").filter(art).n_unique().alias("pages"),
+    ).with_columns((pl.col("article_tune") + pl.col("article_held-out")).alias("_a")
+                   ).sort(["_a", "rule"], descending=[True, False]).head(top)
+    print(f"    rules by article words removed (top {top}; rule: lines, words, article words "
+          "tune / held-out, pages):")
+    for r in t.iter_rows(named=True):
+        print(f"      {r['rule']:<28} {r['lines']:>6} {r['words']:>7}  {r['article_tune']:>6} / "
+              f"{r['article_held-out']:<6} {r['pages']:>4}")
+
+
 def category_counts(removed: pl.DataFrame) -> str:
     counts = removed.group_by("category").len().sort("len", descending=True)
     return ", ".join(f"{c}={n}" for c, n in counts.iter_rows())
@@ -375,6 +415,12 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     text_preds, removed, dt = run_engine(engine_frame(cases, texts, "text", {}), run_pairs=True)
     out["text: engine"] = report("text: engine (ours)", text_preds, golds, cases, keep)
     print(f"    removed by category: {category_counts(removed)}  ({dt:.2f}s)")
+    if args.rules:
+        audit = rule_audit(removed, golds, cases)
+        print_rule_audit(audit)
+        if args.dump:
+            (args.dump / name).mkdir(parents=True, exist_ok=True)
+            audit.write_parquet(args.dump / name / "text-rule-audit.parquet")
     report("  (diagnostic: + headline, dateline)", with_header(text_preds, removed),
            golds, cases, out["text: engine"])
     for width in args.wrap:
@@ -415,6 +461,11 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     out["html: ours"] = report("html: ours (extract_html+engine)", html_preds, golds, cases, ref)
     print(f"    removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
     print(f"    text source: {', '.join(f'{k}={v}' for k, v in sources.most_common())}")
+    if args.rules:
+        audit = rule_audit(hremoved, golds, cases)
+        print_rule_audit(audit)
+        if args.dump:
+            audit.write_parquet(args.dump / name / "html-rule-audit.parquet")
     if args.ablate:
         for label, preds in (("trafilatura+engine", plain), ("favor_recall+engine", recall)):
             got, _, _ = run_engine(engine_frame(cases, preds, "html", titles), run_pairs=True)
@@ -436,6 +487,9 @@ def main() -> None:
                     help="also: the text engine on each page alone (a batch of one)")
     ap.add_argument("--wrap", type=int, nargs="+", default=[], metavar="WIDTH",
                     help="also: the text scrapes hard-wrapped at WIDTH columns (lynx, html2text)")
+    ap.add_argument("--rules", action="store_true",
+                    help="also: per rule, the words it removed and how many were article "
+                         "(tune / held-out); with --dump, every removed line with its share")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--dump", type=Path, help="write per-document scores and outputs here")
     ap.add_argument("--time", type=int, default=0, metavar="N",
