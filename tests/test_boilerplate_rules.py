@@ -336,6 +336,13 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Follow the ferry timetable rules printed on the back of every harbour season ticket."),
     ("logo_furniture", "Harbour Daily logo", None,
      "The steps the council took when it chose the new harbour logo"),
+    # A credit is a short tail of a caption, not a sentence that happens to hold an agency's
+    # name after a slash or a parenthesis ("pool", "EPA").
+    ("caption_credit_tail", "The harbour master on the quay. (Kin Cheung/Associated Press)", None,
+     "The baths have three parts: a room for changing, a tap/shower area for rinsing off, "
+     "and the pool area."),
+    ("caption_credit_tail", "The new ferry at the quay. (Image Source)", None,
+     "Ferry emissions fell by a tenth in 2030, the council's figures show (EPA 2031)."),
     ("newsletter_signup", "By clicking Subscribe, you agree to our Terms and Privacy Policy.",
      None, "Residents can see the new timetable by clicking on the Ferries tab of the council's "
      "website, the harbour master said."),

@@ -564,9 +564,14 @@ RULES: list[Rule] = [
          max_words=60, inline=True),
     Rule("caption_credit_tail", "caption", "line",
          # "... ( Getty Images )", "... / AFP", "(Copyright 2025 The Associated Press...)"
+         # A credit is a short tail: at most 30 characters before the agency, 40 after it, and
+         # no figure after it ("... a tap/shower area ... and the pool area.", "(... a very
+         # talented applicant pool).", "(EPA 2024)." are the article's own sentences).
          rf"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph|illustration)s?\s*(?:by|:))"
-         rf"[^()\[\]/|]*\b(?:{_AGENCY})\b[^()\[\]/|]*[)\]]?\s*\.?$|"
-         r"\((?:copyright|©|photo|image|credit|picture)[^)]*\)\s*\.?$|"
+         rf"[^()\[\]/|]{{0,30}}\b(?:{_AGENCY})\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*\.?$|"
+         # "(Photo: ...)", "(Image credit ...)", "(Copyright ...)"; not "(images, videos, or live)"
+         r"\((?:copyright|©|credit\b|(?:photo(?:graph)?|image|picture|illustration)\s*"
+         r"(?:credits?|courtesy|sources?|by\b|:))[^)]*\)\s*\.?$|"
          # ... and the agency's photo then the photographer: "(AP Photo/Evan Vucci)", "(AFP
          # Photo/Name)" ("photo" before the slash: "(Reuters/Ipsos)" ends a poll's sentence)
          r"\([\w .-]{0,20}\bphoto\s*/[^()/]{2,60}\)\s*\.?$",
