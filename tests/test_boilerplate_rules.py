@@ -343,6 +343,11 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "and the pool area."),
     ("caption_credit_tail", "The new ferry at the quay. (Image Source)", None,
      "Ferry emissions fell by a tenth in 2030, the council's figures show (EPA 2031)."),
+    ("newsletter_signup", "Our Weekly Harbour Newsletter", None,
+     "Each week the harbour office sends the timetable to a list of twenty local newsletters"),
+    ("newsletter_signup", "By signing up, you agree to our Terms and Privacy Policy.", None,
+     "Residents can have their mooring permits renewed by signing up through the harbour "
+     "office's website, the council said."),
     ("newsletter_signup", "By clicking Subscribe, you agree to our Terms and Privacy Policy.",
      None, "Residents can see the new timetable by clicking on the Ferries tab of the council's "
      "website, the harbour master said."),

@@ -453,10 +453,19 @@ RULES: list[Rule] = [
          r"(?:sign up|subscribe|register|join|opt in|signup)(?: now| today| for free| free)? "
          r"(?:to|for) (?:our|the|my|a|this|\w+'s)?\s*(?:free |daily |weekly |monthly |email )?"
          r"(?:[\w.&'-]+ ){0,3}(?:newsletters?|mailing list|emails?|alerts|updates|digest|briefing|"
-         r"blog|list)|newsletters?(?: sign[- ]?up)?\s*$|get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
+         # ("Newsletter", "Our Weekly Newsletter": a label; not "... from a set of 20-30 test
+         # newsletters", the end of a sentence)
+         r"blog|list)|^[\W_]*(?:[\w'’.&-]+ ){0,4}newsletters?(?: sign[- ]?up)?\s*$|"
+         r"get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
          r"delivered (?:straight |directly |right )?to your inbox|"
          r"(?:directly|straight|right) to your inbox|check your (?:email|inbox) to (?:complete|confirm)|"
-         r"enter your email|email address\s*\*?$|by (?:signing up|subscribing)|"
+         r"enter your email|email address\s*\*?$|"
+         # "By signing up, you agree ...", "... by subscribing to the comment feed", "...
+         # supporting our journalism by subscribing." (not "... have your return prepared by
+         # signing up through GetYourRefund.")
+         r"^by (?:signing up|subscribing)\b|by (?:signing up|subscribing)(?: now| today)?[.!]|"
+         r"by (?:signing up|subscribing)\b[^.!?]{0,60}\b(?:agree|consent|acknowledge|accept|"
+         r"feeds?|rss|newsletters?|e-?mails?|inbox|updates|trial)|"
          # "By clicking Subscribe, you agree ...", "By clicking above, you consent ..." (not
          # "... or by clicking on the News filter": the how-to of an article's own text)
          r"by clicking\b[^.!?]{0,80}\b(?:agree|consent|acknowledge|accept)|"
