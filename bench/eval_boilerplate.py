@@ -310,7 +310,7 @@ def report(name: str, preds: dict[str, str], golds: dict[str, str], cases: list[
 
 
 def rule_audit(removed: pl.DataFrame, golds: dict[str, str], cases: list[dict]) -> pl.DataFrame:
-    """Each removed line with its share of article: the share of its 4-token shingles the
+    """Each removed line with its article share: the share of its 4-token shingles the
     page's gold holds (the metric's own unit; a line of under 4 tokens carries no weight and is
     left out), its words and its split. What a rule costs the article, line by line."""
     split = {c["id"]: "held-out" if held_out(c["domain"]) else "tune" for c in cases}
@@ -331,8 +331,9 @@ def rule_audit(removed: pl.DataFrame, golds: dict[str, str], cases: list[dict]) 
 
 def print_rule_audit(audit: pl.DataFrame, top: int = 25) -> None:
     """Per rule, the words it removed and how many of them were article (a line counts as
-    article when most of its shingles are in the gold), tune and held-out apart: the rules
-    that cost the article most first."""
+    article when at least half its shingles are in the gold), tune and held-out apart: the
+    rules that cost the article most first. Lines of under 4 tokens are left out (the metric
+    cannot see them): the counts are of longer lines."""
     art = pl.col("article_share") >= 0.5
     t = audit.group_by("rule").agg(
         pl.len().alias("lines"),
@@ -342,8 +343,8 @@ def print_rule_audit(audit: pl.DataFrame, top: int = 25) -> None:
         pl.col("doc_id").filter(art).n_unique().alias("pages"),
     ).with_columns((pl.col("article_tune") + pl.col("article_held-out")).alias("_a")
                    ).sort(["_a", "rule"], descending=[True, False]).head(top)
-    print(f"    rules by article words removed (top {top}; rule: lines, words, article words "
-          "tune / held-out, pages):")
+    print(f"    rules by article words removed (top {top}; lines of 4+ words; rule: lines, "
+          "words, article words tune / held-out, pages):")
     for r in t.iter_rows(named=True):
         print(f"      {r['rule']:<28} {r['lines']:>6} {r['words']:>7}  {r['article_tune']:>6} / "
               f"{r['article_held-out']:<6} {r['pages']:>4}")

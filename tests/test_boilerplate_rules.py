@@ -343,6 +343,13 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "and the pool area."),
     ("caption_credit_tail", "The new ferry at the quay. (Image Source)", None,
      "Ferry emissions fell by a tenth in 2030, the council's figures show (EPA 2031)."),
+    ("caption_credit_tail", "The quay at dawn. (Photos courtesy of the harbour office)", None,
+     "Guests of the harbour hotel can use the sauna/steam room and the pool."),
+    ("newsletter_signup", "By clicking Sign Up, you will receive emails from Harbour Daily.", None,
+     "Users can opt out by clicking a link, a change the regulator agreed to in May."),
+    ("newsletter_signup", "E-Newsletter", None,
+     "Patients can join by signing up for clinical trials at the harbour hospital, the council "
+     "said."),
     ("newsletter_signup", "Our Weekly Harbour Newsletter", None,
      "Each week the harbour office sends the timetable to a list of twenty local newsletters"),
     ("newsletter_signup", "By signing up, you agree to our Terms and Privacy Policy.", None,

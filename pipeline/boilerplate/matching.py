@@ -70,7 +70,7 @@ def fast_regex(pattern: str) -> str:
     big automata, and this one scans every line. It matches a superset of the exact pattern's
     lines ("[\\w ]{0,30}" became "[\\w ]*": "Follow the plant spacing rules on the back of seed
     packs." matched share_buttons' "follow [\\w ]{0,30}"), so its hits are only candidates: the
-    exact pattern re-tests them (`_hits_of`), on the few lines the scan hit."""
+    exact pattern re-tests them (`_named`), on the few lines the scan hit."""
     joined = exact_regex(pattern)
     joined = re.sub(r"\{0,\d{2,}\}", "*", joined)
     return re.sub(r"\{1,\d{2,}\}", "+", joined)
@@ -110,7 +110,6 @@ def _hit_expr(rule: Rule, exact: bool = False) -> pl.Expr:
         regex = exact_regex if exact else fast_regex
         hit = col.str.contains(regex(rule.pattern or "")).fill_null(False)
         if rule.unless is not None:  # (merged rules reach here only on their regex's hits)
-            # (an exception that matches too much only loses a hit: its exact form re-tests)
             hit = hit & ~col.str.contains(regex(rule.unless)).fill_null(False)
     if rule.max_words is not None:
         hit = hit & (pl.col("n_words") <= rule.max_words)
@@ -213,8 +212,9 @@ def _pattern_hits(frame: pl.DataFrame, rule_sets: dict[str, list[Rule]]
             key = _merge_key(r)
             if key is not None:
                 groups.setdefault(key, []).append((k, r))
-            elif r.max_words is not None or fast_regex(r.pattern or "") != exact_regex(
-                    r.pattern or ""):  # (its fast scan's hits are re-tested: `_short_hits`)
+            elif r.max_words is not None or any(
+                    fast_regex(p) != exact_regex(p) for p in (r.pattern or "", r.unless or "")):
+                # (its fast scan's hits are re-tested exactly: `_short_hits`)
                 short.setdefault(r.max_words, []).append((k, r))
             else:
                 found.append(pl.when(_hit_expr(r)).then(pl.lit(k, pl.UInt16)))

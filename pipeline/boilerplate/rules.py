@@ -150,8 +150,8 @@ def start(alternatives: str) -> str:
 # Credits that close an image caption: "(Getty Images)", "/ AFP", "Photo: Reuters".
 _AGENCY = (
     r"getty(?:\s*images)?|afp|reuters|ap photo|associated press|shutterstock|istock(?:photo)?|"
-    r"alamy|epa(?:-efe)?|sputnik|pool|xinhua|anadolu|unsplash|pexels|wikimedia(?: commons)?|"
-    r"file photo|handout|bloomberg|nurphoto|sipa|zuma|pa (?:media|wire)|abaca|tass|ria novosti"
+    r"alamy|epa(?:-efe)?|sputnik|xinhua|anadolu|unsplash|pexels|wikimedia(?: commons)?|"
+    r"file photo|bloomberg|nurphoto|sipa|zuma|pa (?:media|wire)|abaca|tass|ria novosti"
 )
 
 # The weak rule that says only "short, no sentence": a line's length, no word of it. The article
@@ -455,7 +455,9 @@ RULES: list[Rule] = [
          r"(?:[\w.&'-]+ ){0,3}(?:newsletters?|mailing list|emails?|alerts|updates|digest|briefing|"
          # ("Newsletter", "Our Weekly Newsletter": a label; not "... from a set of 20-30 test
          # newsletters", the end of a sentence)
-         r"blog|list)|^[\W_]*(?:[\w'’.&-]+ ){0,4}newsletters?(?: sign[- ]?up)?\s*$|"
+         r"blog|list)|^[\W_]*(?:\S+ ){0,4}(?:e-?)?newsletters?(?: sign[- ]?up)?\s*$|"
+         # ("... with EL's Free Daily Newsletter": a named one, however long the line)
+         r"(?:free|daily|weekly|monthly|email|e-mail) (?:e-?)?newsletter\s*$|"
          r"get (?:our|the) (?:[\w]+ ){0,3}newsletter|"
          r"delivered (?:straight |directly |right )?to your inbox|"
          r"(?:directly|straight|right) to your inbox|check your (?:email|inbox) to (?:complete|confirm)|"
@@ -465,10 +467,11 @@ RULES: list[Rule] = [
          # signing up through GetYourRefund.")
          r"^by (?:signing up|subscribing)\b|by (?:signing up|subscribing)(?: now| today)?[.!]|"
          r"by (?:signing up|subscribing)\b[^.!?]{0,60}\b(?:agree|consent|acknowledge|accept|"
-         r"feeds?|rss|newsletters?|e-?mails?|inbox|updates|trial)|"
+         r"feeds?|rss|newsletters?|e-?mails?|inbox|updates|free trial)\b|"
          # "By clicking Subscribe, you agree ...", "By clicking above, you consent ..." (not
          # "... or by clicking on the News filter": the how-to of an article's own text)
-         r"by clicking\b[^.!?]{0,80}\b(?:agree|consent|acknowledge|accept)|"
+         r"by clicking\b[^.!?]{0,80}\b(?:agree(?:s|ing)?|consent(?:s|ing)?|acknowledge|accept|"
+         r"receive|subscribe)\b|"
          r"unsubscribe at any time|"
          r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
          r"(?:subscribing|signing up)|you(?:'re| are) (?:now )?subscribed", max_words=40),
@@ -578,9 +581,14 @@ RULES: list[Rule] = [
          # talented applicant pool).", "(EPA 2024)." are the article's own sentences).
          rf"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph|illustration)s?\s*(?:by|:))"
          rf"[^()\[\]/|]{{0,30}}\b(?:{_AGENCY})\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*\.?$|"
-         # "(Photo: ...)", "(Image credit ...)", "(Copyright ...)"; not "(images, videos, or live)"
-         r"\((?:copyright|©|credit\b|(?:photo(?:graph)?|image|picture|illustration)\s*"
-         r"(?:credits?|courtesy|sources?|by\b|:))[^)]*\)\s*\.?$|"
+         # "Pool" and "Handout" credit only right after the separator ("(Pool/AFP)", "Photo:
+         # Handout"): "Guests can use the sauna/steam room and the pool." is a sentence.
+         r"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph)s?\s*(?:by|:))\s*(?:pool|handout)"
+         r"\b[^()\[\]/|\d]{0,40}[)\]]?\s*\.?$|"
+         # "(Photo: ...)", "(Photos courtesy ...)", "(Credits: ...)", "(Image Source)",
+         # "(Copyright ...)"; not "(images, videos, or live)"
+         r"\((?:copyright|©|credits?\b|(?:photo(?:graph)?|image|picture|illustration)s?\s*"
+         r"(?:credits?|courtesy|sources?|by\b|via\b|:))[^)]*\)\s*\.?$|"
          # ... and the agency's photo then the photographer: "(AP Photo/Evan Vucci)", "(AFP
          # Photo/Name)" ("photo" before the slash: "(Reuters/Ipsos)" ends a poll's sentence)
          r"\([\w .-]{0,20}\bphoto\s*/[^()/]{2,60}\)\s*\.?$",
