@@ -11,6 +11,9 @@
   re-tested rule by rule to name the rule; at most `MERGE_MAX_RULES` rules a union. Unanchored
   rules run one by one (their union blows up the DFA: measured 5x slower than separate scans;
   on a chunk's distinct texts still 2x);
+- a scan runs a pattern's fast form (`fast_regex`: long counted repeats opened), and the lines
+  it hits are re-tested with the pattern as written (`exact_regex`), so a rule takes exactly
+  what the catalogue says;
 - every independent scan goes into one `with_columns`, which Polars runs in parallel.
 
 Measured and not taken (issue 21, on the distinct texts of a chunk of real pages): one
