@@ -350,6 +350,17 @@ def print_rule_audit(audit: pl.DataFrame, top: int = 25) -> None:
               f"{r['article_held-out']:<6} {r['pages']:>4}")
 
 
+def audit_rules(args: argparse.Namespace, name: str, kind: str, removed: pl.DataFrame,
+                golds: dict[str, str], cases: list[dict]) -> None:
+    """`--rules`: print the audit of one path's removed lines; with `--dump`, write every line
+    of it to `<dump>/<set>/<kind>-rule-audit.parquet`."""
+    audit = rule_audit(removed, golds, cases)
+    print_rule_audit(audit)
+    if args.dump:
+        (args.dump / name).mkdir(parents=True, exist_ok=True)
+        audit.write_parquet(args.dump / name / f"{kind}-rule-audit.parquet")
+
+
 def category_counts(removed: pl.DataFrame) -> str:
     counts = removed.group_by("category").len().sort("len", descending=True)
     return ", ".join(f"{c}={n}" for c, n in counts.iter_rows())
@@ -417,11 +428,7 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     out["text: engine"] = report("text: engine (ours)", text_preds, golds, cases, keep)
     print(f"    removed by category: {category_counts(removed)}  ({dt:.2f}s)")
     if args.rules:
-        audit = rule_audit(removed, golds, cases)
-        print_rule_audit(audit)
-        if args.dump:
-            (args.dump / name).mkdir(parents=True, exist_ok=True)
-            audit.write_parquet(args.dump / name / "text-rule-audit.parquet")
+        audit_rules(args, name, "text", removed, golds, cases)
     report("  (diagnostic: + headline, dateline)", with_header(text_preds, removed),
            golds, cases, out["text: engine"])
     for width in args.wrap:
@@ -463,10 +470,7 @@ def evaluate(name: str, args: argparse.Namespace) -> dict[str, dict]:
     print(f"    removed by category: {category_counts(hremoved)}  ({dt:.2f}s)")
     print(f"    text source: {', '.join(f'{k}={v}' for k, v in sources.most_common())}")
     if args.rules:
-        audit = rule_audit(hremoved, golds, cases)
-        print_rule_audit(audit)
-        if args.dump:
-            audit.write_parquet(args.dump / name / "html-rule-audit.parquet")
+        audit_rules(args, name, "html", hremoved, golds, cases)
     if args.ablate:
         for label, preds in (("trafilatura+engine", plain), ("favor_recall+engine", recall)):
             got, _, _ = run_engine(engine_frame(cases, preds, "html", titles), run_pairs=True)

@@ -154,6 +154,10 @@ _AGENCY = (
     r"file photo|bloomberg|nurphoto|sipa|zuma|pa (?:media|wire)|abaca|tass|ria novosti"
 )
 
+# Where a credit starts: a bracket or separator, or "Photo by" / "Image:" and the like.
+_CREDIT_START = (r"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph|illustration)s?\s*"
+                 r"(?:by|:))")
+
 # The weak rule that says only "short, no sentence": a line's length, no word of it. The article
 # block lets an item of a numbered list through it (`blocks.article_block`), not the others.
 SHAPE_ONLY_WEAK = "short_no_sentence"
@@ -579,12 +583,11 @@ RULES: list[Rule] = [
          # A credit is a short tail: at most 30 characters before the agency, 40 after it, and
          # no figure after it ("... a tap/shower area ... and the pool area.", "(... a very
          # talented applicant pool).", "(EPA 2024)." are the article's own sentences).
-         rf"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph|illustration)s?\s*(?:by|:))"
-         rf"[^()\[\]/|]{{0,30}}\b(?:{_AGENCY})\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*\.?$|"
+         rf"{_CREDIT_START}[^()\[\]/|]{{0,30}}\b(?:{_AGENCY})\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*"
+         r"\.?$|"
          # "Pool" and "Handout" credit only right after the separator ("(Pool/AFP)", "Photo:
          # Handout"): "Guests can use the sauna/steam room and the pool." is a sentence.
-         r"(?:[(\[/|]|\b(?:photo|image|picture|credit|photograph)s?\s*(?:by|:))\s*(?:pool|handout)"
-         r"\b[^()\[\]/|\d]{0,40}[)\]]?\s*\.?$|"
+         rf"{_CREDIT_START}\s*(?:pool|handout)\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*\.?$|"
          # "(Photo: ...)", "(Photos courtesy ...)", "(Credits: ...)", "(Image Source)",
          # "(Copyright ...)"; not "(images, videos, or live)"
          r"\((?:copyright|©|credits?\b|(?:photo(?:graph)?|image|picture|illustration)s?\s*"
