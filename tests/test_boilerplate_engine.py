@@ -717,3 +717,27 @@ def test_a_long_recurring_line_between_paragraphs_still_splits_the_article() -> 
     for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
         assert text.split("\n\n") in ([story[0]], [story[1]])
     assert set(res.removed.filter(pl.col("text") == notice)["rule"]) == {"repeated_template"}
+
+
+def test_a_comment_form_closes_the_page_under_a_short_post() -> None:
+    """A 20-word post, its comment form, then the blog's sidebar with a longer blurb: the form
+    ("Name (required)", "Mail (will not be published)") closes the page once any prose stands
+    above it, so the blurb below it is not the article (it was, cleaned alone: Dragnet R630).
+    An "Email (Required)" box between a story's paragraphs (a newsletter's) closes nothing."""
+    post = ("Her portraits of actors, scientists and mathematicians are lovely, and the "
+            "colours are even better in print, where the paper shows every brush stroke.")
+    blurb = ("You can also like my page here or add me to your circles here, and the blog "
+             "has its own video channel that you can follow for even more curious things "
+             "from around the web every week.")
+    form = ["Leave a comment", "Name (required)", "Mail (will not be published) (required)",
+            "Website", "Submit Comment"]
+    sidebar = ["About me", blurb, "Categories", "images", "videos", "Archives", "May 2012"]
+    res = clean_text("\n".join(["The Curious Blog", "Portraits", post, *form, *sidebar]))
+    assert _kept(res) == [post]
+    assert set(res.removed.filter(pl.col("text") == "Name (required)")["rule"]) == {
+        "comment_form_name"}
+    # a newsletter's sign-up box between two paragraphs of a story: the story goes on
+    box = ["The free Harbour Weekly newsletter delivers one story to your inbox every Monday.",
+           "Email (Required)"]
+    res = clean_text("\n".join([*PROSE[:1], *box, *PROSE[1:], OTHER_STORY]))
+    assert _kept(res)[-2:] == [*PROSE[1:], OTHER_STORY][-2:]

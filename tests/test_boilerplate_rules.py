@@ -12,10 +12,21 @@ from pipeline.boilerplate import CATEGORIES, RULES, Rule, clean_text, leftover_m
 from pipeline.boilerplate import rules as rules_mod
 
 
-def article_with(line: str, where: int = 2) -> str:
-    """Five prose paragraphs with `line` inserted at paragraph position `where`."""
+def article_with(line: str, where: int | None = 2) -> str:
+    """Five prose paragraphs with `line` inserted at paragraph position `where`; None: where
+    the line's rule would find it, under the article when the rule closes the page (a comment
+    form's line: `Rule.closes`), else between the second and third paragraphs."""
+    if where is None:
+        where = len(PROSE) if _closing(line) else 2
     paras = PROSE[:where] + [line] + PROSE[where:]
     return "\n\n".join(paras)
+
+
+def _closing(line: str) -> bool:
+    """Does a closing rule (`Rule.closes`) take `line`, standing under the article?"""
+    res = clean_text("\n\n".join([*PROSE, line]))
+    rule = res.removed.filter(pl.col("text") == line.strip())["rule"]
+    return any(r.closes and r.name in set(rule) for r in RULES)
 
 
 # Lines not taken from any seed or dev page, one or more per category.
@@ -44,7 +55,7 @@ UNSEEN: dict[str, list[str]] = {
     ("category", "line"), [(c, x) for c, xs in UNSEEN.items() for x in xs]
 )
 def test_category_catches_unseen_line(category: str, line: str) -> None:
-    res = clean_text(article_with(line))
+    res = clean_text(article_with(line, where=None))
     hit = res.removed.filter(pl.col("text") == line.strip())
     assert hit.height == 1, f"{line!r} was kept"
     assert hit["category"][0] == category
@@ -206,7 +217,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "said on Tuesday after the vote on the harbour budget."),
     ("comment_form", "Your comment is awaiting moderation.", None,
      "The council said the comments it received on the harbour plan would be published in May."),
-    ("comment_form", "Comments are moderated, and will not appear until the author has approved "
+    ("comment_notice", "Comments are moderated, and will not appear until the author has approved "
      "them.", None,
      "Facebook said on Tuesday that all comments will be moderated by a team of reviewers in "
      "Dublin from next month."),
@@ -220,8 +231,13 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Comments on the harbour plan may be sent to the council until the end of May."),
     ("comment_policy", "Please read our Community Guidelines.", None,
      "The council will read the community's guidelines for the harbour before the vote."),
-    ("comment_form_field", "Mail (will not be published) (required)", None,
+    ("comment_form_name", "Mail (will not be published) (required)", None,
      "The mail will not be published until the council has approved the harbour plan."),
+    # session 26: the commenter's fields close the page (`closes`); any form's do not
+    ("comment_form_name", "Email (required) (Address never made public)", None,
+     "The address of the harbour master is never made public, the council said on Monday."),
+    ("comment_form_field", "Email (Required)", None,
+     "Email is required for the ferry's booking system, the operator said on Monday."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),
     # blog author boxes flattened into one line, separator lines; each with a near miss
     ("comment_author", "by jolind (1234) writes: on Tuesday July 24, @11:35AM (#40750343)",
@@ -364,7 +380,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
 @pytest.mark.parametrize(("rule", "line", "after", "prose"), ADDED)
 def test_added_rule_fires_and_leaves_prose(rule: str, line: str, after: str | None,
                                            prose: str) -> None:
-    text = "\n\n".join([*PROSE, line, after]) if after else article_with(line)
+    text = "\n\n".join([*PROSE, line, after]) if after else article_with(line, where=None)
     res = clean_text(text)
     hit = res.removed.filter(pl.col("text") == line)
     assert hit.height == 1 and hit["rule"][0] == rule, f"{line!r}: {hit.rows()}"

@@ -13,7 +13,7 @@ from . import windows as W
 from .matching import category
 from .metadata import norm
 from .params import PARAMS as P
-from .rules import SHAPE_ONLY_WEAK, inline_rules, rules_of, template_rules
+from .rules import SHAPE_ONLY_WEAK, closing_rules, inline_rules, rules_of, template_rules
 
 # Closing headings after which a long run of prose does not reopen the article (`reopens` in
 # the catalogue: comment counts, "3 thoughts on ...").
@@ -40,7 +40,8 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     if "thr_start" not in lines.columns:
         start, rule = _thread_starts(lines)
         lines = lines.with_columns(W.per_doc(start).alias("thr_start"),
-                                   W.per_doc(rule).alias("thr_rule"))
+                                   W.per_doc(rule).alias("thr_rule"),
+                                   W.per_doc(_closed_at(lines)).alias("closed_at"))
     # Only the lines from a document's first heading on can be in a section (a thread starts
     # at a heading too): the window scans below run on those (half the lines of real pages),
     # and the rest are outside every section.
@@ -81,10 +82,31 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
         .alias("sec_to_end"),
     )
     n = lines.height
+    # Below a closing line (a comment form, `_closed_at`) the page is closed too: its lines
+    # weigh against the article (no section rule names them: outside the article block, they
+    # go as the block's).
+    closed = (pl.col("idx") > pl.col("closed_at")).fill_null(False)
     return lines.with_columns(
         W.scatter(n, part["rid"], part["sec_rule"]).alias("sec_rule"),
-        W.scatter(n, part["rid"], part["sec_to_end"], False).alias("sec_to_end"),
+        (W.scatter(n, part["rid"], part["sec_to_end"], False) | closed).alias("sec_to_end"),
     ).with_columns(category("sec_rule").alias("sec_cat"))
+
+
+_CLOSERS = closing_rules()
+
+
+def _closed_at(lines: pl.DataFrame) -> pl.Series:
+    """Per document (indexed by d): the idx of its first line of a closing rule (`closes` in
+    the catalogue: a comment form) with `P.closer_min_prose_words` of prose above it in the
+    page, or null. Read at those lines only (a few pages have one)."""
+    n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
+    rows = lines.select("d", "rid", "idx", "line_rule").filter(
+        pl.col("line_rule").is_in(_CLOSERS))
+    if rows.is_empty():
+        return pl.Series([None] * n_docs, dtype=pl.UInt32)
+    rows = rows.filter(_above(_prose_sums(lines)) >= P.closer_min_prose_words
+                       ).group_by("d").agg(pl.col("idx").min())
+    return W.scatter(n_docs, rows["d"].cast(pl.UInt32), rows["idx"].cast(pl.UInt32))
 
 
 # Headings that may close the page in the first pass (`early` in the catalogue: the comments

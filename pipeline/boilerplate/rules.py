@@ -91,6 +91,10 @@ class Rule:
     # A pattern that vetoes the rule's hit (the regex engine has no lookahead): "Updated July
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
+    # A line rule: the article never goes on below the line (a comment form's fields and
+    # notices). Once `params.closer_min_prose_words` words of the page's prose stand above it,
+    # the lines below it weigh as a section that closes the page (`blocks.sections`).
+    closes: bool = False
 
     def __post_init__(self) -> None:
         if (self.pattern is None) == (self.predicate is None):
@@ -107,6 +111,8 @@ class Rule:
             raise ValueError(f"rule {self.name}: `unless` vetoes a pattern's hits")
         if self.inline and self.kind not in {"line", "context"}:
             raise ValueError(f"rule {self.name}: a section or a weak rule is never inline")
+        if self.closes and self.kind != "line":
+            raise ValueError(f"rule {self.name}: only a line rule closes the page")
 
 
 # Shared anchors: rules built with whole()/start() are merged by the engine into one regex each.
@@ -379,17 +385,32 @@ RULES: list[Rule] = [
     Rule("comment_meta", "comments", "line",
          r"^.{1,60}\s(?:says|said|wrote|commented):?\s+(?:\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|"
          r"\d{4}-\d{2}-\d{2}).{0,30}$", max_words=16),
+    # A comment form's own lines: the commenter's fields ("Name (required)", "Mail (will not be
+    # published) (required)") and the form's notices ("Your email address will not be
+    # published", "Notify me of follow-up comments by email."). closes=True: the article never
+    # goes on below them (what follows is the thread, the sidebar, the footer). An "Email
+    # (Required)" alone is any form's (a newsletter box between a story's paragraphs, WCXB
+    # 0174): `comment_form_field`, which does not close.
+    Rule("comment_form_name", "comments", "line",
+         whole(r"(?:name|e-?mail|mail|website)\s*\*?\s*(?:\((?:required|optional)\)\s*)*"
+               r"\((?:will not be published|never made public|address never made public|"
+               r"will not published)\)(?:\s*\((?:required|optional)\))*|name\s*\*?\s*\(required\)"),
+         marker=False, closes=True),
     Rule("comment_form_field", "comments", "line",
-         # Comment-form field labels: "Name (required)", "Mail (will not be published) (required)".
+         # Other form field labels: "Email (required)", "Website (optional)".
          whole(r"(?:name|e-?mail|mail|website|url|comment|message)\s*\*?\s*(?:\((?:required|"
                r"optional|will not be published|never made public|address never made public|"
                r"will not published)\)\s*)+"), marker=False),
     Rule("comment_form", "comments", "line",
-         r"your email address will not be published|required fields are marked|"
+         r"your email address will not be published|"
          r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
          r"this site uses akismet|you must be logged in to post a comment|"
          r"^your comment (?:is|has been) (?:now )?(?:awaiting moderation|in the moderation queue|"
-         r"saved)|^(?:note: )?(?:all )?comments (?:are|will be) moderated", max_words=40),
+         r"saved)", max_words=40, closes=True),
+    Rule("comment_notice", "comments", "line",
+         # any form's, or a notice above a post's comments: they do not close the page
+         r"required fields are marked|^(?:note: )?(?:all )?comments (?:are|will be) moderated",
+         max_words=40),
     Rule("comment_policy", "comments", "line",
          # A comment policy, told to the reader: "Please keep your comments relevant to the
          # topic", "Comments may be no longer than 2000 characters", "Your comment will not
@@ -817,6 +838,11 @@ MONTHS: dict[str, int] = {m: i + 1 for i, m in enumerate(
 def inline_rules() -> list[str]:
     """Names of the rules whose lines sit between an article's paragraphs (buttons, captions)."""
     return [r.name for r in RULES if r.inline]
+
+
+def closing_rules() -> list[str]:
+    """Names of the line rules below whose lines the article never goes on (`closes`)."""
+    return [r.name for r in RULES if r.closes]
 
 
 def template_rules() -> list[str]:
