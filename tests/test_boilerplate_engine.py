@@ -736,6 +736,11 @@ def test_a_comment_form_closes_the_page_under_a_short_post() -> None:
     assert _kept(res) == [post]
     assert set(res.removed.filter(pl.col("text") == "Name (required)")["rule"]) == {
         "comment_form_name"}
+    # a photo post whose only text is a caption (no prose on the page): what stands above
+    # the form is kept, the sidebar below it is not
+    caption = "Wonderful animated video for the band's new single! Created by Jo Lind"
+    res = clean_text("\n".join(["The Curious Blog", "New video", caption, *form, *sidebar]))
+    assert blurb not in _kept(res) and caption in _kept(res)
     # a newsletter's sign-up box between two paragraphs of a story: the story goes on
     box = ["The free Harbour Weekly newsletter delivers one story to your inbox every Monday.",
            "Email (Required)"]

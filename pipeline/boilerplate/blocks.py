@@ -97,14 +97,21 @@ _CLOSERS = closing_rules()
 
 def _closed_at(lines: pl.DataFrame) -> pl.Series:
     """Per document (indexed by d): the idx of its first line of a closing rule (`closes` in
-    the catalogue: a comment form) with `P.closer_min_prose_words` of prose above it in the
-    page, or null. Read at those lines only (a few pages have one)."""
+    the catalogue: a comment form) with a line of `P.closer_min_words` words that no rule took
+    above it (below the page's first line), or null. Read at those lines only (a few pages have
+    one)."""
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
     rows = lines.select("d", "rid", "idx", "line_rule").filter(
         pl.col("line_rule").is_in(_CLOSERS))
     if rows.is_empty():
         return pl.Series([None] * n_docs, dtype=pl.UInt32)
-    rows = rows.filter(_above(_prose_sums(lines)) >= P.closer_min_prose_words
+    # (text: a line of closer_min_words words or more that no rule took, below the page's
+    # first line, a scrape's <title>)
+    text = ((pl.col("n_words") >= P.closer_min_words) & pl.col("line_rule").is_null()
+            & (pl.col("idx") > 0))
+    w = pl.when(text).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
+    sums = lines.select(w.alias("pw"), w.cum_sum().alias("cum"))
+    rows = rows.filter(_above(sums) >= P.closer_min_words
                        ).group_by("d").agg(pl.col("idx").min())
     return W.scatter(n_docs, rows["d"].cast(pl.UInt32), rows["idx"].cast(pl.UInt32))
 
@@ -607,9 +614,10 @@ def block_flags(lines: pl.DataFrame) -> pl.DataFrame:
     """in_block (kept unless a rule says otherwise) and header (where metadata lines live)."""
     has_block = pl.col("_best") > 0
     # (a page without prose keeps its own lines only: those other documents of the batch carry
-    # too are its template, a blog's archive and sidebar around a photo post)
+    # too are its template, a blog's archive and sidebar around a photo post; and those above
+    # its comment form, if it has one: `sections`' `sec_to_end`, a section's or the form's)
     in_block = (
-        pl.col("is_html") | (~has_block & (pl.col("line_docs") <= 1))
+        pl.col("is_html") | (~has_block & (pl.col("line_docs") <= 1) & ~pl.col("sec_to_end"))
         | (has_block & pl.col("idx").is_between(pl.col("_bs"), pl.col("_be")))
         | pl.col("idx").is_between(pl.col("_bs2"), pl.col("_be2")).fill_null(False)
     )

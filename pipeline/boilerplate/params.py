@@ -30,14 +30,17 @@ class BoilerplateParams:
     passes: `blocks._closes_page` says why): the thread that follows has long comments. With
     less above, it is a count linked under a story's first paragraph ("124 Comments",
     alistapart.com), and prose below reopens as after any heading."""
-    closer_min_prose_words: int = 7
+    closer_min_words: int = 7
     """A line of a closing rule (`closes` in the catalogue: a comment form's fields and
-    notices) closes the page, in both passes and whatever follows, once this much of the
-    page's prose stands above it (one sentence: a comment form under an article has the
-    article above it; one at the top of a page has none). Unlike a comments heading (50
-    words, `section_end_min_prose_words`), it is no link under a story's first paragraph, so
-    the post above it may be short: a 25-word post lost the article block to a sidebar blurb
-    below its comment form (Dragnet R630, cleaned alone)."""
+    notices) closes the page, in both passes and whatever follows, once a line of this many
+    words or more that no rule took stands above it, below the page's first line (a comment
+    form under a post has the post above it, prose or a photo's caption; one at the top of a
+    page has a menu at most). Unlike a comments heading (50 words of prose,
+    `section_end_min_prose_words`), it is no link under a story's first paragraph, so the post
+    above it may be short: a 25-word post lost the article block to a sidebar blurb below its
+    comment form (Dragnet R630, cleaned alone), and a page whose post is a caption kept the
+    whole sidebar (`blocks.block_flags`: a page without prose keeps its lines above the form
+    only)."""
     thread_min_bylines: int = 3
     """A comment thread (rules with until="thread": comment bylines) starts at a byline that
     this many bylines follow, itself included."""

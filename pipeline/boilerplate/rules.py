@@ -92,8 +92,8 @@ class Rule:
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
     # A line rule: the article never goes on below the line (a comment form's fields and
-    # notices). Once `params.closer_min_prose_words` words of the page's prose stand above it,
-    # the lines below it weigh as a section that closes the page (`blocks.sections`).
+    # notices). Once a line of `params.closer_min_words` words that no rule took stands above
+    # it, the lines below it weigh as a section that closes the page (`blocks.sections`).
     closes: bool = False
 
     def __post_init__(self) -> None:
