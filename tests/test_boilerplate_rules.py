@@ -215,6 +215,22 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("donation_appeal", "Support now: every gift keeps the Harbour Daily free to read.", None,
      "The new card bypasses the few ferries capable of contactless support now, the council "
      "said on Tuesday after the vote on the harbour budget."),
+    # session 26: a nonprofit newsroom's appeal under its story; a pitcher pitching in is not
+    ("donation_appeal", "Since you made it to the bottom of this article, we have a small "
+     "favor to ask.", None,
+     "He should not be closing, but he should be pitching in the late innings of close games "
+     "for the harbour team this summer."),
+    ("donation_appeal", "If you believe stories like this one matter, please consider pitching "
+     "in what you can.", None,
+     "Every dollar the council gives to the harbour fund will be matched by the port, the "
+     "mayor said on Tuesday."),
+    # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not
+    ("caption_credit_tail", "The pressure ring lights up when you brush too hard. Credit: Jo "
+     "Lind", None,
+     "The council gave the harbour master credit: without her plan, the ferries would have "
+     "stopped running in 2019."),
+    ("donate_button", "Double my donation", None,
+     "The charity said the match would double every donation made before the end of May."),
     ("comment_form", "Your comment is awaiting moderation.", None,
      "The council said the comments it received on the harbour plan would be published in May."),
     ("comment_notice", "Comments are moderated, and will not appear until the author has approved "

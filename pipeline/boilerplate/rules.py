@@ -177,10 +177,20 @@ RULES: list[Rule] = [
          r"become a (?:supporter|patron|member) (?:today|now)|support (?:us|now) (?:today|now)?\s*$|"
          # (a line that opens with it: "support now" inside prose is a product's, "capable of
          # Google Wallet support now", Dragnet dev)
-         r"^support now\b", max_words=None, marker=False),
+         r"^support now\b|"
+         # a nonprofit newsroom's or a blog's appeal, at the end of a story: "Since you made it
+         # to the bottom of this article, we have a small favor to ask.", "... every dollar you
+         # give will be doubled", "please consider pitching in what you can", "Please consider
+         # supporting the project", "Consider a donation if you like what you see here!" (none
+         # in either dev set's gold; a pitcher "should be pitching in late innings" is)
+         r"\bwe have a (?:small |quick )?favou?r to ask\b|\bconsider (?:pitching|chipping) in\b|"
+         r"\bevery dollar you (?:give|donate)\b|\bconsider (?:supporting (?:us|our|the project|"
+         r"this (?:site|blog|project|work))|a donation|making a (?:donation|gift)|"
+         r"donating to (?:us|our))\b", max_words=None, marker=False),
     Rule("donate_button", "donation", "line",
          whole(r"donate|donate now|support us|support now|contribute|make a donation|"
-               r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee"), marker=True),
+               r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee|"
+               r"double (?:my|your) (?:donation|gift|impact)"), marker=True),
     # --- related / recommended ------------------------------------------------------------------
     Rule("related_heading_core", "related", "section",
          # The unmistakable ones (also leftover markers); related_heading below casts wider.
@@ -615,7 +625,10 @@ RULES: list[Rule] = [
          r"(?:credits?|courtesy|sources?|by\b|via\b|:))[^)]*\)\s*\.?$|"
          # ... and the agency's photo then the photographer: "(AP Photo/Evan Vucci)", "(AFP
          # Photo/Name)" ("photo" before the slash: "(Reuters/Ipsos)" ends a poll's sentence)
-         r"\([\w .-]{0,20}\bphoto\s*/[^()/]{2,60}\)\s*\.?$",
+         r"\([\w .-]{0,20}\bphoto\s*/[^()/]{2,60}\)\s*\.?$|"
+         # a caption's sentence, then its credit: "... brushing too hard. Credit: Jo Lind"
+         r"[.!?)\"”]\s+(?:(?:photo|image|picture|illustration)s?\s*)?credits?\s*:\s*"
+         r"[^\d()\[\]/|:]{2,40}$",
          max_words=60, inline=True),
     Rule("caption_credit_line", "caption", "line",
          start(r"(?:photo|image|picture|illustration|photograph|video|graphic)s?\s*(?:credit)?\s*"
