@@ -229,6 +229,15 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Lind", None,
      "The council gave the harbour master credit: without her plan, the ferries would have "
      "stopped running in 2019."),
+    # Substack's own lines between a post's paragraphs
+    ("inline_subscribe", "Thanks for reading Harbour Notes! Subscribe for free to receive new "
+     "posts and support my work.", None,
+     "Readers who subscribe receive new timetables by post, the ferry operator said on Monday."),
+    ("inline_subscribe", "Thanks for reading Harbour Notes! This post is public so feel free to "
+     "share it.", None,
+     "The harbour master said the post is public and will be advertised in the spring."),
+    ("caption_credit_tail", "The new quay at dawn. (Credit: Jo Lind)", None,
+     "The ferry takes a digital wallet (credit/debit cards, cash, etc.)"),
     ("donate_button", "Double my donation", None,
      "The charity said the match would double every donation made before the end of May."),
     ("comment_form", "Your comment is awaiting moderation.", None,

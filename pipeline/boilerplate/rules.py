@@ -510,6 +510,13 @@ RULES: list[Rule] = [
          r"unsubscribe at any time|"
          r"(?:join|subscribe to) (?:our|my) (?:newsletter|community|list)|thanks? for "
          r"(?:subscribing|signing up)|you(?:'re| are) (?:now )?subscribed", max_words=40),
+    Rule("inline_subscribe", "newsletter", "line",
+         # The boxes a newsletter platform puts between a post's paragraphs (Substack's "Thanks
+         # for reading X! Subscribe for free to receive new posts and support my work.", "...
+         # This post is public so feel free to share it."): removed, but inline: scored as any
+         # removed line, the box under a post's second paragraph cut those two off the post.
+         r"\bsubscribe (?:for free )?to receive new posts\b|"
+         r"\bthis post is public so feel free to share it\b", max_words=40, inline=True),
     Rule("subscribe_button", "newsletter", "line",
          whole(r"subscribe(?: now| today| here)?|sign up(?: now| today| for free| free)?|"
                r"join now|join (?:our|the) (?:newsletter|list|community)|get updates|"
@@ -620,8 +627,9 @@ RULES: list[Rule] = [
          # Handout"): "Guests can use the sauna/steam room and the pool." is a sentence.
          rf"{_CREDIT_START}\s*(?:pool|handout)\b[^()\[\]/|\d]{{0,40}}[)\]]?\s*\.?$|"
          # "(Photo: ...)", "(Photos courtesy ...)", "(Credits: ...)", "(Image Source)",
-         # "(Copyright ...)"; not "(images, videos, or live)"
-         r"\((?:copyright|©|credits?\b|(?:photo(?:graph)?|image|picture|illustration)s?\s*"
+         # "(Copyright ...)"; not "(images, videos, or live)", "Wallet (credit/debit cards,
+         # cash, etc.)"
+         r"\((?:copyright|©|credits?\s*:|(?:photo(?:graph)?|image|picture|illustration)s?\s*"
          r"(?:credits?|courtesy|sources?|by\b|via\b|:))[^)]*\)\s*\.?$|"
          # ... and the agency's photo then the photographer: "(AP Photo/Evan Vucci)", "(AFP
          # Photo/Name)" ("photo" before the slash: "(Reuters/Ipsos)" ends a poll's sentence)
