@@ -336,7 +336,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Something went wrong with the ferry's booking form, and the council apologised."),
     ("official_site_banner", "An official website of the United States government", None,
      "The harbour is an official website of the county's heritage trail, the council says."),
-    ("comments_widget", "Comments are closed.", None,
+    ("comments_closed", "Comments are closed.", None,
      "Comments are closed on the harbour plan, the council said, after a record 900 replies."),
     ("share_buttons", "Email This BlogThis! Share to Twitter Share to Facebook", None,
      "The mayor asked residents to email this office before they share the plan on Facebook."),

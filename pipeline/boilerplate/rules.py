@@ -384,11 +384,17 @@ RULES: list[Rule] = [
                # comment.", "Sign in with Yahoo! ID", "Be the first to like this." (96 lines of
                # 66 Dragnet pages, 6 of WCXB; none in gold; a batch's template rules removed
                # them where a site had pages enough)
-               r"comments are closed(?: for this (?:post|article|story|entry))?\.?|"
                r"please (?:sign|log) in to comment\.?|join the conversation:? sign up / log in|"
                r"sign in with (?:facebook|twitter|google|yahoo!? id|openid|disqus)|"
                r"don.t have openid\??|view the entire comment thread\.?|(?:post )?load all comments|"
                r"be the first to like this\.?|\d+ of \d+ comments loaded.*"), marker=False),
+    Rule("comments_closed", "comments", "line",
+         # "Comments are closed.": where a post's comments were; the post is above it, and
+         # closes=True: below it are the thread, the sidebar and the footer (on 21 dev pages,
+         # no gold sentence below it). ("No comments yet" and "Be the first to comment" do not
+         # close: they are also a count's link under a story's headline.)
+         whole(r"comments are (?:now )?closed(?: for this (?:post|article|story|entry))?\.?"),
+         marker=False, closes=True),
     Rule("comment_timestamp", "comments", "line",
          r"^(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+,? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
          r",? (?:at|@|-|–)? ?\d{1,2}:\d{2}(?::\d{2})?\s*(?:am|pm)?(?: \w{2,5})?$", max_words=8),
