@@ -321,7 +321,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comments_disqus", "Please enable JavaScript to view the comments powered by Disqus.",
      "Great piece, we have been waiting for this terminal for years and it is still not open.",
      "Enable JavaScript to view the comments, the help page of the council website says."),
-    ("comments_heading", "Speak Your Mind Cancel reply", "Some HTML is okay.",
+    ("comment_form_heading", "Speak Your Mind Cancel reply", "Some HTML is okay.",
      "The council did not cancel the reply it had sent to the ferry operator on Monday."),
     ("caption_credit_tail", "Jamaica's Usain Bolt competes in a men's 200-meter semifinal in "
      "the Olympic Stadium in London, Wednesday, Aug. 8, 2012. (AP Photo/David J. Phillip)", None,

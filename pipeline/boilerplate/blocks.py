@@ -101,8 +101,8 @@ def _closed_at(lines: pl.DataFrame) -> pl.Series:
     above it (below the page's first line), or null. Read at those lines only (a few pages have
     one)."""
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
-    rows = lines.select("d", "rid", "idx", "line_rule").filter(
-        pl.col("line_rule").is_in(_CLOSERS))
+    rows = lines.select("d", "rid", "idx", "line_rule", "head_rule").filter(
+        pl.col("line_rule").is_in(_CLOSERS) | pl.col("head_rule").is_in(_CLOSERS))
     if rows.is_empty():
         return pl.Series([None] * n_docs, dtype=pl.UInt32)
     # (text: a line of closer_min_words words or more that no rule took, below the page's

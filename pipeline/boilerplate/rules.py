@@ -91,9 +91,10 @@ class Rule:
     # A pattern that vetoes the rule's hit (the regex engine has no lookahead): "Updated July
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
-    # A line rule: the article never goes on below the line (a comment form's fields and
-    # notices). Once a line of `params.closer_min_words` words that no rule took stands above
-    # it, the lines below it weigh as a section that closes the page (`blocks.sections`).
+    # A line rule (or an "end" section's heading): the article never goes on below the line (a
+    # comment form's heading, fields and notices). Once a line of `params.closer_min_words`
+    # words that no rule took stands above it, the lines below it weigh as a section that
+    # closes the page (`blocks.sections`).
     closes: bool = False
 
     def __post_init__(self) -> None:
@@ -111,8 +112,10 @@ class Rule:
             raise ValueError(f"rule {self.name}: `unless` vetoes a pattern's hits")
         if self.inline and self.kind not in {"line", "context"}:
             raise ValueError(f"rule {self.name}: a section or a weak rule is never inline")
-        if self.closes and self.kind != "line":
-            raise ValueError(f"rule {self.name}: only a line rule closes the page")
+        if self.closes and not (self.kind == "line"
+                                or (self.kind == "section" and self.until == "end")):
+            raise ValueError(f"rule {self.name}: only a line or an until='end' section rule "
+                             "closes the page")
 
 
 # Shared anchors: rules built with whole()/start() are merged by the engine into one regex each.
@@ -260,16 +263,21 @@ RULES: list[Rule] = [
          until="end", early=True, marker=True, reopens=False),
     Rule("comments_heading", "comments", "section",
          # (No count, or a zero one: nothing says a thread follows.)
-         whole(r"(?:0\s*)?comments?|leave a (?:comment|reply)|(?:0|no) comments?(?:…|\.\.\.)? ?"
+         whole(r"(?:0\s*)?comments?|leave a comment|(?:0|no) comments?(?:…|\.\.\.)? ?"
                r"(?:read them below|be the first)[\w ]{0,20}|"
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments|"
-               # a WordPress comment form's heading with its link: "Leave a Reply Cancel reply",
-               # "Speak Your Mind Cancel reply", "Comment Cancel reply"
-               r"(?:[\w'’!?,]+ ){1,6}cancel reply"),
+               r"view (?:all )?comments"),
          until="end", early=True, marker=True),
+    Rule("comment_form_heading", "comments", "section",
+         # A WordPress comment form's heading, with its link or not: "Leave a Reply", "Leave a
+         # Reply Cancel reply", "Speak Your Mind Cancel reply", "Comment Cancel reply". It
+         # closes the page (closes=True, as the form's fields do): on 93 dev pages, no gold
+         # sentence below it. ("Leave a comment" does not: a theme's link under a post's title;
+         # nor "Post a comment": a Blogger post's footer link, above the story on one page.)
+         whole(r"leave a reply|(?:[\w'’!?,]+ ){1,6}cancel reply"),
+         until="end", early=True, marker=True, closes=True),
     Rule("comments_disqus", "comments", "section",
          # Disqus's placeholder where its thread loads ("Please enable JavaScript to view the
          # comments powered by Disqus. blog comments powered by Disqus"): the comments begin
@@ -868,7 +876,8 @@ def inline_rules() -> list[str]:
 
 
 def closing_rules() -> list[str]:
-    """Names of the line rules below whose lines the article never goes on (`closes`)."""
+    """Names of the rules (line rules, "end" section headings) below whose lines the article
+    never goes on (`closes`)."""
     return [r.name for r in RULES if r.closes]
 
 
