@@ -721,9 +721,11 @@ def test_a_long_recurring_line_between_paragraphs_still_splits_the_article() -> 
 
 def test_a_comment_form_closes_the_page_under_a_short_post() -> None:
     """A 20-word post, its comment form, then the blog's sidebar with a longer blurb: the form
-    ("Name (required)", "Mail (will not be published)") closes the page once any prose stands
-    above it, so the blurb below it is not the article (it was, cleaned alone: Dragnet R630).
-    An "Email (Required)" box between a story's paragraphs (a newsletter's) closes nothing."""
+    ("Mail (will not be published)") closes the page once a sentence stands above it, so the
+    blurb below it is not the article (it was, cleaned alone: Dragnet R630). A newsletter's
+    "Name (Required)" / "Email (Required)" box between a story's paragraphs, or a sign-up form
+    above it, closes nothing; nor does a "Leave a reply" link between a post's title and its
+    text (a theme's, under a site tagline)."""
     post = ("Her portraits of actors, scientists and mathematicians are lovely, and the "
             "colours are even better in print, where the paper shows every brush stroke.")
     blurb = ("You can also like my page here or add me to your circles here, and the blog "
@@ -734,15 +736,22 @@ def test_a_comment_form_closes_the_page_under_a_short_post() -> None:
     sidebar = ["About me", blurb, "Categories", "images", "videos", "Archives", "May 2012"]
     res = clean_text("\n".join(["The Curious Blog", "Portraits", post, *form, *sidebar]))
     assert _kept(res) == [post]
-    assert set(res.removed.filter(pl.col("text") == "Name (required)")["rule"]) == {
+    assert set(res.removed.filter(pl.col("text").str.starts_with("Mail"))["rule"]) == {
         "comment_form_name"}
     # a photo post whose only text is a caption (no prose on the page): what stands above
     # the form is kept, the sidebar below it is not
     caption = "Wonderful animated video for the band's new single! Created by Jo Lind"
     res = clean_text("\n".join(["The Curious Blog", "New video", caption, *form, *sidebar]))
     assert blurb not in _kept(res) and caption in _kept(res)
-    # a newsletter's sign-up box between two paragraphs of a story: the story goes on
+    # a newsletter's sign-up box between two paragraphs of a story, or above it: the story
+    # goes on
     box = ["The free Harbour Weekly newsletter delivers one story to your inbox every Monday.",
-           "Email (Required)"]
-    res = clean_text("\n".join([*PROSE[:1], *box, *PROSE[1:], OTHER_STORY]))
-    assert _kept(res)[-2:] == [*PROSE[1:], OTHER_STORY][-2:]
+           "Name (Required)", "Email (Required)"]
+    story = [*PROSE, OTHER_STORY]
+    res = clean_text("\n".join(["Harbour Daily", *story[:2], *box, *story[2:]]))
+    assert _kept(res)[-4:] == story[2:]
+    assert _kept(clean_text("\n".join(["Harbour Daily", *box, *story]))) == story
+    # a theme's "Leave a reply" link between the post's title and its text
+    head = ["The Curious Blog", "Just another blog about curious things on the web", "Home",
+            "About", "A new terminal for the harbour after ten years of delays", "Leave a reply"]
+    assert _kept(clean_text("\n".join([*head, *story, "Leave a Reply"]))) == story

@@ -216,14 +216,17 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The new card bypasses the few ferries capable of contactless support now, the council "
      "said on Tuesday after the vote on the harbour budget."),
     # session 26: a nonprofit newsroom's appeal under its story; a pitcher pitching in is not
-    ("donation_appeal", "Since you made it to the bottom of this article, we have a small "
+    ("donation_ask", "Since you made it to the bottom of this article, we have a small "
      "favor to ask.", None,
-     "He should not be closing, but he should be pitching in the late innings of close games "
-     "for the harbour team this summer."),
-    ("donation_appeal", "If you believe stories like this one matter, please consider pitching "
+     "The state may consider chipping in $2 million for the bridge repairs, the governor's "
+     "office said on Tuesday."),
+    ("donation_ask", "If you believe stories like this one matter, please consider pitching "
      "in what you can.", None,
-     "Every dollar the council gives to the harbour fund will be matched by the port, the "
-     "mayor said on Tuesday."),
+     "Councillors will consider supporting the project at Tuesday's meeting, where the "
+     "harbour budget is also on the agenda."),
+    ("donation_ask", "Consider a donation if you like what you see here!", None,
+     "Every dollar you give to a registered charity is tax-deductible, the harbour trust "
+     "reminded its members on Monday."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not
     ("caption_credit_tail", "The pressure ring lights up when you brush too hard. Credit: Jo "
      "Lind", None,
@@ -232,7 +235,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     # Substack's own lines between a post's paragraphs
     ("inline_subscribe", "Thanks for reading Harbour Notes! Subscribe for free to receive new "
      "posts and support my work.", None,
-     "Readers who subscribe receive new timetables by post, the ferry operator said on Monday."),
+     "Readers can subscribe to receive new posts about the ferry timetable, the operator "
+     "said on Monday."),
     ("inline_subscribe", "Thanks for reading Harbour Notes! This post is public so feel free to "
      "share it.", None,
      "The harbour master said the post is public and will be advertised in the spring."),
@@ -261,6 +265,8 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     # session 26: the commenter's fields close the page (`closes`); any form's do not
     ("comment_form_name", "Email (required) (Address never made public)", None,
      "The address of the harbour master is never made public, the council said on Monday."),
+    ("comment_form_name", "Email (won't be published) (required)", None,
+     "The names of the bidders won't be published until the harbour contract is signed."),
     ("comment_form_field", "Email (Required)", None,
      "Email is required for the ferry's booking system, the operator said on Monday."),
     # session 8: comment bylines of 2010s platforms (Slashcode, SB Nation, Movable Type),

@@ -97,18 +97,18 @@ _CLOSERS = closing_rules()
 
 def _closed_at(lines: pl.DataFrame) -> pl.Series:
     """Per document (indexed by d): the idx of its first line of a closing rule (`closes` in
-    the catalogue: a comment form) with a line of `P.closer_min_words` words that no rule took
-    above it (below the page's first line), or null. Read at those lines only (a few pages have
-    one)."""
+    the catalogue: a comment form) with a line of `P.closer_min_words` words, with sentence
+    punctuation, that no rule took above it (below the page's first line), or null. Read at
+    those lines only (a few pages have one)."""
     n_docs = int(lines["d"].max() or 0) + 1 if lines.height else 0
     rows = lines.select("d", "rid", "idx", "line_rule", "head_rule").filter(
         pl.col("line_rule").is_in(_CLOSERS) | pl.col("head_rule").is_in(_CLOSERS))
     if rows.is_empty():
         return pl.Series([None] * n_docs, dtype=pl.UInt32)
-    # (text: a line of closer_min_words words or more that no rule took, below the page's
-    # first line, a scrape's <title>)
-    text = ((pl.col("n_words") >= P.closer_min_words) & pl.col("line_rule").is_null()
-            & (pl.col("idx") > 0))
+    # (text: a line of closer_min_words words or more with sentence punctuation that no rule
+    # took, below the page's first line, a scrape's <title>)
+    text = ((pl.col("n_words") >= P.closer_min_words) & pl.col("has_sentence_punct")
+            & pl.col("line_rule").is_null() & (pl.col("idx") > 0))
     w = pl.when(text).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
     sums = lines.select(w.alias("pw"), w.cum_sum().alias("cum"))
     rows = rows.filter(_above(sums) >= P.closer_min_words

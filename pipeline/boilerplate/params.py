@@ -31,16 +31,17 @@ class BoilerplateParams:
     less above, it is a count linked under a story's first paragraph ("124 Comments",
     alistapart.com), and prose below reopens as after any heading."""
     closer_min_words: int = 7
-    """A line of a closing rule (`closes` in the catalogue: a comment form's fields and
-    notices) closes the page, in both passes and whatever follows, once a line of this many
-    words or more that no rule took stands above it, below the page's first line (a comment
-    form under a post has the post above it, prose or a photo's caption; one at the top of a
-    page has a menu at most). Unlike a comments heading (50 words of prose,
-    `section_end_min_prose_words`), it is no link under a story's first paragraph, so the post
-    above it may be short: a 25-word post lost the article block to a sidebar blurb below its
-    comment form (Dragnet R630, cleaned alone), and a page whose post is a caption kept the
-    whole sidebar (`blocks.block_flags`: a page without prose keeps its lines above the form
-    only)."""
+    """A line of a closing rule (`closes` in the catalogue: a comment form's heading, fields
+    and notices, "Comments are closed.") closes the page, in both passes and whatever follows,
+    once a line of this many words or more with sentence punctuation, that no rule took,
+    stands above it below the page's first line (a comment form under a post has the post
+    above it, prose or a photo's caption: "Simply beautiful! Unreleased new material from the
+    band"; a site's tagline or a headline has no sentence punctuation). Unlike a comments
+    heading (50 words of prose, `section_end_min_prose_words`), a closing line is no link
+    under a story's first paragraph, so the post above it may be short: a 25-word post lost
+    the article block to a sidebar blurb below its comment form (Dragnet R630, cleaned alone),
+    and a page whose post is a caption kept the whole sidebar (`blocks.block_flags`: a page
+    without prose keeps its lines above the form only)."""
     thread_min_bylines: int = 3
     """A comment thread (rules with until="thread": comment bylines) starts at a byline that
     this many bylines follow, itself included."""

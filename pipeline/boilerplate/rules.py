@@ -92,7 +92,7 @@ class Rule:
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
     # A line rule (or an "end" section's heading): the article never goes on below the line (a
-    # comment form's heading, fields and notices). Once a line of `params.closer_min_words`
+    # comment form's heading, fields and notices). Once a sentence of `params.closer_min_words`
     # words that no rule took stands above it, the lines below it weigh as a section that
     # closes the page (`blocks.sections`).
     closes: bool = False
@@ -180,16 +180,21 @@ RULES: list[Rule] = [
          r"become a (?:supporter|patron|member) (?:today|now)|support (?:us|now) (?:today|now)?\s*$|"
          # (a line that opens with it: "support now" inside prose is a product's, "capable of
          # Google Wallet support now", Dragnet dev)
-         r"^support now\b|"
-         # a nonprofit newsroom's or a blog's appeal, at the end of a story: "Since you made it
-         # to the bottom of this article, we have a small favor to ask.", "... every dollar you
-         # give will be doubled", "please consider pitching in what you can", "Please consider
-         # supporting the project", "Consider a donation if you like what you see here!" (none
-         # in either dev set's gold; a pitcher "should be pitching in late innings" is)
-         r"\bwe have a (?:small |quick )?favou?r to ask\b|\bconsider (?:pitching|chipping) in\b|"
-         r"\bevery dollar you (?:give|donate)\b|\bconsider (?:supporting (?:us|our|the project|"
+         r"^support now\b", max_words=None, marker=False),
+    Rule("donation_ask", "donation", "line",
+         # A nonprofit newsroom's or a blog's appeal, under a story: "Since you made it to the
+         # bottom of this article, we have a small favor to ask.", "... every dollar you give
+         # will be doubled", "please consider pitching in what you can", "Please consider
+         # supporting the project", "Consider a donation if you like what you see here!". Asked
+         # of the reader ("please", or opening the line) and short (max_words): "The state may
+         # consider chipping in $2 million", "Councillors will consider supporting the
+         # project", "Every dollar you give to a charity is tax-deductible" are news.
+         r"\bwe have a (?:small |quick )?favou?r to ask\b|"
+         r"\bplease consider (?:pitching in|chipping in|supporting (?:us|our|the project|"
          r"this (?:site|blog|project|work))|a donation|making a (?:donation|gift)|"
-         r"donating to (?:us|our))\b", max_words=None, marker=False),
+         r"donating to (?:us|our))\b|^consider (?:a donation|donating)\b|"
+         r"\bevery dollar you (?:give|donate) (?:will be|is) (?:doubled|matched)\b",
+         max_words=40, marker=False),
     Rule("donate_button", "donation", "line",
          whole(r"donate|donate now|support us|support now|contribute|make a donation|"
                r"fund this blog|become a (?:member|supporter|patron)|buy me a coffee|"
@@ -263,7 +268,7 @@ RULES: list[Rule] = [
          until="end", early=True, marker=True, reopens=False),
     Rule("comments_heading", "comments", "section",
          # (No count, or a zero one: nothing says a thread follows.)
-         whole(r"(?:0\s*)?comments?|leave a comment|(?:0|no) comments?(?:…|\.\.\.)? ?"
+         whole(r"(?:0\s*)?comments?|leave a (?:comment|reply)|(?:0|no) comments?(?:…|\.\.\.)? ?"
                r"(?:read them below|be the first)[\w ]{0,20}|"
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
@@ -271,12 +276,13 @@ RULES: list[Rule] = [
                r"view (?:all )?comments"),
          until="end", early=True, marker=True),
     Rule("comment_form_heading", "comments", "section",
-         # A WordPress comment form's heading, with its link or not: "Leave a Reply", "Leave a
-         # Reply Cancel reply", "Speak Your Mind Cancel reply", "Comment Cancel reply". It
-         # closes the page (closes=True, as the form's fields do): on 93 dev pages, no gold
-         # sentence below it. ("Leave a comment" does not: a theme's link under a post's title;
-         # nor "Post a comment": a Blogger post's footer link, above the story on one page.)
-         whole(r"leave a reply|(?:[\w'’!?,]+ ){1,6}cancel reply"),
+         # A WordPress comment form's heading with its link: "Leave a Reply Cancel reply",
+         # "Speak Your Mind Cancel reply", "Comment Cancel reply". It closes the page
+         # (closes=True, as the form's fields do). A bare "Leave a Reply" or "Leave a comment"
+         # does not (`comments_heading`): themes put that link between a post's title and its
+         # text (Twenty Twelve); nor "Post a comment": a Blogger post's footer link, above the
+         # story on one dev page.
+         whole(r"(?:[\w'’!?,]+ ){1,6}cancel reply"),
          until="end", early=True, marker=True, closes=True),
     Rule("comments_disqus", "comments", "section",
          # Disqus's placeholder where its thread loads ("Please enable JavaScript to view the
@@ -388,10 +394,10 @@ RULES: list[Rule] = [
                r"log in to (?:comment|reply)|reply|reply to (?:this )?comment|report(?: comment| abuse)?|"
                r"like reply|\d+ likes?|load more comments|show (?:more )?replies|"
                r"cancel reply|sort by:?.{0,20}|guest|\(\)|x|"
-               # the comment systems' own lines: "Comments are closed.", "Please sign in to
-               # comment.", "Sign in with Yahoo! ID", "Be the first to like this." (96 lines of
-               # 66 Dragnet pages, 6 of WCXB; none in gold; a batch's template rules removed
-               # them where a site had pages enough)
+               # the comment systems' own lines: "Please sign in to comment.", "Sign in with
+               # Yahoo! ID", "Be the first to like this." (with "Comments are closed.", now
+               # `comments_closed`: 96 lines of 66 Dragnet pages, 6 of WCXB; none in gold; a
+               # batch's template rules removed them where a site had pages enough)
                r"please (?:sign|log) in to comment\.?|join the conversation:? sign up / log in|"
                r"sign in with (?:facebook|twitter|google|yahoo!? id|openid|disqus)|"
                r"don.t have openid\??|view the entire comment thread\.?|(?:post )?load all comments|"
@@ -409,16 +415,18 @@ RULES: list[Rule] = [
     Rule("comment_meta", "comments", "line",
          r"^.{1,60}\s(?:says|said|wrote|commented):?\s+(?:\w+ \d{1,2},? \d{4}|\d{1,2} \w+ \d{4}|"
          r"\d{4}-\d{2}-\d{2}).{0,30}$", max_words=16),
-    # A comment form's own lines: the commenter's fields ("Name (required)", "Mail (will not be
-    # published) (required)") and the form's notices ("Your email address will not be
-    # published", "Notify me of follow-up comments by email."). closes=True: the article never
-    # goes on below them (what follows is the thread, the sidebar, the footer). An "Email
-    # (Required)" alone is any form's (a newsletter box between a story's paragraphs, WCXB
-    # 0174): `comment_form_field`, which does not close.
+    # A comment form's own lines: the commenter's address field ("Mail (will not be published)
+    # (required)", "Email (required) (Address never made public)") and the form's notices
+    # ("Your email address will not be published", "Notify me of follow-up comments by
+    # email."). closes=True: the article never goes on below them (what follows is the thread,
+    # the sidebar, the footer). "Name (Required)" and "Email (Required)" alone are any form's
+    # (a newsletter box between a story's paragraphs, WCXB 0174): `comment_form_field`, which
+    # does not close.
     Rule("comment_form_name", "comments", "line",
          whole(r"(?:name|e-?mail|mail|website)\s*\*?\s*(?:\((?:required|optional)\)\s*)*"
-               r"\((?:will not be published|never made public|address never made public|"
-               r"will not published)\)(?:\s*\((?:required|optional)\))*|name\s*\*?\s*\(required\)"),
+               r"\((?:will not be published|won.t be published|not published|never published|"
+               r"never made public|address never made public|will not published|"
+               r"will not be shared|never shared)\)(?:\s*\((?:required|optional)\))*"),
          marker=False, closes=True),
     Rule("comment_form_field", "comments", "line",
          # Other form field labels: "Email (required)", "Website (optional)".
@@ -529,7 +537,7 @@ RULES: list[Rule] = [
          # for reading X! Subscribe for free to receive new posts and support my work.", "...
          # This post is public so feel free to share it."): removed, but inline: scored as any
          # removed line, the box under a post's second paragraph cut those two off the post.
-         r"\bsubscribe (?:for free )?to receive new posts\b|"
+         r"\bsubscribe for free to receive new posts\b|"
          r"\bthis post is public so feel free to share it\b", max_words=40, inline=True),
     Rule("subscribe_button", "newsletter", "line",
          whole(r"subscribe(?: now| today| here)?|sign up(?: now| today| for free| free)?|"
