@@ -525,3 +525,25 @@ def test_an_articles_own_byline_under_a_count_link_in_its_header_starts_no_threa
         page += [f"{name} — June 24th, 2012, 9:30 am", comment]
     r = clean_text("\n".join(page))
     assert r.documents["text"][0].split("\n\n") == story
+
+
+def test_a_split_scan_hits_what_its_union_hits() -> None:
+    """`Rule.split_scan` scans each top-level alternative on its own (the union of
+    caption_credit_tail's blew up the regex DFA): the lines hit are the union's, and only an
+    unanchored pattern may ask for it."""
+    from pipeline.boilerplate import matching
+    lines = ["The new quay at dawn. (AP Photo/Jo Lind)", "Ferries wait at the quay / Reuters",
+             "The ring lights up when you brush too hard. Credit: Jo Lind", "(Photo: Jo Lind)",
+             "The ferry takes a digital wallet (credit/debit cards, cash, etc.)", *PROSE]
+    frame = matching.lowercase(pl.DataFrame({"line": lines}).with_columns(
+        pl.col("line").str.count_matches(" ").add(1).alias("n_words")))
+    split = [r for r in RULES if r.split_scan]
+    assert split
+    for r in split:
+        fast = frame.select(matching._hit_expr(r).alias("hit"))["hit"].to_list()
+        union = frame.select((pl.col(matching._text_col(r)).str.contains(
+            matching.fast_regex(r.pattern or "")) & (pl.col("n_words") <= (r.max_words or 10**6))
+        ).alias("hit"))["hit"].to_list()
+        assert fast == union and any(fast), r.name
+    with pytest.raises(ValueError, match="split_scan"):
+        Rule("x", "caption", "line", r"^photo:|^credit:", split_scan=True)

@@ -91,6 +91,12 @@ class Rule:
     # A pattern that vetoes the rule's hit (the regex engine has no lookahead): "Updated July
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
+    # Scan each top-level alternative of the pattern on its own (`matching._short_hits`): the
+    # union of some unanchored alternatives blows up the regex crate's lazy DFA
+    # (caption_credit_tail's five: 5.6 s a chunk's distinct texts as one scan, 0.08 s as five;
+    # its first four 0.31 s against 0.06). Most rules' unions are as fast as their parts or
+    # faster (bench/README.md, session 26).
+    split_scan: bool = False
     # A line rule (or an "end" section's heading): the article never goes on below the line (a
     # comment form's heading, fields and notices). Once a sentence of `params.closer_min_words`
     # words that no rule took stands above it, the lines below it weigh as a section that
@@ -112,6 +118,8 @@ class Rule:
             raise ValueError(f"rule {self.name}: `unless` vetoes a pattern's hits")
         if self.inline and self.kind not in {"line", "context"}:
             raise ValueError(f"rule {self.name}: a section or a weak rule is never inline")
+        if self.split_scan and (self.pattern is None or self.pattern.startswith("^")):
+            raise ValueError(f"rule {self.name}: split_scan is for an unanchored pattern")
         if self.closes and not (self.kind == "line"
                                 or (self.kind == "section" and self.until == "end")):
             raise ValueError(f"rule {self.name}: only a line or an until='end' section rule "
@@ -659,7 +667,7 @@ RULES: list[Rule] = [
          # a caption's sentence, then its credit: "... brushing too hard. Credit: Jo Lind"
          r"[.!?)\"”]\s+(?:(?:photo|image|picture|illustration)s?\s*)?credits?\s*:\s*"
          r"[^\d()\[\]/|:]{2,40}$",
-         max_words=60, inline=True),
+         max_words=60, inline=True, split_scan=True),
     Rule("caption_credit_line", "caption", "line",
          start(r"(?:photo|image|picture|illustration|photograph|video|graphic)s?\s*(?:credit)?\s*"
                r"(?::|by\b|courtesy\b|©)|credit:|©\s*(?:getty|afp|reuters|ap|shutterstock)|"
