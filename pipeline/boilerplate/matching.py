@@ -112,16 +112,24 @@ def _hit_expr(rule: Rule, exact: bool = False) -> pl.Expr:
     else:
         col = pl.col(_text_col(rule))
         regex = exact_regex if exact else fast_regex
-        if rule.split_scan and not exact:  # (each alternative its own scan: see `Rule`)
-            hit = pl.any_horizontal([col.str.contains(regex(alt)) for alt in
-                                     _top_alternatives(rule.pattern or "")]).fill_null(False)
-        else:
-            hit = col.str.contains(regex(rule.pattern or "")).fill_null(False)
+        hit = (col.str.contains(exact_regex(rule.pattern or "")) if exact
+               else _fast_scan(rule)).fill_null(False)
         if rule.unless is not None:  # (merged rules reach here only on their regex's hits)
             hit = hit & ~col.str.contains(regex(rule.unless)).fill_null(False)
     if rule.max_words is not None:
         hit = hit & (pl.col("n_words") <= rule.max_words)
     return hit
+
+
+def _fast_scan(rule: Rule) -> pl.Expr:
+    """Boolean: does the fast form of a pattern rule's regex (`fast_regex`) hit the line? One
+    scan, or one per top-level alternative for a rule marked `split_scan` (its union blows up
+    the regex DFA: see `Rule`)."""
+    col, pattern = pl.col(_text_col(rule)), rule.pattern or ""
+    if not rule.split_scan:
+        return col.str.contains(fast_regex(pattern))
+    return pl.any_horizontal([col.str.contains(fast_regex(alt))
+                              for alt in _top_alternatives(pattern)])
 
 
 @lru_cache(maxsize=4096)
@@ -201,9 +209,7 @@ def _short_hits(lines: pl.DataFrame, group: list[tuple[int, Rule]], limit: int |
     sub = lines.select(_ROW, *[c for c in lines.columns if c in need])
     if limit is not None:
         sub = sub.filter(pl.col("n_words") <= limit)
-    scan = [pl.col(_text_col(r)).str.contains(fast_regex(alt)) for _, r in group
-            for alt in (_top_alternatives(r.pattern or "") if r.split_scan
-                        else (r.pattern or "",))]
+    scan = [_fast_scan(r) for _, r in group]
     return _named(lines.height, sub.filter(pl.any_horizontal(scan).fill_null(False)), group)
 
 
