@@ -215,7 +215,7 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("donation_appeal", "Support now: every gift keeps the Harbour Daily free to read.", None,
      "The new card bypasses the few ferries capable of contactless support now, the council "
      "said on Tuesday after the vote on the harbour budget."),
-    # session 26: a nonprofit newsroom's appeal under its story; a pitcher pitching in is not
+    # session 26: a nonprofit newsroom's appeal asked of the reader; news of a grant is not
     ("donation_ask", "Since you made it to the bottom of this article, we have a small "
      "favor to ask.", None,
      "The state may consider chipping in $2 million for the bridge repairs, the governor's "
