@@ -109,8 +109,7 @@ def _closed_at(lines: pl.DataFrame) -> pl.Series:
     # took, below the page's first line, a scrape's <title>)
     text = ((pl.col("n_words") >= P.closer_min_words) & pl.col("has_sentence_punct")
             & pl.col("line_rule").is_null() & (pl.col("idx") > 0))
-    w = pl.when(text).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
-    sums = lines.select(w.alias("pw"), w.cum_sum().alias("cum"))
+    sums = _prose_sums(lines, pl.when(text).then(pl.col("n_words")).otherwise(0).cast(pl.Int64))
     rows = rows.filter(_above(sums) >= P.closer_min_words
                        ).group_by("d").agg(pl.col("idx").min())
     return W.scatter(n_docs, rows["d"].cast(pl.UInt32), rows["idx"].cast(pl.UInt32))
@@ -151,11 +150,11 @@ def _prose_words() -> pl.Expr:
     return pl.when(pl.col("prose")).then(pl.col("n_words")).otherwise(0).cast(pl.Int64)
 
 
-def _prose_sums(lines: pl.DataFrame) -> pl.DataFrame:
-    """Per row of the batch: its prose words (`pw`) and the running sum up to it (`cum`), to
-    be read at a few rows only (`_before`: the heading lines, a few among a page's ~150;
-    segmented window scans over every line cost 3x as much)."""
-    pw = _prose_words()
+def _prose_sums(lines: pl.DataFrame, words: pl.Expr | None = None) -> pl.DataFrame:
+    """Per row of the batch: its prose words (`pw`; or `words`, an Int64 expression) and the
+    running sum up to it (`cum`), to be read at a few rows only (`_before`: the heading lines,
+    a few among a page's ~150; segmented window scans over every line cost 3x as much)."""
+    pw = _prose_words() if words is None else words
     return lines.select(pw.alias("pw"), pw.cum_sum().alias("cum"))
 
 

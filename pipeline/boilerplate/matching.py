@@ -112,7 +112,7 @@ def _hit_expr(rule: Rule, exact: bool = False) -> pl.Expr:
     else:
         col = pl.col(_text_col(rule))
         regex = exact_regex if exact else fast_regex
-        hit = (col.str.contains(exact_regex(rule.pattern or "")) if exact
+        hit = (col.str.contains(regex(rule.pattern or "")) if exact
                else _fast_scan(rule)).fill_null(False)
         if rule.unless is not None:  # (merged rules reach here only on their regex's hits)
             hit = hit & ~col.str.contains(regex(rule.unless)).fill_null(False)

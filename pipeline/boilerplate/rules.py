@@ -91,7 +91,7 @@ class Rule:
     # A pattern that vetoes the rule's hit (the regex engine has no lookahead): "Updated July
     # 23, 2012, 11:57 p.m. ET" has a comment byline's shape, but it is the story's dateline.
     unless: str | None = None
-    # Scan each top-level alternative of the pattern on its own (`matching._short_hits`): the
+    # Scan each top-level alternative of the pattern on its own (`matching._fast_scan`): the
     # union of some unanchored alternatives blows up the regex crate's lazy DFA
     # (caption_credit_tail's five: 5.6 s a chunk's distinct texts as one scan, 0.08 s as five;
     # its first four 0.31 s against 0.06). Most rules' unions are as fast as their parts or
@@ -437,10 +437,10 @@ RULES: list[Rule] = [
                r"will not be shared|never shared)\)(?:\s*\((?:required|optional)\))*"),
          marker=False, closes=True),
     Rule("comment_form_field", "comments", "line",
-         # Other form field labels: "Email (required)", "Website (optional)".
-         whole(r"(?:name|e-?mail|mail|website|url|comment|message)\s*\*?\s*(?:\((?:required|"
-               r"optional|will not be published|never made public|address never made public|"
-               r"will not published)\)\s*)+"), marker=False),
+         # Other form field labels: "Email (required)", "Website (optional)" (a field marked
+         # unpublished is `comment_form_name`'s, above).
+         whole(r"(?:name|e-?mail|mail|website|url|comment|message)\s*\*?\s*"
+               r"(?:\((?:required|optional)\)\s*)+"), marker=False),
     Rule("comment_form", "comments", "line",
          r"your email address will not be published|"
          r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
