@@ -227,6 +227,31 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("donation_ask", "Consider a donation if you like what you see here!", None,
      "Every dollar you give to a registered charity is tax-deductible, the harbour trust "
      "reminded its members on Monday."),
+    # session 27: a page's <noscript> notice; a how-to's step about the same setting is not
+    ("noscript_notice", "Javascript is not enabled on your browser. Please enable javascript to "
+     "use the community features on this page.", None,
+     "To enable JavaScript in the harbour office's browser, the clerk opened its settings and "
+     "ticked the box."),
+    ("noscript_notice", "This site requires JavaScript to run correctly. Please turn on "
+     "JavaScript or unblock scripts", None,
+     "The ferry app requires JavaScript, the operator said, which older phones cannot run."),
+    # a news site's disclaimer under its links; a story about responsibility for content is not
+    ("external_links_note", "The Harbour Daily is not responsible for the content of external "
+     "sites.", None,
+     "The council said it is not responsible for the content of the harbour master's blog, "
+     "which it called external to its work."),
+    # a newsroom's call for tips; a story about a tip is not
+    ("news_tip_prompt", "Have a news tip?", None,
+     "Police said they have a tip that led them to the harbour on Tuesday night."),
+    ("news_tip_prompt", "Do you have more information about this topic? If so, please click "
+     "here to contact the editors of Harbour Daily.", None,
+     "Do you have more information about this topic? Residents asked the editors of the harbour "
+     "plan at Tuesday's meeting."),
+    ("comments_heading", "Comment & Contribute",
+     "I have taken this ferry for twenty years and it has never once been on time in winter.",
+     "Residents can comment and contribute to the harbour plan until the end of May."),
+    ("tag_list", "Related Topics: Harbour, Ferries, Councils", None,
+     "Related topics such as the harbour budget will be discussed at the next meeting."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not
     ("caption_credit_tail", "The pressure ring lights up when you brush too hard. Credit: Jo "
      "Lind", None,

@@ -281,7 +281,7 @@ RULES: list[Rule] = [
                r"post a comment|add (?:a )?comment|join the (?:discussion|conversation)|"
                r"discussion about this (?:post|article)|reader comments|comment(?:s)? (?:section|"
                r"policy)|have your say|show comments|load (?:disqus )?comments|"
-               r"view (?:all )?comments"),
+               r"view (?:all )?comments|comment (?:&|and) contribute"),
          until="end", early=True, marker=True),
     Rule("comment_form_heading", "comments", "section",
          # A WordPress comment form's heading with its link: "Leave a Reply Cancel reply",
@@ -702,6 +702,7 @@ RULES: list[Rule] = [
          max_words=30, case=True),
     Rule("tag_list", "navigation", "line",
          start(r"tags?:|tagged(?: with| as)?:?|filed under:?|categor(?:y|ies):|topics?:|"
+               r"related (?:topics|tags|categories|keywords):|"
                r"posted in\b|keywords?:"), max_words=30),
     Rule("post_footer", "navigation", "line",
          # A blog theme's line under a post: "This entry was posted in Mobile and tagged
@@ -772,6 +773,39 @@ RULES: list[Rule] = [
          # none in gold; every one kept it, as the story's last line).
          r"^a version of this (?:article|story|review|essay|column|interview) appear(?:ed|s)\b"
          r".*\b(?:on page|edition|section)\b", max_words=60),
+    Rule("noscript_notice", "furniture", "line",
+         # A page's notice for readers without JavaScript, left in the scrape by its <noscript>
+         # ("Javascript is not enabled on your browser. Please enable javascript to use the
+         # community features on this page.", "Please enable JavaScript in your browser to
+         # complete this form.", "JavaScript is required to view our full story experience."):
+         # 55 lines of 45 pages in both dev sets, none in a gold.
+         # (A how-to's "To enable JavaScript in Chrome, open Settings" is no notice: the
+         # notice pleads, or says what the reader cannot do without it.)
+         r"\bplease (?:\w+ ){0,2}(?:enable|turn on|activate) (?:your )?javascript\b|"
+         r"\b(?:need|must|have) to (?:enable|turn on) javascript to\b|"
+         r"\bjavascript (?:is|appears to be) (?:currently )?(?:not enabled|disabled|turned off)"
+         r" (?:on|in) (?:your|this) browser\b|\b(?:have|has) javascript (?:disabled|turned off)\b|"
+         r"\bjavascript (?:is|must be) (?:required|enabled) (?:to|for) (?:view|use|post|comment|"
+         r"see|access|run|combat|purposes)\b|^(?:notice: |please note: )?javascript is required\b|"
+         r"\bensure javascript is enabled\b",
+         max_words=40),
+    Rule("external_links_note", "furniture", "line",
+         # A news site's disclaimer under its links: "The BBC is not responsible for the content
+         # of external sites.", "External links are provided for reference purposes. ABC News is
+         # not responsible for the content of external Internet sites." (43 lines of both dev
+         # sets, none in a gold).
+         r"\bnot responsible for the content of (?:external|third[- ]party|linked|other) "
+         r"(?:internet )?(?:web ?)?sites\b|^external links are provided for reference",
+         max_words=40),
+    Rule("news_tip_prompt", "furniture", "line",
+         # A newsroom's call for tips: "Have a tip?", "Have a news tip?", "Got a tip? Tell us.",
+         # "Do you have more information about this topic? If so, please click here to contact
+         # the editors of ABC News."
+         whole(r"(?:have|got) a (?:news |story )?tip\??(?:[, ]+(?:pitch|story idea|"
+               r"correction)[\w ,]{0,30}\??)?(?: (?:tell|email|contact) us\.?)?(?: x)?|"
+               r"do you have (?:more )?information about this (?:topic|story)\? if so, please "
+               r"(?:click here to )?contact (?:the|our) editors[\w .!]{0,40}"),
+         max_words=30),
     Rule("separator", "furniture", "line",
          # A horizontal rule or ornament between paragraphs ("————", "* * *"): dropped. (Any
          # line without a letter or digit is neutral to the article block, which such lines
