@@ -250,6 +250,17 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("comments_heading", "Comment & Contribute",
      "I have taken this ferry for twenty years and it has never once been on time in winter.",
      "Residents can comment and contribute to the harbour plan until the end of May."),
+    # a gallery's pager; a count in a sentence is not
+    ("pager", "Prev Next", None,
+     "The harbour master said the previous and next ferries would both be cancelled."),
+    ("pager", "3 of 12", None, "3 of 12 ferries were cancelled on Tuesday, the operator said."),
+    # a trade site's sponsored downloads; a story about a white paper is not
+    ("resource_promo", "Protecting the Mobile Harbour | White Paper", None,
+     "The council published a white paper on the harbour budget on Tuesday."),
+    ("inline_button", "Download now! »", None,
+     "Residents can download the harbour plan now from the council's website."),
+    ("caption_gallery", "hide caption", None,
+     "The harbour master asked the paper to hide the caption under the photo of the quay."),
     ("tag_list", "Related Topics: Harbour, Ferries, Councils", None,
      "Related topics such as the harbour budget will be discussed at the next meeting."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not

@@ -607,11 +607,20 @@ RULES: list[Rule] = [
                r"talk to (?:sales|an expert|us)|see (?:pricing|plans)|view (?:deal|offer|on amazon)|"
                r"check (?:price|availability)(?: on \w+)?|\$[\d,.]+ at [\w .&']{2,30}|"
                r"be the first to know!?"), marker=False),
+    Rule("resource_promo", "advertising", "line",
+         # A trade site's sponsored downloads between and under its stories: "White Paper",
+         # "See all White Papers / Webcasts", "Protecting the Mobile Enterprise | White Paper"
+         # (IDG's sites, 2012: 90 lines of 14 Dragnet pages, none in a gold).
+         r"\|\s*(?:white ?paper|webcast|e-?book|case study)\s*$|"
+         + whole(r"(?:(?:more|see all|it|ebooks &) ?)?white ?papers?(?: (?:/|and|&) webcasts)?|"
+                 r"webcasts?")),
     Rule("inline_button", "advertising", "line",
          # Buttons of review, shopping and booking pages, one under each item of the article.
          whole(r"check (?:the )?(?:latest )?(?:price|prices|availability)(?: (?:on|at) "
                r"[\w .&']{1,30})?(?: on sale)?|book (?:now|online|today)|"
                r"(?:read|see) (?:the )?(?:full )?review|jump to (?:the )?review|see the rating|"
+               r"buy (?:it )?(?:on|at|from) amazon|download now!?|read now|"
+               r"download (?:the |our |this )?(?:free )?(?:white ?paper|report|e-?book|guide)|"
                r"more (?:info|details)|website call"), inline=True),
     Rule("no_card_cta", "advertising", "line",
          # "Free 14-day trial. No credit card required.": a sign-up button's small print.
@@ -643,7 +652,8 @@ RULES: list[Rule] = [
     Rule("caption_gallery", "caption", "line",
          start(r"open image in gallery|view (?:image|photo|gallery)|enlarge (?:this )?image|"
                r"image \d+ of \d+|photo \d+ of \d+|\d+ of \d+ (?:photos|images)|expand image|"
-               r"click (?:to|here to) enlarge"), max_words=None, inline=True),
+               r"click (?:to|here to) enlarge|(?:hide|show|toggle) caption"), max_words=None,
+         inline=True),
     Rule("caption_lr", "caption", "line", r"^\((?:l|r|c|left|right|top|bottom|above|inset)\)\s",
          max_words=60, inline=True),
     Rule("caption_credit_tail", "caption", "line",
@@ -691,7 +701,14 @@ RULES: list[Rule] = [
                r"sitemap|site map|cart|basket|checkout|\d+ items?|wishlist|loading\.*|"
                r"loading (?:posts|paragraph|comments)\.*|"
                r"click here|learn more|find out more|read more|read full (?:article|story)|"
-               r"continue reading|open|expand|collapse|show less|hide"), marker=False),
+               r"continue reading|open|expand|collapse|show less|hide|"
+               # a table of contents' toggles
+               r"contents hide|(?:collapsed )?expand all|collapse all"), marker=False),
+    Rule("pager", "navigation", "line",
+         # A gallery's or a guide's pager between its captions or sections ("Prev Next", "1 of
+         # 6": 109 lines of both dev sets, none in a gold); inline, as it stands between the
+         # article's parts.
+         whole(r"(?:previous|prev) (?:\W+ )?next|\d+ of \d+"), inline=True),
     Rule("breadcrumb", "navigation", "line",
          r"^(?:[Hh]ome|HOME|[Ss]tart|[Ii]nicio|[Aa]ccueil|[Ss]tartseite)\s*(?:[>»›/|→]|[a-z]+[A-Z])|"
          r"^[\w&' -]{1,30}(?:\s+[>»›/|→]\s+[\w&' -]{1,40}){2,}$|"
