@@ -261,6 +261,19 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "Residents can download the harbour plan now from the council's website."),
     ("caption_gallery", "hide caption", None,
      "The harbour master asked the paper to hide the caption under the photo of the quay."),
+    ("noscript_notice", "Media requires JavaScript and Adobe Flash to play.", None,
+     "The harbour's new ticket machines require Adobe software that the council no longer "
+     "licenses, the operator said."),
+    ("platform_credit", "Harbour Notes is powered by Blogger. Start your own blog.", None,
+     "The harbour's booking site is powered by a system the council bought in 2019."),
+    ("reprint_notice", "Reprints & Permissions", None,
+     "The paper said reprints and permissions for the harbour photos are handled by its "
+     "archive."),
+    ("related_heading", "Featured Stories",
+     "Ten things to know about the harbour's new ferries, from fares to timetables and more",
+     "The harbour's featured stories this year included the new ferry terminal."),
+    ("skip_link", "Post navigation", None,
+     "The post navigation system on the new ferries was made in Norway, the operator said."),
     ("tag_list", "Related Topics: Harbour, Ferries, Councils", None,
      "Related topics such as the harbour budget will be discussed at the next meeting."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not
