@@ -274,6 +274,23 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The harbour's featured stories this year included the new ferry terminal."),
     ("skip_link", "Post navigation", None,
      "The post navigation system on the new ferries was made in Norway, the operator said."),
+    ("license_notice", "All photos are licensed under a Creative Commons Attribution 3.0 "
+     "License.", None,
+     "The council licensed the harbour photos to the paper under a five-year agreement."),
+    ("opinion_disclaimer", "The opinions expressed here are my own and do not reflect the views "
+     "of my employer.", None,
+     "The statement does not reflect the views of the harbour board, its chair said on Monday."),
+    ("share_prompt", "If you liked this article, please help spread the news on the following "
+     "sites:", None,
+     "If you liked the old ferries, the harbour museum will show two of them from May."),
+    ("affiliate_disclosure", "When you buy through links on our site, we may earn an affiliate "
+     "commission.", None,
+     "The harbour agents earn a commission on every ticket they sell, the council said."),
+    ("newsletter_signup", "We respect your privacy.", None,
+     "We respect your privacy, the harbour master told residents at Tuesday's meeting about "
+     "the new cameras."),
+    ("share_buttons", "Opens in new window", None,
+     "The new ferry terminal opens in a new building next to the old quay in May."),
     ("tag_list", "Related Topics: Harbour, Ferries, Councils", None,
      "Related topics such as the harbour budget will be discussed at the next meeting."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not
