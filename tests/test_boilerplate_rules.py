@@ -291,6 +291,13 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "the new cameras."),
     ("share_buttons", "Opens in new window", None,
      "The new ferry terminal opens in a new building next to the old quay in May."),
+    ("form_prompt", "Please fill out the form below, and one of our producers will follow up "
+     "within 48 hours.", None,
+     "Residents who want a permit must fill out a form at the harbour office, the council said."),
+    ("related_heading", "If you enjoyed this article, you may also like:",
+     "Ten things to know about the harbour's new ferries, from fares to timetables and more",
+     "If you enjoyed the old ferries, you may also like the museum's new exhibition, its "
+     "curator said."),
     ("tag_list", "Related Topics: Harbour, Ferries, Councils", None,
      "Related topics such as the harbour budget will be discussed at the next meeting."),
     # a caption's sentence with its credit after it; a quote's "credit:" inside prose is not

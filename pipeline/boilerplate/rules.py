@@ -221,6 +221,8 @@ RULES: list[Rule] = [
                r"stories|news|posts)(?: (?:from|on|about|like this)\b.*)?|more from [\w .&'-]{1,40}|"
                r"recommended(?: for you| articles| stories| reading| posts| content| videos)?|"
                r"featured (?:stories|articles|posts)|"
+               r"if you (?:liked|enjoyed) this (?:post|article|story),? you (?:may|might|will|"
+               r"would) (?:also )?(?:like|enjoy)(?: these)?|"
                r"you (?:may|might) (?:also )?(?:like|enjoy|be interested in)(?: these| to read)?|"
                r"(?:people|readers) (?:also|who read this also) (?:read|like|liked|viewed)|"
                r"(?:most|the) (?:popular|read|viewed|shared)(?: (?:articles|stories|posts|now|"
@@ -899,6 +901,14 @@ RULES: list[Rule] = [
                r"thank you! your submission has been received!?|"
                r"this field is for validation purposes and should be left unchanged\.?|"
                r"this field is hidden when viewing the form\.?")),
+    Rule("form_prompt", "furniture", "line",
+         # A contact or sign-up form's lines around it: "Please fill out the form below, and one
+         # of our producers will follow up within 48 hours.", "By submitting your request, your
+         # data will be subject to our privacy policy and terms." (32 lines of 24 sites in both
+         # dev sets, none in a gold)
+         r"\bfill (?:out|in) the (?:form|fields) below\b|"
+         r"\bby (?:submitting|clicking|signing)[^.]{0,60}\b(?:privacy policy|terms)\b",
+         max_words=40),
     Rule("official_site_banner", "furniture", "line",
          # The U.S. government's site banner, above every .gov page: "An official website of
          # the United States government", "Secure .gov websites use HTTPS" (37 lines of 10
