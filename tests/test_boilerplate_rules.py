@@ -75,6 +75,20 @@ def test_every_category_has_a_rule() -> None:
     "Readers who subscribe to the print edition will see no change, the publisher said.",
     "The photo, taken by a Reuters photographer in 2019, shows the quay before the storm.",
     "Comments from the minister were reported widely.",
+    # session 27: stories about the things that session's furniture rules name (the review's)
+    "Users need to enable JavaScript to use the new Gmail interface, Google said.",
+    "About 1% of visitors have JavaScript disabled, according to figures Yahoo published.",
+    "Hulu requires Adobe Flash to play its videos, which Apple's iPad does not support.",
+    "Adobe urged users to install the latest version of Flash Player after the attack.",
+    "Internet Explorer 8 does not support the video tag, so the site falls back to Flash.",
+    "About a quarter of all websites are now powered by WordPress, according to W3Techs.",
+    "By signing the agreement, both countries accepted the terms of the ceasefire, officials "
+    "said.",
+    "\"I earn a commission on every policy I sell,\" she said, adding that rates had doubled.",
+    "Wikipedia's text is licensed under a Creative Commons license, which lets anyone reuse it.",
+    "Google argued that it is not responsible for the content of third-party websites that "
+    "appear in its results.",
+    "The views expressed are those of the author and do not reflect the position of the board.",
 ])
 def test_prose_mentioning_phrases_is_kept(sentence: str) -> None:
     res = clean_text(article_with(sentence))
