@@ -955,11 +955,6 @@ RULES: list[Rule] = [
          predicate=lambda: (pl.col("n_words") <= 6) & ~pl.col("has_sentence_punct"),
          max_words=None),
     # --- context rules (predicates over neighbours and earlier hits) ----------------------------
-    Rule("caption_alt_text", "caption", "context",
-         # A short label right before a caption line is the image's alt text ("Putin Musk").
-         predicate=lambda: (pl.col("n_words") <= 6) & ~pl.col("has_sentence_punct")
-         & (pl.col("next_category") == "caption"),
-         max_words=None, inline=True),
     Rule("teaser_before_heading", "related", "context",
          # A headline-shaped line sandwiched in a related block (heading above, teaser below).
          predicate=lambda: (pl.col("prev_category") == "related") & (pl.col("n_words") <= 20)
