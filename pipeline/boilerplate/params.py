@@ -71,6 +71,9 @@ class BoilerplateParams:
     """Second pass of the article block: a block that neither holds the lede nor starts within
     lede_near_lines below it lies away from the story; the lede then scores lede_bonus more
     (`blocks.article_block`)."""
+    alt_text_max_per_page: int = 2
+    """`caption_alt_text` takes a short label above a caption on pages with at most this many
+    such labels: more are a listicle's item headings (bench/README.md, session 27)."""
     prose_score_cap: int = 100
     """One huge paragraph may not outweigh everything else."""
     prose_offset: int = 5
