@@ -427,6 +427,28 @@ def test_buttons_between_paragraphs_do_not_split_the_article() -> None:
     assert res.removed.filter(pl.col("rule") == "inline_button").height == len(PROSE)
 
 
+def test_a_lead_in_ending_in_an_ellipsis_starts_the_post() -> None:
+    """A blog post's first paragraph that ends in an ellipsis ("Below are more details from
+    the designer…") is no teaser when running text follows it: it starts the article (it used
+    to score 0 and the block began below it). WordPress's excerpt of another post ("[…]") right
+    above the article stays out."""
+    lead = ("How beautiful is this harbour wedding shoot? I love the bold colour of the sails "
+            "against the grey stone of the old quay, a really nice mix of the colourful and "
+            "the plain, with the boats of the ferry line behind the guests all afternoon. Below are "
+            "more details from the planner\u2026")
+    excerpt = ("One challenge I see when planning any event on the water is deciding where the "
+               "guests should wait for the boats. So I have put together a simple guide, and "
+               "we will start by chatting about the tides and the ferries of the old harbour in "
+               "summer [\u2026]")
+    page = ["Harbour Weddings | Ideas Blog", "Home", "Magazine", excerpt,
+            "Harbour wedding in the old port", lead, *PROSE, "Tweet", "7 comments"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert text.split("\n\n")[:2] == [lead, PROSE[0]]
+    page = ["Harbour Weddings | Ideas Blog", "Home", "Magazine", excerpt, *PROSE, "Tweet"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert excerpt not in text and PROSE[0] in text
+
+
 def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
     """A copy cut short by a paywall: headline, dek, byline, a photo's caption, two short
     paragraphs, the prompt, then a product review's long blurb. The caption goes (a caption

@@ -523,6 +523,13 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # nor does a table's figure ("$83", "-2.1%", "1/1/2013") that no rule removed
         .when(pl.col("figure")).then(pl.lit(0))
         .when(pl.col("prose")).then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
+        # a paragraph ending in an ellipsis right above running text: the post's lead-in
+        # ("I love the orange details. Below are more details from the designer…"), where a
+        # teaser list's next line is another teaser or its headline (one short enough for
+        # the weak rule teaser_ellipsis stays a teaser: taken too, WCXB lost a page's 0.07)
+        .when(pl.col("lead_in") & W.nxt(pl.col("prose")).fill_null(False)
+              & pl.col("weak_rule").is_null())
+        .then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
         .when(pl.col("ends_sentence") & (pl.col("n_words") >= 4)).then(pl.lit(1))
         # a sub-heading: a short line that running text follows
         .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())

@@ -31,7 +31,7 @@ import polars as pl
 
 from . import blocks, metadata, model, recurrence, siblings
 from . import windows as W
-from .features import WORDLESS_SCRIPTS, line_features, prose_expr
+from .features import WORDLESS_SCRIPTS, lead_in_expr, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
 from .params import PARAMS
 from .reflow import reflow
@@ -182,7 +182,8 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None, rescue: 
     # text (`_distinct_texts`) and gathered back.
     texts, lines = _distinct_texts(lines)
     texts = texts.with_columns(line_features(pl.col("line")))
-    texts = lowercase(texts.with_columns(prose_expr().alias("prose")))
+    texts = lowercase(texts.with_columns(prose_expr().alias("prose"),
+                                         lead_in_expr().alias("lead_in")))
     feats = [c for c in texts.columns if c not in ("line", "_low_all")]
     lines = lines.with_columns(texts[c].gather(lines["u"]) for c in feats)
 

@@ -69,10 +69,24 @@ def line_features(line: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def prose_expr() -> pl.Expr:
-    """A line that reads as running text (a sentence or more)."""
+def _prose_shape() -> pl.Expr:
     words = pl.col("n_words")
     stop_ok = pl.col("n_stop") >= (words * P.prose_min_stop_ratio)
     short_prose = (words >= P.prose_min_words) & pl.col("ends_sentence") & stop_ok
     long_prose = (words >= P.prose_long_words) & pl.col("has_sentence_punct") & stop_ok
-    return (short_prose | long_prose) & ~pl.col("ends_ellipsis")
+    return short_prose | long_prose
+
+
+def prose_expr() -> pl.Expr:
+    """A line that reads as running text (a sentence or more). Not one that ends in an
+    ellipsis: teasers end so ("... Read more"); see `lead_in_expr`."""
+    return _prose_shape() & ~pl.col("ends_ellipsis")
+
+
+def lead_in_expr() -> pl.Expr:
+    """A paragraph that would be prose but ends in an ellipsis ("Below are more details from
+    the designer…"). Alone it is a teaser; right above running text it is a post's lead-in
+    (`blocks.article_block` scores it as prose there). Not WordPress's excerpt mark ("... why
+    we group items […]"): that is another post's teaser, above an article too."""
+    return (_prose_shape() & pl.col("ends_ellipsis")
+            & ~pl.col("line").str.contains(r"\[(?:…|\.\.\.)\]$"))
