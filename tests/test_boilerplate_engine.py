@@ -717,16 +717,19 @@ def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article
     """A line a template rule removes between two paragraphs (here "repeated_template": it
     recurs on every page of the batch) weighs `template_line_penalty`, not a rule line's 25:
     the paragraphs on both sides stay one article. Weighed as any removed line, the first
-    paragraph alone was each page's article."""
-    furniture = ["Harbour Daily reader offers", "Tide tables and the harbour webcam"]
+    paragraph alone was each page's article. A short one that reads as a sentence ("The
+    harbour desk is open every day.") weighs the same: at 25 it cut nytimes.com's first
+    paragraph off its story."""
+    furniture = ["Harbour Daily reader offers", "The harbour desk is open every day.",
+                 "Tide tables and the harbour webcam"]
     menu = ["Home", "News", "Sport", "Weather", "Contact us"]
-    texts = ["\n".join([*menu, story[0], furniture[0], story[1], furniture[1], *menu])
-             for story in _SHORT_STORIES]
+    texts = ["\n".join([*menu, story[0], furniture[1], story[1], furniture[0], furniture[2],
+                        *menu]) for story in _SHORT_STORIES]
     res = clean_documents(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
     for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
         assert text.split("\n\n") == story
     gone = res.removed.filter(pl.col("text").is_in(furniture))
-    assert gone.height == 2 * len(texts) and set(gone["rule"]) == {"repeated_template"}
+    assert gone.height == 3 * len(texts) and set(gone["rule"]) == {"repeated_template"}
 
 
 def test_a_long_recurring_line_between_paragraphs_still_splits_the_article() -> None:

@@ -516,7 +516,7 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # a price line, "Jump to review") weighs little more than any short line: between
         # an article's paragraphs it is the page's furniture, not where the article ends
         # (second pass: the template rules are context rules, in `hard_rule` from then on)
-        .when(pl.col("hard_rule").is_in(template_rules()) & ~pl.col("prose")
+        .when(pl.col("hard_rule").is_in(template_rules())
               & (pl.col("n_words") <= P.template_short_words))
         .then(pl.lit(-P.template_line_penalty))
         .when(removed).then(pl.lit(-P.rule_line_penalty))
