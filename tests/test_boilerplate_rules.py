@@ -89,6 +89,10 @@ def test_every_category_has_a_rule() -> None:
     "Google argued that it is not responsible for the content of third-party websites that "
     "appear in its results.",
     "The views expressed are those of the author and do not reflect the position of the board.",
+    # session 28: stories about what advice_disclaimer names
+    "The company says its symptom checker is not medical advice and urges users to see a doctor.",
+    "Regulators found that the website's tips were labelled for informational purposes only.",
+    "The information in this report is not financial advice, the bank's analysts cautioned.",
 ])
 def test_prose_mentioning_phrases_is_kept(sentence: str) -> None:
     res = clean_text(article_with(sentence))
@@ -294,6 +298,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("opinion_disclaimer", "The opinions expressed here are my own and do not reflect the views "
      "of my employer.", None,
      "The statement does not reflect the views of the harbour board, its chair said on Monday."),
+    ("advice_disclaimer", "The information on this blog is for informational purposes only and "
+     "should not be considered medical advice.", None,
+     "The ferry company says its new timetable app is not meant as travel advice for storms."),
     ("share_prompt", "If you liked this article, please help spread the news on the following "
      "sites:", None,
      "If you liked the old ferries, the harbour museum will show two of them from May."),

@@ -877,6 +877,17 @@ RULES: list[Rule] = [
          r"\b(?:views|opinions) expressed (?:here|on this (?:blog|site)|in this blog) "
          r"(?:are|do|does)\b|"
          r"\breflect the (?:views|opinions) of my employer\b", max_words=50),
+    Rule("advice_disclaimer", "furniture", "line",
+         # A site's or a post's disclaimer in its own voice: "The information on this blog is
+         # for informational purposes and should not be considered medical advice.", "This
+         # article is for informational purposes only and does not constitute legal advice."
+         # (32 lines of 24 dev-set sites, 2 in a gold.) The subject is this or our site, post,
+         # content: a story reports "the company says its app is not medical advice".
+         r"\b(?:this|our) (?:[\w-]+ ){0,3}(?:website|site|blog|article|post|content|material|"
+         r"podcast|newsletter)s?\b[^.!?]{0,100}\b(?:purposes only|(?:informational|educational) "
+         r"purposes|not (?:[\w-]+ ){0,4}advice\b)|"
+         r"\bthe information (?:[\w-]+ ){0,4}(?:on|in) this (?:[\w-]+ ){0,3}(?:website|site|blog|"
+         r"article|post|podcast)\b[^.!?]{0,100}\b(?:purposes|advice)\b", max_words=150),
     Rule("platform_credit", "furniture", "line",
          # A blog's footer credit: "Inside AdWords is powered by Blogger. Start your own blog.",
          # "Awesome Inc. template. Powered by Blogger." (257 lines of 247 dev-set pages, none in
