@@ -298,6 +298,9 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("opinion_disclaimer", "The opinions expressed here are my own and do not reflect the views "
      "of my employer.", None,
      "The statement does not reflect the views of the harbour board, its chair said on Monday."),
+    ("affiliate_disclosure", "Support us! Harbour Runner may earn a small commission from "
+     "affiliate links in this article.", None,
+     "Agents may earn a commission on each ferry ticket they sell, the operator said."),
     ("advice_disclaimer", "The information on this blog is for informational purposes only and "
      "should not be considered medical advice.", None,
      "The ferry company says its new timetable app is not meant as travel advice for storms."),
