@@ -301,6 +301,10 @@ ADDED: list[tuple[str, str, str | None, str]] = [
     ("affiliate_disclosure", "Support us! Harbour Runner may earn a small commission from "
      "affiliate links in this article.", None,
      "Agents may earn a commission on each ferry ticket they sell, the operator said."),
+    ("comments_closed", "Comments are now closed on Harbour Notes.", None,
+     "Comments are now closed on the harbour plan, the council said, and a decision is due."),
+    ("comment_form", "This is only a preview. Your comment has not yet been posted.", None,
+     "Your comment has been noted, the harbour master told the ferry captain on Monday."),
     ("advice_disclaimer", "The information on this blog is for informational purposes only and "
      "should not be considered medical advice.", None,
      "The ferry company says its new timetable app is not meant as travel advice for storms."),

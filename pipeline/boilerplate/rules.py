@@ -427,7 +427,9 @@ RULES: list[Rule] = [
          # closes=True: below it are the thread, the sidebar and the footer (on 21 dev pages,
          # no gold sentence below it). ("No comments yet" and "Be the first to comment" do not
          # close: they are also a count's link under a story's headline.)
-         whole(r"comments are (?:now )?closed(?: for this (?:post|article|story|entry))?\.?"),
+         # ("Comments are now closed on Letters of Note.": a site's name after it)
+         whole(r"comments are (?:now )?closed(?: for this (?:post|article|story|entry)|"
+               r" on [\w .'’&-]{1,40})?\.?"),
          marker=False, closes=True),
     Rule("comment_timestamp", "comments", "line",
          r"^(?:\w+\.? \d{1,2},? \d{4}|\d{1,2} \w+,? \d{4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
@@ -458,7 +460,13 @@ RULES: list[Rule] = [
          r"save my name, email,? and website|notify me of (?:follow-up|new) (?:comments|posts)|"
          r"this site uses akismet|you must be logged in to post a comment|"
          r"^your comment (?:is|has been) (?:now )?(?:awaiting moderation|in the moderation queue|"
-         r"saved)", max_words=40, closes=True),
+         r"saved)|"
+         # TypePad's form messages: "This is only a preview. Your comment has not yet been
+         # posted.", "Your comment could not be posted. Error type:" (13 lines of 5 Dragnet
+         # sites, none in a gold; a batch's template rules took them where a site had pages)
+         r"^this is only a preview\. your comment|"
+         r"^your comment (?:could not be|has not yet been|has been) posted\b",
+         max_words=40, closes=True),
     Rule("comment_notice", "comments", "line",
          # any form's, or a notice above a post's comments: they do not close the page
          r"required fields are marked|^(?:note: )?(?:all )?comments (?:are|will be) moderated",
