@@ -449,6 +449,22 @@ def test_a_lead_in_ending_in_an_ellipsis_starts_the_post() -> None:
     assert excerpt not in text and PROSE[0] in text
 
 
+def test_a_lead_in_under_a_related_heading_closes_its_section() -> None:
+    """A blog's previous-post link opens a related section ("« Older post: ..."); the post's
+    first paragraph ends in an ellipsis, so it is no prose, and the section used to run over it
+    to the next prose line. A lead-in right above running text closes the section as prose
+    does, and stays with the post."""
+    lead = ("I will not be writing a real post tonight because I will be spending the whole "
+            "day on the water defending my title in the harbour regatta against Jo, who has "
+            "been threatening to beat me for weeks now. She was a beginner in July, but she "
+            "has been sailing every evening since. So it is on\u2026")
+    page = ["Harbour Notes", "Home", "Recommended Reading", "Meet the Crew",
+            "\u00ab Interview With the Harbour Master, Part Two", "Nov 05 2031",
+            "Harbour Regatta Updates", "Posted by Sam Lee in News", lead, *PROSE, "Tweet"]
+    text = clean_text("\n".join(page)).documents["text"][0]
+    assert text.split("\n\n")[:2] == [lead, PROSE[0]]
+
+
 def test_a_caption_between_the_dek_and_the_story_does_not_split_it() -> None:
     """A copy cut short by a paywall: headline, dek, byline, a photo's caption, two short
     paragraphs, the prompt, then a product review's long blurb. The caption goes (a caption
