@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 import polars as pl
+import pytest
 from samples import PROSE
 
 from pipeline.boilerplate import clean_documents, clean_text
@@ -447,6 +448,16 @@ def test_a_lead_in_ending_in_an_ellipsis_starts_the_post() -> None:
     page = ["Harbour Weddings | Ideas Blog", "Home", "Magazine", excerpt, *PROSE, "Tweet"]
     text = clean_text("\n".join(page)).documents["text"][0]
     assert excerpt not in text and PROSE[0] in text
+    # A teaser short enough for the weak rule teaser_ellipsis stays a teaser; and one above a
+    # line a rule removes (a cookie notice) is no lead-in, whatever follows.
+    short = ("Planning a wedding on the water? Here is how we chose the boats, the flowers "
+             "and the music for a summer party on the old quay\u2026")
+    page = ["Harbour Weddings | Ideas Blog", "Home", short, *PROSE, "Tweet"]
+    assert short not in clean_text("\n".join(page)).documents["text"][0]
+    cookie = ("This site uses cookies to improve your experience, and by continuing you agree "
+              "to it.")
+    page = [*PROSE, "Read more", "Harbour wedding in the old port", lead, cookie, "Home"]
+    assert lead not in clean_text("\n".join(page)).documents["text"][0]
 
 
 def test_a_lead_in_under_a_related_heading_closes_its_section() -> None:
@@ -729,7 +740,9 @@ _SHORT_STORIES = [
 ]
 
 
-def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article() -> None:
+@pytest.mark.parametrize("between", [0, 1])
+def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article(
+        between: int) -> None:
     """A line a template rule removes between two paragraphs (here "repeated_template": it
     recurs on every page of the batch) weighs `template_line_penalty`, not a rule line's 25:
     the paragraphs on both sides stay one article. Weighed as any removed line, the first
@@ -739,8 +752,9 @@ def test_furniture_recurring_between_short_paragraphs_does_not_split_the_article
     furniture = ["Harbour Daily reader offers", "The harbour desk is open every day.",
                  "Tide tables and the harbour webcam"]
     menu = ["Home", "News", "Sport", "Weather", "Contact us"]
-    texts = ["\n".join([*menu, story[0], furniture[1], story[1], furniture[0], furniture[2],
-                        *menu]) for story in _SHORT_STORIES]
+    others = [f for i, f in enumerate(furniture) if i != between]
+    texts = ["\n".join([*menu, story[0], furniture[between], story[1], *others, *menu])
+             for story in _SHORT_STORIES]
     res = clean_documents(pl.DataFrame({"doc_id": list("abcde"), "text": texts}))
     for story, text in zip(_SHORT_STORIES, res.documents["text"], strict=True):
         assert text.split("\n\n") == story

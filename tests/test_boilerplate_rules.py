@@ -93,6 +93,21 @@ def test_every_category_has_a_rule() -> None:
     "The company says its symptom checker is not medical advice and urges users to see a doctor.",
     "Regulators found that the website's tips were labelled for informational purposes only.",
     "The information in this report is not financial advice, the bank's analysts cautioned.",
+    # (the session's review: sentences the first version of advice_disclaimer took)
+    "In this post, I'll explain why you should not take tax advice from strangers on TikTok.",
+    "This article has been updated to clarify that the agency did not issue new advice on masks.",
+    "Teachers are welcome to use the photos on our site for educational purposes, with credit.",
+    "The information in this article comes from interviews conducted for the purposes of the "
+    "study.",
+    # (... and affiliate_disclosure at 60 words)
+    "Many influencers who use affiliate links never tell their followers about them, the "
+    "Federal Trade Commission said on Tuesday in a report that reviewed more than eight "
+    "hundred accounts on four platforms and found that fewer than one in ten disclosed the "
+    "payments they received from the brands.",
+    "Under the new FTC guidance, influencers who may earn a commission from links in their "
+    "posts must disclose it.",
+    "Comments are closed on weekends.",
+    "Your comment has been posted to the council's consultation page, a spokesman said.",
 ])
 def test_prose_mentioning_phrases_is_kept(sentence: str) -> None:
     res = clean_text(article_with(sentence))
@@ -300,11 +315,18 @@ ADDED: list[tuple[str, str, str | None, str]] = [
      "The statement does not reflect the views of the harbour board, its chair said on Monday."),
     ("affiliate_disclosure", "Support us! Harbour Runner may earn a small commission from "
      "affiliate links in this article.", None,
-     "Agents may earn a commission on each ferry ticket they sell, the operator said."),
-    ("comments_closed", "Comments are now closed on Harbour Notes.", None,
-     "Comments are now closed on the harbour plan, the council said, and a decision is due."),
+     "Agents may earn a commission from links in their posts, the ferry operator said."),
+    ("comments_closed_on", "Comments are now closed on Harbour Notes.", None,
+     "Comments are now closed on the harbour plan."),
     ("comment_form", "This is only a preview. Your comment has not yet been posted.", None,
-     "Your comment has been noted, the harbour master told the ferry captain on Monday."),
+     "Your comment has been posted to the harbour board, the ferry captain was told."),
+    ("affiliate_note", "We are a reader-supported harbour guide and do not accept payment from "
+     "ferry lines to promote their crossings. When you click on some of the links on our site "
+     "and book a trip, we earn a small commission at no cost to you. This keeps the guide "
+     "running and free of charge.", None,
+     "\"We get a commission on every ticket, but it is a small one,\" said Jo Lind, who runs a "
+     "ferry booking desk from her kitchen table in Harbourtown and has sold tickets for ten "
+     "years to the islands and back."),
     ("advice_disclaimer", "The information on this blog is for informational purposes only and "
      "should not be considered medical advice.", None,
      "The ferry company says its new timetable app is not meant as travel advice for storms."),

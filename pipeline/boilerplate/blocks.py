@@ -489,8 +489,11 @@ def _post_lead_in() -> pl.Expr:
     weak rule): the post's lead-in ("I love the orange details. Below are more details from the
     designer…"), where a teaser list's next line is another teaser or its headline. (One short
     enough for the weak rule teaser_ellipsis stays a teaser: taken too, WCXB lost a page's
-    0.07.) It starts the article block and closes a section as prose does."""
-    return (pl.col("lead_in") & W.nxt(pl.col("prose")).fill_null(False)
+    0.07.) Running text is prose no line rule took (a cookie notice under a teaser is none).
+    It scores as prose in the article block, and closes a section that ends where prose
+    resumes (not one that runs on until a long run of prose)."""
+    running = pl.col("prose") & pl.col("line_rule").is_null()
+    return (pl.col("lead_in") & W.nxt(running).fill_null(False)
             & pl.col("weak_rule").is_null())
 
 

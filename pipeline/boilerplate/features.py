@@ -79,14 +79,19 @@ def _prose_shape() -> pl.Expr:
 
 def prose_expr() -> pl.Expr:
     """A line that reads as running text (a sentence or more). Not one that ends in an
-    ellipsis: teasers end so ("... Read more"); see `lead_in_expr`."""
+    ellipsis: teasers end so ("The ferry left at dawn, and what the crew found…"); see
+    `lead_in_expr`."""
     return _prose_shape() & ~pl.col("ends_ellipsis")
 
 
 def lead_in_expr() -> pl.Expr:
     """A paragraph that would be prose but ends in an ellipsis ("Below are more details from
     the designer…"). Alone it is a teaser; right above running text it is a post's lead-in
-    (`blocks.article_block` scores it as prose there). Not WordPress's excerpt mark ("... why
-    we group items […]"): that is another post's teaser, above an article too."""
+    (`blocks._post_lead_in`). Its sentence punctuation must be more than the ellipsis's own
+    dots (a punctuation mark followed by something other than a dot), and it does not end in
+    an excerpt's elision mark ("... why we group items […]", "(...)", "[&hellip;]"): that is
+    another post's teaser, above an article too. (A teaser ending in a bare "…" right above
+    an article still joins it: the price of the lead-ins.)"""
     return (_prose_shape() & pl.col("ends_ellipsis")
-            & ~pl.col("line").str.contains(r"\[(?:…|\.\.\.)\]$"))
+            & pl.col("line").str.contains(r"[.!?;。！？][^.]")
+            & ~pl.col("line").str.contains(r"[\[(]\s*(?:…|\.\.\.|&hellip;)\s*[\])]$"))
