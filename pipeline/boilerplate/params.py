@@ -104,15 +104,15 @@ class BoilerplateParams:
     """... of a line a template rule removed (it recurs across documents: site_template,
     repeated_template, sibling_template) of at most template_short_words words: an ad slot, a
     photo credit, a price line, "Follow @nytimesworld for breaking news and headlines." between
-    an article's paragraphs, whose
-    -rule_line_penalty each split the article where it stood. Longer recurring lines keep
-    -rule_line_penalty: a cookie notice, an "about us" box or "See a sample reprint in PDF
-    format. Order a reprint of this article now" must not join the article. Measured (session
-    21) on the corpus with the article's own clutter (`bench/_devdata.fill`): eval_templates.py
-    F1 0.969 -> 0.978, false merges 46 -> 7; eval_dedup_corpus.py at 20k, articles dropped as
-    another's duplicate 119 -> 49. eval_boilerplate.py (with comments_disqus): Dragnet 0.902
-    -> 0.903 (8 pages better, 3 worse), WCXB 0.930 unchanged (5 pages a little worse, -0.065
-    in all); each page alone, this weight changes nothing (template rules need a batch).
+    an article's paragraphs, whose -rule_line_penalty each split the article where it stood.
+    Longer recurring lines keep -rule_line_penalty: a cookie notice, an "about us" box or "See
+    a sample reprint in PDF format. Order a reprint of this article now" must not join the
+    article. Measured (session 21) on the corpus with the article's own clutter
+    (`bench/_devdata.fill`): eval_templates.py F1 0.969 -> 0.978, false merges 46 -> 7;
+    eval_dedup_corpus.py at 20k, articles dropped as another's duplicate 119 -> 49.
+    eval_boilerplate.py (with comments_disqus): Dragnet 0.902 -> 0.903 (8 pages better, 3
+    worse), WCXB 0.930 unchanged (5 pages a little worse, -0.065 in all); each page alone, this
+    weight changes nothing (template rules need a batch).
     Tried, on earlier variants of that corpus: no word limit (four online.wsj.com pages lost
     0.02-0.08: their reprint line joined the block); -short_line_penalty (1) for every such
     line (WCXB 6 pages worse: a site's blurb above the post joined it); -1 only between two
