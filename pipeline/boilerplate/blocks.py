@@ -45,8 +45,7 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
     # Only the lines from a document's first heading on can be in a section (a thread starts
     # at a heading too): the window scans below run on those (half the lines of real pages),
     # and the rest are outside every section.
-    part = lines.with_columns(pl.lit(to_end).alias("_end"), pl.lit(stays).alias("_stay"),
-                              _post_lead_in().alias("_lead")
+    part = lines.with_columns(pl.lit(to_end).alias("_end"), pl.lit(stays).alias("_stay")
                               ).filter(W.seg_cum_sum(is_head.cast(pl.UInt32)) > 0)
     # where the page closed for good, and by which heading (a heading after it keeps its own
     # section, and its rule names the lines until that section ends)
@@ -62,7 +61,8 @@ def sections(lines: pl.DataFrame, first_pass: bool) -> pl.DataFrame:
         pl.when(stay_here).then(pl.col("head_rule")).alias("_shr"),
         pl.when(is_head).then(pl.col("head_rule")).alias("_hr"),
         # (a post's lead-in ending in an ellipsis resumes the article as its prose does)
-        pl.when((pl.col("prose") | pl.col("_lead")) & ~is_head).then(pl.col("idx")).alias("_r1"),
+        pl.when((pl.col("prose") | pl.col("post_lead_in")) & ~is_head).then(pl.col("idx"))
+        .alias("_r1"),
         pl.when(resume_long & ~is_head).then(pl.col("idx")).alias("_r4"),
         W.backward_fill_doc(pl.when(resume_long & ~is_head).then(pl.col("idx"))).alias("_r4n"),
     ).with_columns(
@@ -484,14 +484,15 @@ def lede(lines: pl.DataFrame, titles: pl.Series) -> pl.Series:
                      ).alias("_lede")
 
 
-def _post_lead_in() -> pl.Expr:
-    """A paragraph ending in an ellipsis right above running text (`features.lead_in_expr`, no
+def post_lead_in() -> pl.Expr:
+    """A paragraph ending in an ellipsis right above running text (`features.lead_in`, no
     weak rule): the post's lead-in ("I love the orange details. Below are more details from the
     designer…"), where a teaser list's next line is another teaser or its headline. (One short
     enough for the weak rule teaser_ellipsis stays a teaser: taken too, WCXB lost a page's
     0.07.) Running text is prose no line rule took (a cookie notice under a teaser is none).
     It scores as prose in the article block, and closes a section that ends where prose
-    resumes (not one that runs on until a long run of prose)."""
+    resumes (not one that runs on until a long run of prose). The engine marks it once, as the
+    column `post_lead_in`, after the line rules."""
     running = pl.col("prose") & pl.col("line_rule").is_null()
     return (pl.col("lead_in") & W.nxt(running).fill_null(False)
             & pl.col("weak_rule").is_null())
@@ -538,8 +539,9 @@ def article_block(lines: pl.DataFrame, n_docs: int, first_pass: bool) -> pl.Data
         # nor does a table's figure ("$83", "-2.1%", "1/1/2013") that no rule removed
         .when(pl.col("figure")).then(pl.lit(0))
         .when(pl.col("prose")).then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
-        # a post's lead-in (`_post_lead_in`)
-        .when(_post_lead_in()).then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
+        # a post's lead-in (`post_lead_in`)
+        .when(pl.col("post_lead_in"))
+        .then(words.clip(upper_bound=P.prose_score_cap) - P.prose_offset)
         .when(pl.col("ends_sentence") & (pl.col("n_words") >= 4)).then(pl.lit(1))
         # a sub-heading: a short line that running text follows
         .when(W.nxt(pl.col("prose")).fill_null(False) & pl.col("weak_rule").is_null())

@@ -31,7 +31,7 @@ import polars as pl
 
 from . import blocks, metadata, model, recurrence, siblings
 from . import windows as W
-from .features import WORDLESS_SCRIPTS, lead_in_expr, line_features, prose_expr
+from .features import WORDLESS_SCRIPTS, lead_in, line_features, prose_expr
 from .matching import apply_rules, category, lowercase
 from .params import PARAMS
 from .reflow import reflow
@@ -182,13 +182,16 @@ def annotate(docs: pl.DataFrame, run_pairs: pl.DataFrame | None = None, rescue: 
     # text (`_distinct_texts`) and gathered back.
     texts, lines = _distinct_texts(lines)
     texts = texts.with_columns(line_features(pl.col("line")))
-    texts = lowercase(texts.with_columns(prose_expr().alias("prose"),
-                                         lead_in_expr().alias("lead_in")))
+    texts = texts.with_columns(prose_expr().alias("prose"))
+    texts = lowercase(texts.with_columns(lead_in(texts)))
     feats = [c for c in texts.columns if c not in ("line", "_low_all")]
     lines = lines.with_columns(texts[c].gather(lines["u"]) for c in feats)
 
     rule_sets = {"line_rule": "line", "weak_rule": "weak", "head_rule": "section"}
     lines = apply_rules(lines, {out: rules_of(kind) for out, kind in rule_sets.items()}, texts)
+    # (a post's lead-in depends on the line rules only: marked once for both passes' sections
+    # and article blocks)
+    lines = lines.with_columns(blocks.post_lead_in().alias("post_lead_in"))
     # Pass 1: where is the article, with every section closing where prose resumes? (Before
     # the template rules: a line inside a section, a teaser under "Related", is no lead.)
     lines = blocks.sections(lines, first_pass=True)
