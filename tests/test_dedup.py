@@ -17,7 +17,7 @@ import pytest
 from pipeline.dedup import DedupSettings, deduplicate, empty_index
 from pipeline.dedup.cluster import components
 from pipeline.dedup.shingles import normalised_words
-from pipeline.dedup.verify import same_lead
+from pipeline.dedup.verify import order_containment, same_lead, slot_counts
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SYLLABLES = ["ka", "lo", "mi", "ner", "sto", "pa", "vi", "ren", "tu", "sha", "del", "or", "bri",
@@ -214,6 +214,32 @@ def test_a_short_copy_that_begins_like_its_original_is_found_below_a_fifth_of_it
     assert got["start"] == got["whole"] and got["middle"] == "middle"
     strict = replace(ANCHORED, lead_min_containment_ratio=ANCHORED.min_containment_ratio)
     assert clusters(texts, settings=strict)["start"] == "start"
+
+
+def test_order_containment_reads_every_slot():
+    """A set inside another is below it in no slot (containment 1 whatever the size ratio);
+    disjoint sets, in about |A| / |A u B| of the slots (containment near 0); equal sizes are
+    read both ways."""
+    sig = np.array([[5, 9, 2, 8], [3, 9, 1, 8], [1, 1, 1, 1], [9, 10, 9, 9]], dtype=np.uint32)
+    a, b = np.array([0, 0, 2]), np.array([1, 3, 3])
+    equal, below_a, below_b = slot_counts(sig, a, b)
+    assert equal.tolist() == [2, 0, 0] and below_a.tolist() == [0, 4, 4] and below_b.tolist() == [2, 0, 0]
+    # row 0 (10 shingles) inside row 1 (100); row 3 (10) inside row 0 (10); row 2 (10) beside row 3 (100)
+    c = order_containment(below_a, below_b, np.array([10, 10, 10]), np.array([100, 10, 100]), 4)
+    assert c.tolist() == [1.0, 1.0, 0.0]
+
+
+def test_a_short_copy_inside_its_original_in_every_slot_is_found():
+    """The first 3 of 20 paragraphs (147 of 1,094 shingles: true Jaccard 0.13; 9 equal slots
+    read, 0.07, containment through Jaccard 0.55, under the 0.7 of a pair that begins alike)
+    are below the whole in no slot: found with `strict_containment_threshold`, missed without
+    it. (Over article seeds 800-899, the Jaccard-based estimate of such copies fell under 0.7
+    six times; the slots below were 0 every time.)"""
+    whole = article(821, paragraphs=20)
+    texts = {"whole": body(whole), "start": body(whole[:3])}
+    assert clusters(texts, settings=ANCHORED)["start"] == "whole"
+    off = replace(ANCHORED, strict_containment_threshold=2.0)
+    assert clusters(texts, settings=off)["start"] == "start"
 
 
 def test_same_lead_is_half_the_lead_bands():

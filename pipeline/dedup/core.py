@@ -42,7 +42,15 @@ from pipeline.dedup.minhash import minhash_version
 from pipeline.dedup.settings import DedupSettings
 from pipeline.dedup.shingles import token_fingerprint
 from pipeline.dedup.sign import Signed, sign_batches
-from pipeline.dedup.verify import CONTAINMENT, EXACT, NEAR, decide, jaccard, same_lead
+from pipeline.dedup.verify import (
+    CONTAINMENT,
+    EXACT,
+    NEAR,
+    decide,
+    order_containment,
+    same_lead,
+    slot_counts,
+)
 
 ASSIGNMENTS_SCHEMA: dict[str, pl.DataType] = {
     "doc_id": pl.String(),
@@ -298,8 +306,10 @@ class _KeyFacts:
 
     def judge(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """`verify.decide` for the pairs of keys (a[i], b[i])."""
-        return decide(jaccard(self.sig, a, b), self.nsh[a], self.nsh[b], self.s,
-                      same_lead(self.lead, a, b))
+        equal, below_a, below_b = slot_counts(self.sig, a, b)
+        n_a, n_b = self.nsh[a], self.nsh[b]
+        return decide(equal / self.s.num_perm, n_a, n_b, self.s, same_lead(self.lead, a, b),
+                      order_containment(below_a, below_b, n_a, n_b, self.s.num_perm))
 
 
 class _Rows:

@@ -99,6 +99,21 @@ class DedupSettings:
         pairs, each with an other_template copy that kept its host page's text);
         bench/eval_dedup_corpus.py: 209 -> 212 articles dropped as another's duplicate. At
         0.05 / 0: recall 0.931 / 0.934, precision 0.9955 / 0.9947.
+        Session 29, with `strict_containment_threshold` (below): 0.05 found 6 more copies over
+        eval_dedup_pages.py seeds 1-6 for one more false pair, and one more false merge in
+        bench/eval_templates.py (8 -> 9, a document whose kept text is a paragraph another
+        shares): not kept.
+    strict_containment_threshold: a pair whose smaller side is below the larger's minimum in
+        (nearly) no slot (`verify.order_containment` >= this) takes that estimate as its
+        containment where it is the larger of the two: the Jaccard-based one rests on the few
+        equal slots of a small copy of a long page, and missed a copy cut at a fifth of its
+        original (estimated 0.6, truly 1.0: 15 equal slots of 128 read, 28 expected; below
+        it in no slot). Above 1: off. Session 29, bench/recluster_dedup.py over
+        eval_dedup_pages.py seeds 1-6 (the same stored signatures re-joined): recall 0.9798
+        -> 0.9800 (truncated 0.961 -> 0.963), false pairs 9, unchanged; eval_templates.py 8
+        false merges and eval_dedup.py P 1.0 / R 0.9982, unchanged. 0.9: 21 false pairs
+        (other_template copies that kept their host page's prose, contained at ~0.76 in the
+        host); 0.98 and 1.0: as 0.95. The order estimate in place of the Jaccard one: 14.
     seed: seed of token hashing and of the MinHash permutations.
     batch_size: documents tokenised and signed at once (bounds peak memory).
     """
@@ -120,6 +135,7 @@ class DedupSettings:
     min_containment_shingles: int = 10
     min_containment_ratio: float = 0.2
     lead_min_containment_ratio: float = 0.1
+    strict_containment_threshold: float = 0.95
     seed: int = 1_729
     batch_size: int = 10_000
 
@@ -137,6 +153,8 @@ class DedupSettings:
                 self.jaccard_threshold, self.containment_threshold,
                 self.lead_jaccard_threshold, self.lead_containment_threshold)):
             raise ValueError("thresholds must be in (0, 1]")
+        if self.strict_containment_threshold <= 0.0:
+            raise ValueError("strict_containment_threshold must be > 0 (above 1: off)")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
 
@@ -164,4 +182,5 @@ class DedupSettings:
             "alike=half-lead-bands;"  # (the rule of `verify.same_lead`: change it, change this)
             f"cmin={self.min_containment_shingles};cratio={self.min_containment_ratio};"
             f"lcratio={self.lead_min_containment_ratio}"
+            f";strict={self.strict_containment_threshold}"
         )

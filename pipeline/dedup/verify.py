@@ -42,14 +42,46 @@ def _per_pair(rows: SupportsRows, a: np.ndarray, b: np.ndarray, dtype: type,
     return out
 
 
-def jaccard(sig: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Estimated Jaccard of rows a[i] and b[i] of `sig` (share of equal slots)."""
-    return _per_pair(sig, a, b, np.float64, lambda eq: eq.mean(axis=1))
-
-
 def same_lead(lead: SupportsRows, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Whether rows a[i] and b[i] of the lead band hashes agree in at least half their bands."""
     return _per_pair(lead, a, b, np.bool_, lambda eq: eq.sum(axis=1) * 2 >= eq.shape[1])
+
+
+def slot_counts(sig: SupportsRows, a: np.ndarray, b: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair, in one pass over the two signature rows: (slots equal, slots where row a[i]
+    is below row b[i], slots where b[i]'s is below a[i]'s)."""
+    out = np.empty((len(a), 3), dtype=np.int64)
+    for s in range(0, len(a), _CHUNK):
+        e = s + _CHUNK
+        x, y = sig[a[s:e]], sig[b[s:e]]
+        out[s:e, 0] = (x == y).sum(axis=1)
+        out[s:e, 1] = (x < y).sum(axis=1)
+        out[s:e, 2] = (y < x).sum(axis=1)
+    return out[:, 0], out[:, 1], out[:, 2]
+
+
+def order_containment(below_a: np.ndarray, below_b: np.ndarray, n_a: np.ndarray,
+                      n_b: np.ndarray, num_perm: int) -> np.ndarray:
+    """Estimated share of the smaller set inside the larger, from the slots where the smaller's
+    minimum is below the larger's (`slot_counts`) and the set sizes.
+
+    A slot's minimum over A u B lies in A \\ B exactly when A's minimum is below B's, so the
+    share p of such slots estimates |A \\ B| / |A u B|, and |A \\ B| = p |B| / (1 - p): a set
+    wholly inside the other is below it in no slot. Where the smaller is a small share of the
+    larger, this reads every slot, while containment through Jaccard (`containment`) rests on
+    the few equal ones (a copy cut at a fifth of a long page, true Jaccard 0.22: 28 equal
+    slots expected, 15 read, containment 0.6 and the copy missed; it is below its original in
+    no slot)."""
+    below = np.where(n_a < n_b, below_a,
+                     np.where(n_b < n_a, below_b, np.minimum(below_a, below_b)))
+    small = np.minimum(n_a, n_b).astype(np.float64)
+    large = np.maximum(n_a, n_b).astype(np.float64)
+    p = below.astype(np.float64) / num_perm
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where((small > 0) & (p < 1.0),
+                     1.0 - p / (1.0 - p) * large / np.maximum(small, 1.0), 0.0)
+    return np.clip(c, 0.0, 1.0)
 
 
 def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
@@ -62,13 +94,16 @@ def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
 
 
 def decide(
-    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings, alike: np.ndarray
+    j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings, alike: np.ndarray,
+    c_order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(method, similarity) per pair: "near" with Jaccard, "containment" with containment, or
     None with the Jaccard when the pair is not a duplicate. `alike`: per pair, whether the two
     begin alike (`same_lead`); those pairs are judged by the lead thresholds."""
     s = settings
     c = containment(j, n_a, n_b)
+    if c_order is not None:  # (a set inside the other in (nearly) every slot: `order_containment`)
+        c = np.where(c_order >= s.strict_containment_threshold, np.maximum(c, c_order), c)
     small = np.minimum(n_a, n_b)
     large = np.maximum(np.maximum(n_a, n_b), 1)
     j_min = np.where(alike, s.lead_jaccard_threshold, s.jaccard_threshold)
