@@ -199,3 +199,26 @@ def test_rescrapes_with_a_long_teaser_above_the_article_keep_it():
             assert all(p in text[k] for p in article), (len(chunks), k)
         for k in pages:
             assert header[1] not in text[k] and footer[0] not in text[k], (len(chunks), k)
+
+
+def test_an_article_in_several_versions_keeps_its_first_part_in_each():
+    """One article in four versions of a run: its page, a copy of the page cut after a third
+    behind a paywall prompt, the bare article, and the page with two paragraphs edited. The
+    first third recurs with its neighbours in four documents, the rest in three: counted by
+    documents, the first third looked like a template the rest of the article leaves (the page
+    lost it). Copies of one article count once over a run as in a batch: every version keeps
+    every paragraph it has, in one batch and with each version in a chunk of its own."""
+    r = random.Random(21)
+    header, footer = NETWORK_TOP, NETWORK_END
+    article = [paragraph(r) + " " + paragraph(r) for _ in range(9)]
+    edited = [*article[:4], paragraph(r), *article[5:7], paragraph(r), article[8]]
+    prompt = ["Subscribe to continue reading", "You have reached your limit of free articles."]
+    versions = {"page": "\n".join([*header, *article, *footer]),
+                "cut": "\n".join([*header, *article[:3], *prompt, *footer]),
+                "bare": "\n".join(article),
+                "edit": "\n".join([*header, *edited, *footer])}
+    own = {"page": article, "cut": article[:3], "bare": article, "edit": edited}
+    for chunks in ([versions], [{k: v} for k, v in versions.items()]):
+        text = _clean_in_chunks(chunks)
+        for k, paras in own.items():
+            assert all(p in text[k] for p in paras), (len(chunks), k)

@@ -126,10 +126,18 @@ def _hashed_lines(docs: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(lines["line"].hash().alias("h"))
 
 
+def _doc_keys(docs: pl.DataFrame) -> pl.Series:
+    """Run-wide 64-bit keys of a batch's documents (their doc_id's hash; the row number where
+    there is none), for `recurrence.summary`."""
+    if "doc_id" not in docs.columns:
+        return pl.Series("doc", range(docs.height), pl.UInt64)
+    return docs["doc_id"].cast(pl.String).hash().alias("doc")
+
+
 def recurring_summary(docs: pl.DataFrame) -> pl.DataFrame:
-    """The batch's line pairs with their documents' leads, for counting them over a whole run
-    (`recurrence.summary`)."""
-    return recurrence.summary(_hashed_lines(docs))
+    """The batch's line pairs, long lines and document fingerprints, for counting the pairs over
+    a whole run (`recurrence.summary`)."""
+    return recurrence.summary(_hashed_lines(docs), _doc_keys(docs))
 
 
 def run_facts(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -139,7 +147,8 @@ def run_facts(docs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     lines = _hashed_lines(docs)
     ends = siblings.line_ends(lines)
     ids = docs["doc_id"].cast(pl.String).gather(ends["d"])
-    return recurrence.summary(lines), ends.select(ids.alias("doc_id"), "first", "last")
+    return (recurrence.summary(lines, _doc_keys(docs)),
+            ends.select(ids.alias("doc_id"), "first", "last"))
 
 
 def clean_documents(docs: pl.DataFrame, line_model: bool | None = None,

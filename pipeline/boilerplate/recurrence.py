@@ -9,12 +9,21 @@ dropped 110 different articles as duplicates of each other. So the chunked pass 
 pairs over the whole run first, in two steps, bounded in memory:
 
 1. `summary`, per chunk (in the workers): every pair of consecutive lines of a document, one of
-   them 3+ words long, as a 64-bit key, with the document's "lead" (`fingerprint_lead`: the hash
-   of its long lines, so that byte-identical re-scrapes of one page count once); (key, lead)
-   rows, written in `PARTITIONS` files by key.
-2. `count`, per partition (in the main process, one partition at a time): the distinct leads
-   of each key; the keys with at least `P.repeated_pair_min_docs` are the run's recurring
-   pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's pairs.
+   them 3+ words long, as a 64-bit key, with the document's key; every long line of a document
+   (its hash); and the document's fingerprint (`fingerprint_lead`: the hash of its long lines).
+   Rows (key, doc, kind), written in `PARTITIONS` files by key.
+2. `count`, in the main process, one partition at a time: (a) the documents of the run that
+   carry each long line; a document's lead is its smallest long line that fewer than
+   `P.repeated_min_docs` documents carry (its own text: a template's lines recur in every page
+   of the template, an article's in its few copies), else its fingerprint; (b) the distinct
+   leads of each pair key; the keys with at least `P.repeated_pair_min_docs` are the run's
+   recurring pairs, which the engine reads back (`run_pair_docs`) as it does its own batch's
+   pairs. Copies of one article (a page, a copy of it cut short behind a paywall, the bare
+   article, an edited page) share lines their other versions lack, and so, mostly, their
+   lead, and count once, as `blocks.repeated` counts them in a batch: told apart by their
+   fingerprints, the first third that four versions shared recurred in four documents, the
+   rest in three, and the page lost its first third as a template that the rest of the article
+   leaves (session 29; `eval_dedup_pages.py` pages with three or more copies).
 
 Pairs, not single lines: a template line recurs with the same neighbours, while a paragraph or
 a quote reused by different articles comes in different company each time (the benchmark
@@ -32,11 +41,13 @@ from . import windows as W
 from .params import PARAMS as P
 
 PAIR_MULT = 0x9E3779B97F4A7C15  # odd: (a, b) -> a * m + b (wrapping) keeps the pair's order
+LEAD_MULT = 0xD6E8FEB86659FD93  # odd: h -> h * m (wrapping) is a second order of line hashes
 PARTITIONS = 16  # files a chunk's summary is cut into; `count` holds one partition at a time
 LONG_BYTES = 40  # a line this long may be a document's lead (~7 words: `P.prose_min_words`)
 WIDE_BYTES = 15  # a pair needs one line this long (~3 words: `P.repeated_min_words`)
 
-SUMMARY_SCHEMA = {"key": pl.UInt64(), "lead": pl.UInt64()}
+SUMMARY_SCHEMA = {"key": pl.UInt64(), "doc": pl.UInt64(), "kind": pl.UInt8()}
+PAIR, LONG, PRINT = 0, 1, 2  # summary rows: a line pair, a long line, a document's fingerprint
 COUNTS_SCHEMA = {"key": pl.UInt64(), "run_docs": pl.UInt32()}
 
 
@@ -45,37 +56,43 @@ def pair_key(first: pl.Expr, second: pl.Expr) -> pl.Expr:
     return first * pl.lit(PAIR_MULT, pl.UInt64) + second
 
 
-def summary(lines: pl.DataFrame) -> pl.DataFrame:
-    """(key, lead) of a batch's lines frame (columns d, line, h: the line's hash; ordered by
-    document, then position): step 1 of the module docstring. Not made distinct here: `count`
-    does it once over the run. Lengths in bytes stand for words here (a long line: 40 bytes,
-    about 7 words; a line worth a pair: 15, about 3 words), which spares counting them."""
+def summary(lines: pl.DataFrame, doc_keys: pl.Series) -> pl.DataFrame:
+    """(key, doc, kind) of a batch's lines frame (columns d, line, h: the line's hash; ordered
+    by document, then position), `doc_keys[d]` the run-wide key of document d: step 1 of the
+    module docstring. Not made distinct here: `count` does it once over the run. Lengths in
+    bytes stand for words here (a long line: 40 bytes, about 7 words; a line worth a pair: 15,
+    about 3 words), which spares counting them."""
     if lines.is_empty():
         return pl.DataFrame(schema=SUMMARY_SCHEMA)
     size = pl.col("line").str.len_bytes()
     h = pl.col("h")
     frame = lines.select("d", "h", (size >= LONG_BYTES).alias("long"),
-                         (size >= WIDE_BYTES).alias("wide"))
-    lead = fingerprint_lead(frame, pl.col("long"))
+                         (size >= WIDE_BYTES).alias("wide"),
+                         doc_keys.cast(pl.UInt64).gather(lines["d"]).alias("doc"))
     wide = pl.col("wide")
-    pairs = frame.select(
-        "d", pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
-    ).drop_nulls("key")
-    return pairs.join(lead, on="d", how="left").select("key", "lead").cast(SUMMARY_SCHEMA)
+    pairs = frame.select(pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
+                         "doc", pl.lit(PAIR, pl.UInt8).alias("kind")).drop_nulls("key")
+    longs = frame.filter("long").select(h.alias("key"), "doc", pl.lit(LONG, pl.UInt8).alias("kind"))
+    prints = fingerprint_lead(frame, pl.col("long"))
+    prints = prints.select(pl.col("lead").alias("key"),
+                           doc_keys.cast(pl.UInt64).gather(prints["d"]).alias("doc"),
+                           pl.lit(PRINT, pl.UInt8).alias("kind"))
+    return pl.concat([pairs, longs, prints]).cast(SUMMARY_SCHEMA)
 
 
 def fingerprint_lead(frame: pl.DataFrame, long: pl.Expr) -> pl.DataFrame:
     """(d, lead) of a lines frame (d, h; in document order): the hash of the document's `long`
     lines, in order (the smallest hash of its lines if it has none).
 
-    What tells documents apart when the run's pairs are counted (no rule has run yet): two
-    documents share a lead only when their long lines are the same. Pages of one template
-    around different articles always get different leads, however long the template: the
-    middle long line, the lead before (issue 17, session 9), was the template's own line on
-    pages whose template has more long lines than their article, and their template was not
-    counted over the run (`bench/eval_templates.py --templates 1900`: 148 of 10,000 articles
-    kept mostly template; 13 with this lead). Re-scrapes of one page whose teasers, comments or
-    counters differ get different leads too: `wrapping` keeps their article."""
+    A document's lead over the run when no long line of its own is left (`count`), and what
+    told documents apart before session 29: two documents share it only when their long lines
+    are the same. Pages of one template around different articles always get different leads,
+    however long the template: the middle long line, the lead before (issue 17, session 9), was
+    the template's own line on pages whose template has more long lines than their article,
+    and their template was not counted over the run (`bench/eval_templates.py --templates
+    1900`: 148 of 10,000 articles kept mostly template; 13 with this lead). Re-scrapes of one
+    page whose teasers, comments or counters differ get different leads too: `wrapping` keeps
+    their article."""
     got = frame.group_by("d").agg(pl.col("h").filter(long).alias("_l"),
                                   pl.col("h").min().alias("_m"))
     return got.select("d", pl.when(pl.col("_l").list.len() > 0).then(pl.col("_l").hash(5))
@@ -106,11 +123,30 @@ def count_batch(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _recurring(parts: list[pl.LazyFrame]) -> pl.DataFrame:
-    found = [part.unique().group_by("key").agg(pl.len().cast(pl.UInt32).alias("run_docs"))
+    """Step 2 of the module docstring over the partitions of the run's summary."""
+    kind, key = pl.col("kind"), pl.col("key")
+    mixed = key * pl.lit(LEAD_MULT, pl.UInt64)  # (a second order of the same lines)
+    own, prints = [], []
+    for part in parts:
+        # (a) the documents carrying each long line; per document, its smallest line of its own
+        longs = part.filter(kind == LONG).select("key", "doc").unique()
+        own.append(longs.filter(pl.len().over("key") < P.repeated_min_docs).group_by("doc")
+                   .agg(key.min().alias("own"), mixed.min().alias("own2")).collect())
+        prints.append(part.filter(kind == PRINT).select("doc", key.alias("print")).collect())
+    if not prints:
+        return pl.DataFrame(schema=COUNTS_SCHEMA)
+    leads = pl.concat(prints).group_by("doc").agg(pl.col("print").min()).join(
+        pl.concat(own).group_by("doc").agg(pl.col("own", "own2").min()), on="doc", how="left",
+    ).select("doc", pl.coalesce("own", "print").alias("lead"),
+             pl.coalesce("own2", "print").alias("lead2")).lazy()
+    # (b) the distinct leads of each pair key, in either order (the larger count: two
+    # different articles that drew one paragraph from a pool share it as their smallest line
+    # of their own in one order, rarely in both)
+    found = [part.filter(kind == PAIR).select("key", "doc").join(leads, on="doc")
+             .group_by("key").agg(pl.max_horizontal(pl.col("lead").n_unique(),
+                                                    pl.col("lead2").n_unique()).alias("run_docs"))
              .filter(pl.col("run_docs") >= P.repeated_pair_min_docs).collect()
              for part in parts]
-    if not found:
-        return pl.DataFrame(schema=COUNTS_SCHEMA)
     return pl.concat(found).sort("key").cast(COUNTS_SCHEMA)
 
 
