@@ -44,7 +44,8 @@ from pipeline.dedup import DedupSettings, deduplicate, scheme_for  # noqa: E402
 # The other fields decide the stored signatures themselves.
 SETTABLE = ("jaccard_threshold", "containment_threshold", "lead_jaccard_threshold",
             "lead_containment_threshold", "min_containment_shingles", "min_containment_ratio",
-            "lead_min_containment_ratio", "strict_containment_threshold", "anchors", "anchor_rows",
+            "lead_min_containment_ratio", "strict_containment_threshold",
+            "strict_containment_min_equal", "anchors", "anchor_rows",
             "batch_size")
 
 

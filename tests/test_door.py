@@ -120,7 +120,7 @@ def test_hostile_tags_are_found_wherever_the_parser_reads_them(page):
     t = time.perf_counter()
     screened = screen_html(page)
     tree = _libxml2(screened.html)
-    assert time.perf_counter() - t < 2
+    assert time.perf_counter() - t < 5  # (quadratic: minutes; 5: room for a busy machine)
     assert _max_attributes(tree) <= MAX_TAG_ATTRIBUTES
     if "<script a=x/>" in page:  # the tag is script text to the parser: nothing to cut
         assert screened.html is page
@@ -136,7 +136,7 @@ def test_hostile_tags_are_found_wherever_the_parser_reads_them(page):
 def test_screen_is_linear_on_crafted_input(page):
     t = time.perf_counter()
     screen_html(page)
-    assert time.perf_counter() - t < 2
+    assert time.perf_counter() - t < 5  # (quadratic: minutes; 5: room for a busy machine)
 
 
 # Differential test against libxml2 itself: pages of fragments that trip a tokenizer (quotes,
@@ -212,7 +212,7 @@ def test_page_without_html_up_front_is_screened_after_trafilaturas_repairs():
     page = f"<!-- {'x' * 60} -->\n<html><!-- --/>\n<body><p {attrs}>text</p>{ARTICLE}</body></html>"
     t = time.perf_counter()
     got = extract_task(("d", page, None, 20.0))
-    assert time.perf_counter() - t < 3
+    assert time.perf_counter() - t < 6  # (room for a busy machine: two test workers)
     assert got["error"] in {None, "no_article"}
 
 

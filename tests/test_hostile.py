@@ -158,7 +158,7 @@ def test_many_gzip_members_is_linear():
     member = gzip.compress(b"")
     t = time.perf_counter()
     assert gunzip(member * 200_000, 1 << 26) == b""  # 4 MB of empty members
-    assert time.perf_counter() - t < 3  # was quadratic: ~minutes
+    assert time.perf_counter() - t < 6  # was quadratic: ~minutes
 
 
 @pytest.mark.parametrize("cut", [10, 200, 700, 2000])
@@ -365,7 +365,7 @@ def test_tag_with_many_attributes_is_cut_before_parsing():
         + P * 5 + "</p></article></body></html>"
     t = time.perf_counter()
     got = extract_task(("d", page, None, 20.0))
-    assert time.perf_counter() - t < 2
+    assert time.perf_counter() - t < 4  # (7 s before the cut; 4: room for a busy machine)
     assert got["error"] is None and P.strip() in got["text"]
     assert "a tag with 50000 attributes cut" in hostile_html(page)
     # Long tags of real pages are left alone: a data: URI, a JSON attribute.
@@ -384,7 +384,7 @@ def test_time_limit_survives_libraries_that_catch_exception():
     t = time.perf_counter()
     with pytest.raises(ExtractionTimeout):
         with_time_limit(0.2, stubborn)
-    assert time.perf_counter() - t < 1
+    assert time.perf_counter() - t < 1.5  # (2 s when the alarm is swallowed)
 
 
 # ---------------------------------------------------------------------------------------------

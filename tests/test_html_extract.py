@@ -111,7 +111,7 @@ def test_time_limit_covers_the_fallback(monkeypatch):
     t0 = time.perf_counter()
     out = extract_task(("d1", MISSED, None, 0.5))
     assert out["error"] == "extract_timeout"
-    assert time.perf_counter() - t0 < 3
+    assert time.perf_counter() - t0 < 4  # (the fallback sleeps 5 s)
 
 
 @pytest.mark.parametrize("html", ["", "<html></html>", "<html><body><div></div></body></html>"])

@@ -78,7 +78,7 @@ def test_long_warc_header_line_is_cut_not_read_whole(raw_dir: Path):
     f.write_bytes(gzip_stream(b"WARC/1.0\r\nWARC-Type: response\r\nX-Long: ", 48))
     t = time.perf_counter()
     items = list(read_file(f, raw_dir, sett(raw_dir)))
-    assert time.perf_counter() - t < 3
+    assert time.perf_counter() - t < 6  # (71 s before; room for a busy machine)
     assert [i.reason for i in items] == ["warc_corrupt"]
     assert "header line longer than" in items[0].detail
 

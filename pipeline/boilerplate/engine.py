@@ -128,7 +128,8 @@ def _hashed_lines(docs: pl.DataFrame) -> pl.DataFrame:
 
 def _doc_keys(docs: pl.DataFrame) -> pl.Series:
     """Run-wide 64-bit keys of a batch's documents (their doc_id's hash; the row number where
-    there is none), for `recurrence.summary`."""
+    the frame has no doc_id: a batch that is the whole run), for `recurrence.summary`. The
+    pipeline's doc_ids are never null (a null would hash to one key for all)."""
     if "doc_id" not in docs.columns:
         return pl.Series("doc", range(docs.height), pl.UInt64)
     return docs["doc_id"].cast(pl.String).hash().alias("doc")

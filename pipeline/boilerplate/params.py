@@ -128,7 +128,9 @@ class BoilerplateParams:
     treated as its template."""
     repeated_min_docs: int = 4
     """A line carried by this many different documents of a batch (a chunk of the run, any
-    site; copies of one article count once) is template ("repeated_template")."""
+    site; copies of one article count once) is template ("repeated_template"). Also what a
+    document's own text is when pairs are counted over a run: its long lines that fewer
+    documents carry (`recurrence.py`)."""
     repeated_min_words: int = 3
     """... and has at least this many words: "Pros", "Conclusion", "Yes" or a number recur on
     many pages of different sites as their own headings and cells, not as a template."""

@@ -126,17 +126,21 @@ def _recurring(parts: list[pl.LazyFrame]) -> pl.DataFrame:
     """Step 2 of the module docstring over the partitions of the run's summary."""
     kind, key = pl.col("kind"), pl.col("key")
     mixed = key * pl.lit(LEAD_MULT, pl.UInt64)  # (a second order of the same lines)
-    own, prints = [], []
-    for part in parts:
-        # (a) the documents carrying each long line; per document, its smallest line of its own
-        longs = part.filter(kind == LONG).select("key", "doc").unique()
-        own.append(longs.filter(pl.len().over("key") < P.repeated_min_docs).group_by("doc")
-                   .agg(key.min().alias("own"), mixed.min().alias("own2")).collect())
-        prints.append(part.filter(kind == PRINT).select("doc", key.alias("print")).collect())
-    if not prints:
+    if not parts:
         return pl.DataFrame(schema=COUNTS_SCHEMA)
-    leads = pl.concat(prints).group_by("doc").agg(pl.col("print").min()).join(
-        pl.concat(own).group_by("doc").agg(pl.col("own", "own2").min()), on="doc", how="left",
+    # (a) the documents carrying each long line; per document, its smallest line of its own,
+    # folded partition by partition (one row per document held, not one per partition)
+    own = pl.DataFrame(schema={"doc": pl.UInt64, "own": pl.UInt64, "own2": pl.UInt64})
+    prints = pl.DataFrame(schema={"doc": pl.UInt64, "print": pl.UInt64})
+    for part in parts:
+        longs = part.filter(kind == LONG).select("key", "doc").unique()
+        got = (longs.filter(pl.len().over("key") < P.repeated_min_docs).group_by("doc")
+               .agg(key.min().alias("own"), mixed.min().alias("own2")).collect())
+        own = pl.concat([own, got]).group_by("doc").agg(pl.col("own", "own2").min())
+        prints = pl.concat([prints, part.filter(kind == PRINT)
+                            .select("doc", key.alias("print")).collect()])
+    leads = prints.group_by("doc").agg(pl.col("print").min()).join(
+        own, on="doc", how="left",
     ).select("doc", pl.coalesce("own", "print").alias("lead"),
              pl.coalesce("own2", "print").alias("lead2")).lazy()
     # (b) the distinct leads of each pair key, in either order (the larger count: two
@@ -226,9 +230,10 @@ def _site_wide(lines: pl.DataFrame, flag: pl.Series, docs: pl.Series
     template. Five re-scrapes of one page, each with another long teaser above the article, on
     a site with five other pages in the run: the header and footer recur in ten documents, the
     article in five, and the teaser it leaves lies between header and article; without this
-    the five lost their article (in one batch already, and over a run once leads tell the
-    re-scrapes apart: `fingerprint_lead`). Un-flagging them changes what the guard weighs: the
-    header and footer around the kept article still go (the test asserts both).
+    the five lost their article (in one batch already, and over a run where each re-scrape's
+    teaser is a long line of its own, its lead: `_recurring`). Un-flagging them changes what
+    the guard weighs: the header and footer around the kept article still go (the test
+    asserts both).
 
     Known limit (review): where a page's first and last recurring lines are both shared by many
     sites (a consent banner above, a network footer below), its own template's prose recurs in

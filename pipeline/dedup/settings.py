@@ -114,6 +114,15 @@ class DedupSettings:
         false merges and eval_dedup.py P 1.0 / R 0.9982, unchanged. 0.9: 21 false pairs
         (other_template copies that kept their host page's prose, contained at ~0.76 in the
         host); 0.98 and 1.0: as 0.95. The order estimate in place of the Jaccard one: 14.
+        Coupled with the size-ratio guards: two unrelated sets at a size ratio r are below in no
+        slot with p = (1 / (1 + r))^128: 2e-6 at 0.1, 0.002 at 0.05, 0.08 at 0.02.
+    strict_containment_min_equal: ... and only where the equal slots are at least this share of
+        the slots a set inside the other has (num_perm * small / large): shingle counts include
+        repeats, and a text that repeats a few of the larger's sentences (a teaser printed 40
+        times: 15 distinct shingles counted as 596) is below it in almost no slot, yet equal in
+        one or two of the ~120 expected (the session's review). The copy that motivated the
+        estimate read 15 of 28; at 0.3, a copy truly inside falls under it with p ~ 0.01 where
+        8 equal slots are expected.
     seed: seed of token hashing and of the MinHash permutations.
     batch_size: documents tokenised and signed at once (bounds peak memory).
     """
@@ -136,6 +145,7 @@ class DedupSettings:
     min_containment_ratio: float = 0.2
     lead_min_containment_ratio: float = 0.1
     strict_containment_threshold: float = 0.95
+    strict_containment_min_equal: float = 0.3
     seed: int = 1_729
     batch_size: int = 10_000
 
@@ -153,8 +163,10 @@ class DedupSettings:
                 self.jaccard_threshold, self.containment_threshold,
                 self.lead_jaccard_threshold, self.lead_containment_threshold)):
             raise ValueError("thresholds must be in (0, 1]")
-        if self.strict_containment_threshold <= 0.0:
+        if not self.strict_containment_threshold > 0.0:  # (NaN too)
             raise ValueError("strict_containment_threshold must be > 0 (above 1: off)")
+        if not 0.0 <= self.strict_containment_min_equal <= 1.0:
+            raise ValueError("strict_containment_min_equal must be in [0, 1]")
         if self.batch_size < 1:
             raise ValueError("batch_size must be >= 1")
 
@@ -182,5 +194,5 @@ class DedupSettings:
             "alike=half-lead-bands;"  # (the rule of `verify.same_lead`: change it, change this)
             f"cmin={self.min_containment_shingles};cratio={self.min_containment_ratio};"
             f"lcratio={self.lead_min_containment_ratio}"
-            f";strict={self.strict_containment_threshold}"
+            f";strict={self.strict_containment_threshold}:{self.strict_containment_min_equal}"
         )

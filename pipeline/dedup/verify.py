@@ -103,7 +103,15 @@ def decide(
     s = settings
     c = containment(j, n_a, n_b)
     if c_order is not None:  # (a set inside the other in (nearly) every slot: `order_containment`)
-        c = np.where(c_order >= s.strict_containment_threshold, np.maximum(c, c_order), c)
+        # ... and as many equal slots as a set inside the other has (a share small / large of
+        # them): shingle counts include repeats, so a text that repeats a few of the larger's
+        # sentences (one teaser printed 40 times: 15 distinct shingles counted as 596) is below
+        # it in almost no slot, yet equal in one or two where ~120 are expected.
+        small = np.minimum(n_a, n_b)
+        large = np.maximum(n_a, n_b)
+        consistent = j * large >= s.strict_containment_min_equal * small
+        c = np.where((c_order >= s.strict_containment_threshold) & consistent,
+                     np.maximum(c, c_order), c)
     small = np.minimum(n_a, n_b)
     large = np.maximum(np.maximum(n_a, n_b), 1)
     j_min = np.where(alike, s.lead_jaccard_threshold, s.jaccard_threshold)
