@@ -66,16 +66,16 @@ def summary(lines: pl.DataFrame, doc_keys: pl.Series) -> pl.DataFrame:
         return pl.DataFrame(schema=SUMMARY_SCHEMA)
     size = pl.col("line").str.len_bytes()
     h = pl.col("h")
+    keys = doc_keys.cast(pl.UInt64)
     frame = lines.select("d", "h", (size >= LONG_BYTES).alias("long"),
-                         (size >= WIDE_BYTES).alias("wide"),
-                         doc_keys.cast(pl.UInt64).gather(lines["d"]).alias("doc"))
+                         (size >= WIDE_BYTES).alias("wide"), keys.gather(lines["d"]).alias("doc"))
     wide = pl.col("wide")
     pairs = frame.select(pl.when(wide | W.nxt(wide)).then(pair_key(h, W.nxt(h))).alias("key"),
                          "doc", pl.lit(PAIR, pl.UInt8).alias("kind")).drop_nulls("key")
     longs = frame.filter("long").select(h.alias("key"), "doc", pl.lit(LONG, pl.UInt8).alias("kind"))
     prints = fingerprint_lead(frame, pl.col("long"))
     prints = prints.select(pl.col("lead").alias("key"),
-                           doc_keys.cast(pl.UInt64).gather(prints["d"]).alias("doc"),
+                           keys.gather(prints["d"]).alias("doc"),
                            pl.lit(PRINT, pl.UInt8).alias("kind"))
     return pl.concat([pairs, longs, prints]).cast(SUMMARY_SCHEMA)
 

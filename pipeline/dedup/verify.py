@@ -95,25 +95,25 @@ def containment(j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray) -> np.ndarray:
 
 def decide(
     j: np.ndarray, n_a: np.ndarray, n_b: np.ndarray, settings: DedupSettings, alike: np.ndarray,
-    c_order: np.ndarray | None = None,
+    c_order: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(method, similarity) per pair: "near" with Jaccard, "containment" with containment, or
     None with the Jaccard when the pair is not a duplicate. `alike`: per pair, whether the two
-    begin alike (`same_lead`); those pairs are judged by the lead thresholds."""
+    begin alike (`same_lead`); those pairs are judged by the lead thresholds. `c_order`: per
+    pair, `order_containment`, the containment where it reaches
+    `strict_containment_threshold` (the smaller below the larger in (nearly) no slot) and is
+    the larger of the two estimates."""
     s = settings
-    c = containment(j, n_a, n_b)
-    if c_order is not None:  # (a set inside the other in (nearly) every slot: `order_containment`)
-        # ... and as many equal slots as a set inside the other has (a share small / large of
-        # them): shingle counts include repeats, so a text that repeats a few of the larger's
-        # sentences (one teaser printed 40 times: 15 distinct shingles counted as 596) is below
-        # it in almost no slot, yet equal in one or two where ~120 are expected.
-        small = np.minimum(n_a, n_b)
-        large = np.maximum(n_a, n_b)
-        consistent = j * large >= s.strict_containment_min_equal * small
-        c = np.where((c_order >= s.strict_containment_threshold) & consistent,
-                     np.maximum(c, c_order), c)
     small = np.minimum(n_a, n_b)
     large = np.maximum(np.maximum(n_a, n_b), 1)
+    # The order estimate counts only with as many equal slots as a set inside the other has
+    # (a share small / large of them): shingle counts include repeats, so a text that repeats
+    # a few of the larger's sentences (one teaser printed 40 times: 15 distinct shingles
+    # counted as 596) is below it in almost no slot, yet equal in one or two of ~120 expected.
+    strict = ((c_order >= s.strict_containment_threshold)
+              & (j * large >= s.strict_containment_min_equal * small))
+    c = containment(j, n_a, n_b)
+    c = np.where(strict, np.maximum(c, c_order), c)
     j_min = np.where(alike, s.lead_jaccard_threshold, s.jaccard_threshold)
     c_min = np.where(alike, s.lead_containment_threshold, s.containment_threshold)
     near = (j >= j_min) & (small > 0)
